@@ -1,0 +1,17 @@
+//! Local stand-ins for what AWS does around the Closeloop functions: the SAM template as the
+//! source of truth, table creation in the emulator, and the API Gateway / EventBridge /
+//! DynamoDB Streams event documents. Used by the `closeloop-local` runner and by tests.
+
+pub mod events;
+pub mod table;
+pub mod template;
+
+pub use events::{
+    api_gateway_v2_event, dev_admin_claims, parse_api_response, scheduled_event, stream_event,
+    ApiResponse, IncomingRequest, ACCOUNT_ID, REGION,
+};
+pub use table::create_table;
+pub use template::{
+    parse_rate, IndexDef, Route, RouteMatch, Schedule, StreamSubscription, TableDef, Template,
+    TemplateError,
+};

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# End to end through `make up` on free ports: the admin API answers with the dev token and
+# refuses without it, and the default survey is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+trap stop_all EXIT
+
+export EMULATOR_PORT=$(free_port) API_PORT=$(free_port) LAMBDA_PORT=$(free_port)
+export DEV_ADMIN_TOKEN=smoke-$RANDOM$RANDOM
+mkdir -p .local
+setsid scripts/up.sh >.local/smoke-up.log 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 900); do
+  grep -q '^Ready' .local/smoke-up.log && break
+  if ! kill -0 "${PIDS[0]}" 2>/dev/null; then cat .local/smoke-up.log >&2; exit 1; fi
+  sleep 1
+done
+grep -q '^Ready' .local/smoke-up.log || { echo "make up did not become ready" >&2; cat .local/smoke-up.log >&2; exit 1; }
+
+api=http://127.0.0.1:$API_PORT
+fail() { echo "smoke: $*" >&2; exit 1; }
+code=$(curl -sS -o /dev/null -w '%{http_code}' "$api/surveys")
+[ "$code" = 401 ] || fail "GET /surveys without a token answered $code, expected 401"
+code=$(curl -sS -o .local/smoke-surveys.json -w '%{http_code}' -H "Authorization: Bearer $DEV_ADMIN_TOKEN" "$api/surveys")
+[ "$code" = 200 ] || fail "GET /surveys with the dev token answered $code"
+grep -q '"id":"csat-default"' .local/smoke-surveys.json || fail "the default survey is not listed: $(cat .local/smoke-surveys.json)"
+code=$(curl -sS -o .local/smoke-bad.json -w '%{http_code}' -X POST -H "Authorization: Bearer $DEV_ADMIN_TOKEN" \
+  -H 'content-type: application/json' --data '{"id":"bad","title":{"zh-CN":"x","en":"x"},"dimensions":[],"questions":[]}' "$api/surveys")
+[ "$code" = 400 ] || fail "a survey with no questions answered $code, expected 400"
+code=$(curl -sS -o /dev/null -w '%{http_code}' "$api/s/AAAAAAAAAAAAAAAAAAAAAA")
+[ "$code" = 404 ] || fail "an unknown survey link answered $code, expected 404"
+echo "smoke: make up serves the admin API (401 without token, 200 with), the default survey, and the public link route"

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# `make up`: Closeloop on this machine. Starts the AWS emulator, the five functions under
+# `cargo lambda watch`, and the local runner (HTTP API from template.yaml, stream delivery,
+# schedules); loads the default survey; prints the links. Ctrl-C stops everything it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+trap stop_all EXIT
+trap 'exit 130' INT TERM
+
+EMULATOR_PORT=${EMULATOR_PORT:-4566}
+API_PORT=${API_PORT:-8080}
+LAMBDA_PORT=${LAMBDA_PORT:-9000}
+DEV_ADMIN_TOKEN=${DEV_ADMIN_TOKEN:-dev-admin-token}
+SCHEDULE_EVERY_SECS=${SCHEDULE_EVERY_SECS:-60}
+SENDER_EMAIL=${SENDER_EMAIL:-surveys@closeloop.local}
+export CARGO_PROFILE_DEV_DEBUG=${CARGO_PROFILE_DEV_DEBUG:-0}
+mkdir -p .local
+
+echo "== building the functions and the local runner"
+cargo build --workspace --bins
+
+echo "== AWS emulator on 127.0.0.1:$EMULATOR_PORT"
+start_emulator "$EMULATOR_PORT" .local/emulator.log
+export_emulator_env "$EMULATOR_PORT"
+TOPIC_ARN=$(.venv/bin/python scripts/provision.py "$SENDER_EMAIL")
+
+cat > .local/functions.env <<ENV
+AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL
+AWS_REGION=us-east-1
+AWS_DEFAULT_REGION=us-east-1
+AWS_ACCESS_KEY_ID=test
+AWS_SECRET_ACCESS_KEY=test
+TABLE_NAME=closeloop
+ALERTS_TOPIC_ARN=$TOPIC_ARN
+SENDER_EMAIL=$SENDER_EMAIL
+PUBLIC_BASE_URL=http://127.0.0.1:$API_PORT
+COMPANY_CONTACT_EMAIL=care@closeloop.local
+COMPANY_CONTACT_PHONE=+864001234567
+RETENTION_DAYS=730
+ENV
+
+echo "== functions (cargo lambda watch on 127.0.0.1:$LAMBDA_PORT)"
+setsid .venv/bin/cargo-lambda lambda watch -A 127.0.0.1 -P "$LAMBDA_PORT" \
+  --env-file .local/functions.env >.local/functions.log 2>&1 &
+PIDS+=($!)
+
+echo "== local runner (HTTP API on 127.0.0.1:$API_PORT)"
+AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL TABLE_NAME=closeloop LOCAL_API_ADDR=127.0.0.1:$API_PORT \
+  LAMBDA_ENDPOINT=http://127.0.0.1:$LAMBDA_PORT DEV_ADMIN_TOKEN=$DEV_ADMIN_TOKEN \
+  SCHEDULE_EVERY_SECS=$SCHEDULE_EVERY_SECS \
+  setsid target/debug/closeloop-local >.local/runner.log 2>&1 &
+PIDS+=($!)
+wait_for "http://127.0.0.1:$API_PORT/_local/health" 120 "the local runner"
+
+echo "== loading the default survey"
+status=$(curl -sS -o .local/default-survey.json -w '%{http_code}' --max-time 300 \
+  -X POST "http://127.0.0.1:$API_PORT/surveys" \
+  -H "Authorization: Bearer $DEV_ADMIN_TOKEN" -H 'content-type: application/json' \
+  --data-binary @surveys/default.json)
+case "$status" in
+  201) echo "default survey csat-default loaded" ;;
+  409) echo "default survey csat-default already there" ;;
+  *) echo "error: loading the default survey answered $status:" >&2; cat .local/default-survey.json >&2; exit 1 ;;
+esac
+
+cat <<INFO
+
+Closeloop is running locally.
+  HTTP API        http://127.0.0.1:$API_PORT
+  Admin token     Authorization: Bearer $DEV_ADMIN_TOKEN
+  Surveys         curl -H 'Authorization: Bearer $DEV_ADMIN_TOKEN' http://127.0.0.1:$API_PORT/surveys
+  Default survey  curl -H 'Authorization: Bearer $DEV_ADMIN_TOKEN' http://127.0.0.1:$API_PORT/surveys/csat-default
+  Outbox (SMS, email, alerts)  $AWS_ENDPOINT_URL/moto-api/data.json
+  Logs            .local/runner.log  .local/functions.log  .local/emulator.log
+Ready. Press Ctrl-C to stop.
+INFO
+
+# Stay up until interrupted or until a component dies.
+wait -n "${PIDS[@]}"
+echo "error: a component stopped; see the logs in .local/" >&2
+exit 1

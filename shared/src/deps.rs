@@ -1,0 +1,37 @@
+//! Clients and the store, built once per cold start. Where AWS is comes only from the SDK's own
+//! configuration chain (`AWS_ENDPOINT_URL` points it at the local emulator): no local switches.
+
+use crate::config::Config;
+use crate::messaging::Messenger;
+use crate::store::Store;
+
+/// Everything a handler needs from the outside world.
+#[derive(Debug, Clone)]
+pub struct Deps {
+    pub config: Config,
+    pub store: Store,
+    pub messenger: Messenger,
+}
+
+impl Deps {
+    /// Builds the SDK clients; does no network I/O.
+    pub async fn from_config(config: Config) -> Self {
+        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Self::with_sdk_config(config, &sdk)
+    }
+
+    pub fn with_sdk_config(config: Config, sdk: &aws_config::SdkConfig) -> Self {
+        let store = Store::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
+        let messenger = Messenger::new(
+            aws_sdk_sns::Client::new(sdk),
+            aws_sdk_sesv2::Client::new(sdk),
+            &config.sender_email,
+            &config.alerts_topic_arn,
+        );
+        Deps {
+            config,
+            store,
+            messenger,
+        }
+    }
+}

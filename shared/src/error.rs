@@ -1,0 +1,140 @@
+//! The one error type of Closeloop and its one mapping to HTTP.
+
+use aws_lambda_events::encodings::Body;
+use http::{header, Response, StatusCode};
+use serde_json::json;
+
+/// Everything that can go wrong, in words a person can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{what} not found")]
+    NotFound { what: String },
+    #[error("{field}: {reason}")]
+    Invalid { field: String, reason: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Gone(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// A dependency (DynamoDB, SNS, SES) failed; the detail is logged, not shown.
+    #[error("upstream failure: {0}")]
+    Upstream(String),
+}
+
+impl Error {
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Error::NotFound { what: what.into() }
+    }
+
+    /// Any AWS SDK failure. The full chain goes to the log line, so nothing is discarded.
+    pub fn upstream(err: impl std::error::Error) -> Self {
+        let mut text = err.to_string();
+        let mut source = err.source();
+        while let Some(inner) = source {
+            text.push_str(": ");
+            text.push_str(&inner.to_string());
+            source = inner.source();
+        }
+        Error::Upstream(text)
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::NotFound { .. } => StatusCode::NOT_FOUND,
+            Error::Invalid { .. } => StatusCode::BAD_REQUEST,
+            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::Gone(_) => StatusCode::GONE,
+            Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Error::Upstream(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// A short stable code clients can switch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NotFound { .. } => "not_found",
+            Error::Invalid { .. } => "invalid",
+            Error::Conflict(_) => "conflict",
+            Error::Gone(_) => "gone",
+            Error::Unauthorized(_) => "unauthorized",
+            Error::PayloadTooLarge { .. } => "payload_too_large",
+            Error::UnsupportedMediaType(_) => "unsupported_media_type",
+            Error::Upstream(_) => "upstream",
+        }
+    }
+
+    /// The one mapping from an error to an HTTP response (JSON).
+    pub fn to_response(&self) -> Response<Body> {
+        let body = match self {
+            Error::Invalid { field, reason } => json!({
+                "error": self.code(),
+                "message": self.to_string(),
+                "field": field,
+                "reason": reason,
+            }),
+            Error::Upstream(detail) => {
+                tracing::error!(detail = %detail, "upstream failure");
+                json!({
+                    "error": self.code(),
+                    "message": "a storage or messaging service is unavailable; please retry shortly",
+                })
+            }
+            _ => json!({ "error": self.code(), "message": self.to_string() }),
+        };
+        let mut response = Response::builder()
+            .status(self.status())
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::CACHE_CONTROL, "no-store");
+        if matches!(self, Error::Upstream(_)) {
+            response = response.header(header::RETRY_AFTER, "5");
+        }
+        response
+            .body(Body::Text(body.to_string()))
+            .expect("static response parts are valid")
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_names_field_and_reason() {
+        let response = Error::invalid("questions[2].id", "duplicate id \"q1\"").to_response();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let Body::Text(text) = response.body() else {
+            panic!("expected text body")
+        };
+        let value: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(value["field"], "questions[2].id");
+        assert_eq!(value["reason"], "duplicate id \"q1\"");
+        assert_eq!(value["message"], "questions[2].id: duplicate id \"q1\"");
+    }
+
+    #[test]
+    fn upstream_hides_detail_and_asks_to_retry() {
+        let response = Error::Upstream("secret table name".into()).to_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+        let Body::Text(text) = response.body() else {
+            panic!("expected text body")
+        };
+        assert!(!text.contains("secret"));
+    }
+}

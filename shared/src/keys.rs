@@ -1,0 +1,146 @@
+//! Every key and index value of the one table is built here, and only here.
+//!
+//! Layout (see the README's access-pattern table):
+//! - `pk`/`sk` — the item's home.
+//! - `gsi1pk`/`gsi1sk` on index `gsi1` — "list things of a kind" (e.g. all surveys).
+//! - `due_pk`/`due_at` on the sparse index `due` — work that must happen at a time. `due_pk` is
+//!   `<kind>#<shard>` so sweeps Query a handful of small partitions for `due_at <= now`; the
+//!   attributes are removed when the work is done, which drops the item from the index.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+pub const GSI1: &str = "gsi1";
+pub const GSI1_PK: &str = "gsi1pk";
+pub const GSI1_SK: &str = "gsi1sk";
+pub const DUE_INDEX: &str = "due";
+pub const DUE_PK: &str = "due_pk";
+pub const DUE_AT: &str = "due_at";
+/// Epoch seconds after which DynamoDB may delete the item (retention).
+pub const TTL_ATTRIBUTE: &str = "expires_at";
+
+/// Number of partitions each kind of due work is spread over.
+pub const DUE_SHARDS: u8 = 4;
+
+/// Primary key of one item.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
+}
+
+impl Key {
+    pub fn to_attributes(&self) -> HashMap<String, AttributeValue> {
+        HashMap::from([
+            ("pk".to_string(), AttributeValue::S(self.pk.clone())),
+            ("sk".to_string(), AttributeValue::S(self.sk.clone())),
+        ])
+    }
+}
+
+/// Survey items: one head per survey (listing, latest version) and one immutable item per version.
+pub mod survey {
+    use super::Key;
+
+    /// `gsi1pk` of every survey head, so `GET /surveys` is one Query.
+    pub const LIST: &str = "SURVEY";
+    pub const VERSION_PREFIX: &str = "V#";
+
+    pub fn partition(id: &str) -> String {
+        format!("SURVEY#{id}")
+    }
+
+    pub fn head(id: &str) -> Key {
+        Key {
+            pk: partition(id),
+            sk: "HEAD".into(),
+        }
+    }
+
+    /// Zero-padded so versions sort numerically and the latest is the last.
+    pub fn version(id: &str, version: u32) -> Key {
+        Key {
+            pk: partition(id),
+            sk: format!("{VERSION_PREFIX}{version:010}"),
+        }
+    }
+}
+
+/// Invitations are found by the hash of their link token (the token itself is never stored).
+pub mod invitation {
+    use super::Key;
+
+    pub fn by_token_hash(token_hash: &str) -> Key {
+        Key {
+            pk: format!("INV#{token_hash}"),
+            sk: "INV".into(),
+        }
+    }
+}
+
+/// Kinds of timed work on the `due` index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DueKind {
+    InvitationSend,
+    InvitationReminder,
+    InvitationExpiry,
+    TicketDeadline,
+}
+
+impl DueKind {
+    pub const ALL: [DueKind; 4] = [
+        DueKind::InvitationSend,
+        DueKind::InvitationReminder,
+        DueKind::InvitationExpiry,
+        DueKind::TicketDeadline,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DueKind::InvitationSend => "invitation-send",
+            DueKind::InvitationReminder => "invitation-reminder",
+            DueKind::InvitationExpiry => "invitation-expiry",
+            DueKind::TicketDeadline => "ticket-deadline",
+        }
+    }
+
+    /// The `due_pk` value for one shard of this kind.
+    pub fn partition(self, shard: u8) -> String {
+        format!("{}#{}", self.as_str(), shard % DUE_SHARDS)
+    }
+
+    /// A stable shard for an item, from its partition key.
+    pub fn shard_for(pk: &str) -> u8 {
+        // FNV-1a: stable across builds, unlike the std hasher.
+        let mut hash: u32 = 0x811c_9dc5;
+        for byte in pk.bytes() {
+            hash ^= u32::from(byte);
+            hash = hash.wrapping_mul(0x0100_0193);
+        }
+        (hash % u32::from(DUE_SHARDS)) as u8
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_sort_numerically_as_strings() {
+        let v9 = survey::version("csat", 9).sk;
+        let v10 = survey::version("csat", 10).sk;
+        assert!(v9 < v10, "{v9} should sort before {v10}");
+    }
+
+    #[test]
+    fn due_partitions_stay_within_shards() {
+        for kind in DueKind::ALL {
+            for pk in ["a", "INV#x", "TICKET#123", ""] {
+                let shard = DueKind::shard_for(pk);
+                assert!(shard < DUE_SHARDS);
+                assert_eq!(kind.partition(shard), format!("{}#{shard}", kind.as_str()));
+            }
+        }
+    }
+}

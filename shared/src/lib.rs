@@ -1,0 +1,17 @@
+//! Closeloop's common crate: the pure domain rules, and the thin layer every function shares to
+//! reach DynamoDB, SNS and SES.
+
+pub mod config;
+pub mod deps;
+pub mod domain;
+pub mod error;
+pub mod keys;
+pub mod lambda;
+pub mod messaging;
+pub mod store;
+pub mod stream;
+
+pub use config::Config;
+pub use deps::Deps;
+pub use error::{Error, Result};
+pub use store::Store;

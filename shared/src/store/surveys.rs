@@ -1,0 +1,248 @@
+//! Survey access patterns:
+//! - create a survey: TransactWriteItems put head + put version 1, both `attribute_not_exists`;
+//! - add a version: GetItem head, then TransactWriteItems update head (condition: latest
+//!   version unchanged) + put the new version (`attribute_not_exists`);
+//! - latest version: Query `pk = SURVEY#id, begins_with(sk, "V#")`, descending, limit 1;
+//! - one version: GetItem `SURVEY#id / V#0000000007`;
+//! - list surveys: Query `gsi1` on `gsi1pk = SURVEY`.
+
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{from_item, timestamp, to_item, Store};
+use crate::domain::survey::{Localized, Survey, SurveyId, ValidSurvey};
+use crate::error::{Error, Result};
+use crate::keys::{survey as keys, GSI1, GSI1_PK};
+
+/// How many times a new version is retried when another writer got there first.
+const VERSION_RACE_RETRIES: usize = 3;
+
+/// What `GET /surveys` lists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurveySummary {
+    pub id: String,
+    pub title: Localized,
+    pub latest_version: u32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct HeadRecord {
+    pk: String,
+    sk: String,
+    gsi1pk: String,
+    gsi1sk: String,
+    entity: String,
+    #[serde(flatten)]
+    summary: SurveySummary,
+}
+
+#[derive(Serialize, Deserialize)]
+struct VersionRecord {
+    pk: String,
+    sk: String,
+    entity: String,
+    survey: Survey,
+}
+
+impl HeadRecord {
+    fn new(summary: SurveySummary) -> Self {
+        let key = keys::head(&summary.id);
+        HeadRecord {
+            pk: key.pk,
+            sk: key.sk,
+            gsi1pk: keys::LIST.into(),
+            gsi1sk: summary.id.clone(),
+            entity: "survey".into(),
+            summary,
+        }
+    }
+}
+
+impl VersionRecord {
+    fn new(survey: Survey) -> Self {
+        let key = keys::version(survey.id.as_str(), survey.version);
+        VersionRecord {
+            pk: key.pk,
+            sk: key.sk,
+            entity: "survey_version".into(),
+            survey,
+        }
+    }
+}
+
+fn put_new(store: &Store, item: crate::store::Item) -> TransactWriteItem {
+    TransactWriteItem::builder()
+        .put(
+            Put::builder()
+                .table_name(store.table())
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .expect("table, item and condition are set"),
+        )
+        .build()
+}
+
+impl Store {
+    /// Stores version 1 of a new survey; 409 if the id is taken.
+    pub async fn create_survey(
+        &self,
+        id: SurveyId,
+        definition: ValidSurvey,
+        now: DateTime<Utc>,
+    ) -> Result<Survey> {
+        let survey = Survey {
+            id: id.clone(),
+            version: 1,
+            definition: definition.into_definition(),
+            created_at: now,
+        };
+        let head = HeadRecord::new(SurveySummary {
+            id: id.as_str().to_string(),
+            title: survey.definition.title.clone(),
+            latest_version: 1,
+            created_at: now,
+            updated_at: now,
+        });
+        let items = vec![
+            put_new(self, to_item(&head)?),
+            put_new(self, to_item(&VersionRecord::new(survey.clone()))?),
+        ];
+        self.transact(items, |_| {
+            Error::Conflict(format!(
+                "a survey with id \"{}\" already exists; add a version with POST /surveys/{}/versions",
+                id.as_str(),
+                id.as_str()
+            ))
+        })
+        .await?;
+        Ok(survey)
+    }
+
+    /// Stores the next version of an existing survey. Earlier versions are never touched.
+    pub async fn add_survey_version(
+        &self,
+        id: &SurveyId,
+        definition: ValidSurvey,
+        now: DateTime<Utc>,
+    ) -> Result<Survey> {
+        let definition = definition.into_definition();
+        for _ in 0..VERSION_RACE_RETRIES {
+            let head: HeadRecord = self
+                .get(&keys::head(id.as_str()))
+                .await?
+                .ok_or_else(|| Error::not_found(format!("survey \"{}\"", id.as_str())))?;
+            let latest = head.summary.latest_version;
+            let survey = Survey {
+                id: id.clone(),
+                version: latest + 1,
+                definition: definition.clone(),
+                created_at: now,
+            };
+            let update = Update::builder()
+                .table_name(self.table())
+                .set_key(Some(keys::head(id.as_str()).to_attributes()))
+                .update_expression("SET latest_version = :next, updated_at = :now, title = :title")
+                .condition_expression("latest_version = :latest")
+                .expression_attribute_values(":next", AttributeValue::N(survey.version.to_string()))
+                .expression_attribute_values(":latest", AttributeValue::N(latest.to_string()))
+                .expression_attribute_values(":now", AttributeValue::S(timestamp(now)))
+                .expression_attribute_values(
+                    ":title",
+                    serde_dynamo::to_attribute_value::<_, AttributeValue>(&survey.definition.title)
+                        .map_err(|e| Error::Upstream(e.to_string()))?,
+                )
+                .build()
+                .expect("table, key and expression are set");
+            let items = vec![
+                TransactWriteItem::builder().update(update).build(),
+                put_new(self, to_item(&VersionRecord::new(survey.clone()))?),
+            ];
+            match self
+                .transact(items, |_| Error::Conflict("version race".into()))
+                .await
+            {
+                Ok(()) => return Ok(survey),
+                // Another writer added a version between our read and write: read again.
+                Err(Error::Conflict(_)) => continue,
+                Err(other) => return Err(other),
+            }
+        }
+        Err(Error::Conflict(format!(
+            "survey \"{}\" is being changed by someone else; please retry",
+            id.as_str()
+        )))
+    }
+
+    /// The given version, or the latest when `version` is `None`.
+    pub async fn get_survey(&self, id: &SurveyId, version: Option<u32>) -> Result<Survey> {
+        let record: Option<VersionRecord> = match version {
+            Some(version) => self.get(&keys::version(id.as_str(), version)).await?,
+            None => {
+                let output = self
+                    .client()
+                    .query()
+                    .table_name(self.table())
+                    .key_condition_expression("pk = :pk AND begins_with(sk, :v)")
+                    .expression_attribute_values(
+                        ":pk",
+                        AttributeValue::S(keys::partition(id.as_str())),
+                    )
+                    .expression_attribute_values(
+                        ":v",
+                        AttributeValue::S(keys::VERSION_PREFIX.into()),
+                    )
+                    .scan_index_forward(false)
+                    .limit(1)
+                    .consistent_read(true)
+                    .send()
+                    .await
+                    .map_err(Error::upstream)?;
+                output
+                    .items
+                    .unwrap_or_default()
+                    .into_iter()
+                    .next()
+                    .map(from_item)
+                    .transpose()?
+            }
+        };
+        match (record, version) {
+            (Some(record), _) => Ok(record.survey),
+            (None, Some(version)) => Err(Error::not_found(format!(
+                "version {version} of survey \"{}\"",
+                id.as_str()
+            ))),
+            (None, None) => Err(Error::not_found(format!("survey \"{}\"", id.as_str()))),
+        }
+    }
+
+    /// Every survey's head, ordered by id.
+    pub async fn list_surveys(&self) -> Result<Vec<SurveySummary>> {
+        let mut summaries = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client()
+                .query()
+                .table_name(self.table())
+                .index_name(GSI1)
+                .key_condition_expression(format!("{GSI1_PK} = :list"))
+                .expression_attribute_values(":list", AttributeValue::S(keys::LIST.into()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(Error::upstream)?;
+            for item in output.items.unwrap_or_default() {
+                summaries.push(from_item::<HeadRecord>(item)?.summary);
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(summaries);
+            }
+        }
+    }
+}

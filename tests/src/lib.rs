@@ -1,0 +1,289 @@
+//! Test harness: a fresh, uniquely named table (created from template.yaml) per test on the
+//! local AWS emulator, real event fixtures, and the emulator's outbox.
+//!
+//! The emulator's address comes from `AWS_ENDPOINT_URL`; `make test` starts the emulator and
+//! sets it.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+
+use aws_sdk_dynamodb::config::Credentials;
+use chrono::{DateTime, Utc};
+use closeloop::{Config, Deps};
+use closeloop_local::create_table;
+use rand::Rng;
+use serde_json::{json, Value};
+
+pub use closeloop_local::Template;
+
+pub const REGION: &str = "us-east-1";
+pub const SENDER: &str = "surveys@closeloop.test";
+
+pub fn endpoint() -> String {
+    std::env::var("AWS_ENDPOINT_URL").expect(
+        "AWS_ENDPOINT_URL is not set: run the tests with `make test`, which starts the local AWS emulator",
+    )
+}
+
+/// SDK configuration for the emulator, built explicitly so tests never depend on (or change)
+/// the process environment beyond the endpoint.
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(REGION))
+        .credentials_provider(Credentials::new(
+            "test",
+            "test",
+            None,
+            None,
+            "closeloop-tests",
+        ))
+        .endpoint_url(endpoint())
+        .load()
+        .await
+}
+
+pub fn unique(label: &str) -> String {
+    let suffix: u64 = rand::thread_rng().gen();
+    format!("{label}-{suffix:016x}")
+}
+
+/// One test's world: its own table and topic on the shared emulator.
+pub struct TestEnv {
+    pub deps: Deps,
+    pub sdk: aws_config::SdkConfig,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub table: String,
+}
+
+impl TestEnv {
+    pub async fn new(label: &str) -> TestEnv {
+        let sdk = sdk_config().await;
+        let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
+        let table = unique(&format!("t-{label}"));
+        let template = Template::project().expect("template.yaml parses");
+        create_table(&dynamodb, template.table(), &table)
+            .await
+            .expect("table from template.yaml");
+        let sns = aws_sdk_sns::Client::new(&sdk);
+        let topic = sns
+            .create_topic()
+            .name(unique("alerts"))
+            .send()
+            .await
+            .expect("alerts topic");
+        if let Err(err) = aws_sdk_sesv2::Client::new(&sdk)
+            .create_email_identity()
+            .email_identity(SENDER)
+            .send()
+            .await
+        {
+            // Already verified by an earlier test is fine; anything else is not.
+            assert!(
+                err.as_service_error()
+                    .is_some_and(|e| e.is_already_exists_exception()),
+                "sender identity: {err:?}"
+            );
+        }
+        let config = Config {
+            table_name: table.clone(),
+            alerts_topic_arn: topic.topic_arn.expect("topic arn"),
+            sender_email: SENDER.into(),
+            public_base_url: "http://127.0.0.1:8080".into(),
+            company_contact_email: "care@closeloop.test".into(),
+            company_contact_phone: "+864001234567".into(),
+            retention_days: 730,
+        };
+        TestEnv {
+            deps: Deps::with_sdk_config(config, &sdk),
+            sdk,
+            dynamodb,
+            table,
+        }
+    }
+
+    /// Every item in this test's table (a Scan: tests only, never the product).
+    pub async fn items(
+        &self,
+    ) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .dynamodb
+                .scan()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scan");
+            items.extend(page.items.unwrap_or_default());
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return items;
+            }
+        }
+    }
+
+    pub async fn item_count(&self) -> usize {
+        self.items().await.len()
+    }
+}
+
+/// The emulator's record of everything sent: `sns.SMS`, `sns.Topic[].sent_notifications`,
+/// `ses.Message`.
+pub fn outbox() -> Value {
+    let body = http_get(&format!("{}/moto-api/data.json", endpoint()));
+    serde_json::from_str(&body).expect("outbox is JSON")
+}
+
+/// A minimal HTTP/1.1 GET, enough for the emulator's own API.
+pub fn http_get(url: &str) -> String {
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let mut stream = TcpStream::connect(host).expect("connect to emulator");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").expect("HTTP response");
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_string()
+    }
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = &rest[size + 2..];
+    }
+    out
+}
+
+pub fn fixtures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+pub fn fixture(name: &str) -> Value {
+    let path = fixtures_dir().join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// An API Gateway HTTP API event, from the real fixture with the request's parts patched in.
+pub struct HttpEvent {
+    event: Value,
+}
+
+impl HttpEvent {
+    /// `route` is the template's route key, e.g. `GET /surveys/{id}`; `path` the concrete path.
+    pub fn new(route: &str, path: &str) -> HttpEvent {
+        let mut event = fixture("apigw-v2-request.json");
+        let (method, _) = route.split_once(' ').expect("route key is `METHOD /path`");
+        event["routeKey"] = json!(route);
+        event["rawPath"] = json!(path);
+        event["requestContext"]["routeKey"] = json!(route);
+        event["requestContext"]["http"]["method"] = json!(method);
+        event["requestContext"]["http"]["path"] = json!(path);
+        HttpEvent { event }
+    }
+
+    /// Adds the JWT authorizer's claims, as API Gateway does after checking the token.
+    pub fn admin(mut self) -> Self {
+        self.event["requestContext"]["authorizer"] = fixture("jwt-authorizer.json");
+        self
+    }
+
+    pub fn path_parameter(mut self, name: &str, value: &str) -> Self {
+        if self.event.get("pathParameters").is_none() {
+            self.event["pathParameters"] = json!({});
+        }
+        self.event["pathParameters"][name] = json!(value);
+        self
+    }
+
+    pub fn query(mut self, name: &str, value: &str) -> Self {
+        if self.event.get("queryStringParameters").is_none() {
+            self.event["queryStringParameters"] = json!({});
+        }
+        self.event["queryStringParameters"][name] = json!(value);
+        let raw = self.event["rawQueryString"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let pair = format!("{name}={value}");
+        self.event["rawQueryString"] = json!(if raw.is_empty() {
+            pair
+        } else {
+            format!("{raw}&{pair}")
+        });
+        self
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.event["headers"][name.to_ascii_lowercase()] = json!(value);
+        self
+    }
+
+    pub fn json_body(self, body: &str) -> Self {
+        let mut this = self.header("content-type", "application/json");
+        this.event["body"] = json!(body);
+        this.event["headers"]["content-length"] = json!(body.len().to_string());
+        this
+    }
+
+    pub fn raw_body(mut self, body: &str) -> Self {
+        self.event["body"] = json!(body);
+        self
+    }
+
+    pub fn into_value(self) -> Value {
+        self.event
+    }
+
+    pub fn into_request(self) -> lambda_http::Request {
+        lambda_http::request::from_str(&self.event.to_string())
+            .expect("fixture is a valid v2 event")
+    }
+}
+
+pub fn scheduled_event(time: DateTime<Utc>) -> Value {
+    let mut event = fixture("eventbridge-scheduled.json");
+    event["time"] = json!(time.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    event
+}
+
+/// Body of an API Gateway v2 reply as JSON.
+pub fn reply_json(reply: &Value) -> Value {
+    serde_json::from_str(reply["body"].as_str().unwrap_or("null")).expect("JSON body")
+}
+
+/// Body of an `http::Response` as JSON.
+pub fn body_json(response: &http::Response<lambda_http::Body>) -> Value {
+    serde_json::from_str(&body_text(response)).expect("JSON body")
+}
+
+pub fn body_text(response: &http::Response<lambda_http::Body>) -> String {
+    match response.body() {
+        lambda_http::Body::Text(text) => text.clone(),
+        lambda_http::Body::Binary(bytes) => String::from_utf8_lossy(bytes).to_string(),
+        _ => String::new(),
+    }
+}

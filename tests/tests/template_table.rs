@@ -1,0 +1,114 @@
+//! The table made from template.yaml has exactly the keys, indexes, stream and TTL the code
+//! relies on: one source of truth for the table, checked against the code's constants.
+
+use aws_sdk_dynamodb::types::{KeyType, ProjectionType, StreamViewType, TimeToLiveStatus};
+use closeloop::keys::{DUE_AT, DUE_INDEX, DUE_PK, GSI1, GSI1_PK, GSI1_SK, TTL_ATTRIBUTE};
+use closeloop_tests::TestEnv;
+
+fn key_of(schema: &[aws_sdk_dynamodb::types::KeySchemaElement], kind: KeyType) -> Option<String> {
+    schema
+        .iter()
+        .find(|k| k.key_type == kind)
+        .map(|k| k.attribute_name.clone())
+}
+
+#[tokio::test]
+async fn table_from_template_has_the_keys_indexes_stream_and_ttl_the_code_uses() {
+    let env = TestEnv::new("template").await;
+    let table = env
+        .dynamodb
+        .describe_table()
+        .table_name(&env.table)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+
+    let schema = table.key_schema();
+    assert_eq!(key_of(schema, KeyType::Hash).as_deref(), Some("pk"));
+    assert_eq!(key_of(schema, KeyType::Range).as_deref(), Some("sk"));
+
+    let indexes = table.global_secondary_indexes();
+    for (name, hash, range) in [(GSI1, GSI1_PK, GSI1_SK), (DUE_INDEX, DUE_PK, DUE_AT)] {
+        let index = indexes
+            .iter()
+            .find(|i| i.index_name() == Some(name))
+            .unwrap_or_else(|| panic!("index {name} missing from the table"));
+        assert_eq!(
+            key_of(index.key_schema(), KeyType::Hash).as_deref(),
+            Some(hash)
+        );
+        assert_eq!(
+            key_of(index.key_schema(), KeyType::Range).as_deref(),
+            Some(range)
+        );
+        assert_eq!(
+            index.projection().and_then(|p| p.projection_type()),
+            Some(&ProjectionType::All),
+            "{name} must project all attributes: sweeps read whole items from it"
+        );
+    }
+    assert_eq!(indexes.len(), 2, "every index must be one the code queries");
+
+    let stream = table.stream_specification().expect("stream enabled");
+    assert!(stream.stream_enabled());
+    assert_eq!(
+        stream.stream_view_type(),
+        Some(&StreamViewType::NewAndOldImages)
+    );
+    assert!(table.latest_stream_arn().is_some());
+
+    let ttl = env
+        .dynamodb
+        .describe_time_to_live()
+        .table_name(&env.table)
+        .send()
+        .await
+        .unwrap()
+        .time_to_live_description
+        .unwrap();
+    assert_eq!(ttl.attribute_name(), Some(TTL_ATTRIBUTE));
+    assert_eq!(ttl.time_to_live_status(), Some(&TimeToLiveStatus::Enabled));
+}
+
+#[test]
+fn every_function_in_the_template_is_a_workspace_binary() {
+    let template = closeloop_local::Template::project().unwrap();
+    let mut binaries: Vec<String> = template
+        .functions()
+        .iter()
+        .map(|(_, b)| b.clone())
+        .collect();
+    binaries.sort();
+    assert_eq!(
+        binaries,
+        [
+            "report-generation",
+            "response-capture",
+            "sla-escalation",
+            "survey-delivery",
+            "ticket-creation"
+        ]
+    );
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap();
+    for binary in binaries {
+        assert!(
+            root.join("functions")
+                .join(&binary)
+                .join("src/main.rs")
+                .exists(),
+            "{binary} has no package under functions/"
+        );
+    }
+}
+
+#[test]
+fn the_stream_feeds_ticket_creation_and_report_generation() {
+    let template = closeloop_local::Template::project().unwrap();
+    let mut consumers = template.stream_functions();
+    consumers.sort();
+    assert_eq!(consumers, ["report-generation", "ticket-creation"]);
+}
