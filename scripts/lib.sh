@@ -22,7 +22,7 @@ wait_for() { # url, seconds, what
 }
 
 start_emulator() { # port, log file
-  setsid .venv/bin/moto_server -H 127.0.0.1 -p "$1" >"$2" 2>&1 &
+  setsid .venv/bin/python scripts/emulator.py -H 127.0.0.1 -p "$1" >"$2" 2>&1 &
   PIDS+=($!)
   wait_for "http://127.0.0.1:$1/moto-api/data.json" 30 "the AWS emulator"
 }

@@ -485,7 +485,7 @@ fn stream_record(
     let mut rec = json!({
         "eventID": r.event_id().unwrap_or_default(),
         "eventName": r.event_name().map(|n| n.as_str()).unwrap_or("MODIFY"),
-        "eventVersion": r.event_version().unwrap_or("1.1"),
+        "eventVersion": "1.1",
         "eventSource": "aws:dynamodb",
         "awsRegion": region,
         "dynamodb": change,

@@ -2445,7 +2445,11 @@ mod tests {
     fn nest(levels: usize) -> Value {
         let mut condition = json!({"question": "q1", "op": "answered"});
         for level in 0..levels {
-            let key = if level % 2 == 0 { "all" } else { "any" };
+            let key = if level.is_multiple_of(2) {
+                "all"
+            } else {
+                "any"
+            };
             condition = json!({ key: [condition] });
         }
         condition
@@ -2876,7 +2880,7 @@ mod tests {
     /// A condition that fits the kind of the question it looks at.
     fn fitting_leaf(target: &Question, seed: u8, op: CompareOp) -> Condition {
         let question = target.id.clone();
-        if seed % 5 == 0 {
+        if seed.is_multiple_of(5) {
             return Condition::Answered { question };
         }
         if let Some(range) = target.kind.numeric_range() {

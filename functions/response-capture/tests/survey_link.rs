@@ -1,0 +1,131 @@
+//! The public survey link against the emulator: unknown and malformed links get the same
+//! friendly page, a known invitation opens its survey version, and every page is private.
+
+use chrono::{TimeZone, Utc};
+use closeloop::domain::survey::{NewSurvey, SurveyId};
+use closeloop::domain::token::Token;
+use closeloop::keys::invitation;
+use closeloop::lambda::dispatch;
+use closeloop_tests::{HttpEvent, TestEnv};
+use response_capture::ResponseCapture;
+use serde_json::Value;
+
+fn link(route: &str, token: &str) -> HttpEvent {
+    HttpEvent::new(route, &format!("/s/{token}")).path_parameter("token", token)
+}
+
+async fn open(function: &ResponseCapture, event: HttpEvent) -> (u16, Value, String) {
+    let now = Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap();
+    let reply = dispatch(function, event.into_value(), now).await.unwrap();
+    let status = reply["statusCode"].as_u64().unwrap() as u16;
+    let body = reply["body"].as_str().unwrap_or_default().to_string();
+    (status, reply["headers"].clone(), body)
+}
+
+fn assert_private_page(headers: &Value) {
+    assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers["cache-control"], "no-store");
+    let csp = headers["content-security-policy"].as_str().unwrap();
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+}
+
+#[tokio::test]
+async fn unknown_and_malformed_links_get_the_same_friendly_page() {
+    let env = TestEnv::new("capture-unknown").await;
+    let function = ResponseCapture::new(env.deps.clone());
+    let unknown = Token::generate(&mut rand::thread_rng());
+    let mut pages = Vec::new();
+    for token in [unknown.as_str(), "not-a-token", "%00%ff", "AAAA"] {
+        for route in ["GET /s/{token}", "POST /s/{token}"] {
+            let (status, headers, body) = open(
+                &function,
+                link(route, token).header("accept-language", "en-GB,en;q=0.8"),
+            )
+            .await;
+            assert_eq!(status, 404, "{route} {token}");
+            assert_private_page(&headers);
+            assert!(body.contains("This link does not work"), "{body}");
+            assert!(
+                body.contains("care@closeloop.test"),
+                "the page shows how to reach us"
+            );
+            pages.push(body);
+        }
+    }
+    assert!(
+        pages.windows(2).all(|w| w[0] == w[1]),
+        "no difference to probe"
+    );
+    assert_eq!(env.item_count().await, 0);
+
+    let (_, _, chinese) = open(&function, link("GET /s/{token}", unknown.as_str())).await;
+    assert!(
+        chinese.contains("lang=\"zh-CN\"") && chinese.contains("链接无效"),
+        "{chinese}"
+    );
+}
+
+#[tokio::test]
+async fn a_known_invitation_opens_its_survey_version_in_its_language() {
+    let env = TestEnv::new("capture-known").await;
+    let function = ResponseCapture::new(env.deps.clone());
+    let new: NewSurvey = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../surveys/default.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let id = SurveyId::parse("csat-default").unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap();
+    let survey = env
+        .deps
+        .store
+        .create_survey(id, new.definition.validate().unwrap(), now)
+        .await
+        .unwrap();
+
+    let token = Token::generate(&mut rand::thread_rng());
+    let key = invitation::by_token_hash(&token.hash());
+    env.dynamodb
+        .put_item()
+        .table_name(&env.table)
+        .item("pk", aws_sdk_dynamodb::types::AttributeValue::S(key.pk))
+        .item("sk", aws_sdk_dynamodb::types::AttributeValue::S(key.sk))
+        .item(
+            "entity",
+            aws_sdk_dynamodb::types::AttributeValue::S("invitation".into()),
+        )
+        .item(
+            "survey_id",
+            aws_sdk_dynamodb::types::AttributeValue::S("csat-default".into()),
+        )
+        .item(
+            "survey_version",
+            aws_sdk_dynamodb::types::AttributeValue::N("1".into()),
+        )
+        .item(
+            "locale",
+            aws_sdk_dynamodb::types::AttributeValue::S("en".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    // The invitation's language wins over the browser's.
+    let (status, headers, body) = open(
+        &function,
+        link("GET /s/{token}", token.as_str()).header("accept-language", "zh-CN"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_private_page(&headers);
+    assert!(body.contains(&survey.definition.title.en), "{body}");
+    assert!(body.contains("lang=\"en\""));
+    assert!(
+        !body.contains(token.as_str()),
+        "the token is not echoed into the page"
+    );
+}
