@@ -14,6 +14,10 @@ venv: .venv/.installed
 	scripts/venv.sh
 	touch $@
 
+# Benchmarks: prints `BENCH <name> <value>` lines (see the README).
+bench: venv
+	scripts/bench.sh
+
 lint: venv
 	.venv/bin/cfn-lint template.yaml
 	SAM_CLI_TELEMETRY=0 .venv/bin/sam validate --lint

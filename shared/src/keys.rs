@@ -67,14 +67,15 @@ pub mod survey {
     }
 }
 
-/// Invitations are found by the hash of their link token (the token itself is never stored).
-pub mod invitation {
+/// A sent invitation's link: found by the hash of its token (the token itself is never stored).
+/// It carries what the survey page and the answer need, so opening a link is one GetItem.
+pub mod link {
     use super::Key;
 
     pub fn by_token_hash(token_hash: &str) -> Key {
         Key {
-            pk: format!("INV#{token_hash}"),
-            sk: "INV".into(),
+            pk: format!("LINK#{token_hash}"),
+            sk: "LINK".into(),
         }
     }
 }

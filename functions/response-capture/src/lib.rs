@@ -7,7 +7,7 @@ use aws_lambda_events::encodings::Body;
 use chrono::{DateTime, Utc};
 use closeloop::domain::survey::Locale;
 use closeloop::domain::token::Token;
-use closeloop::keys::invitation;
+use closeloop::keys::link;
 use closeloop::lambda::{path_parameter, route_key, Function};
 use closeloop::{Deps, Error};
 use http::{Response, StatusCode};
@@ -20,9 +20,9 @@ pub struct ResponseCapture {
     deps: Deps,
 }
 
-/// The part of an invitation the survey link needs.
+/// The part of a link item the survey page needs.
 #[derive(Debug, Deserialize)]
-struct InvitationView {
+struct LinkView {
     survey_id: String,
     survey_version: u32,
     #[serde(default)]
@@ -50,7 +50,7 @@ impl ResponseCapture {
         let Some(found) = self
             .deps
             .store
-            .get::<InvitationView>(&invitation::by_token_hash(&token.hash()))
+            .get::<LinkView>(&link::by_token_hash(&token.hash()))
             .await?
         else {
             return Ok(self.unknown_link(locale));

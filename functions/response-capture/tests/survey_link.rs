@@ -4,7 +4,7 @@
 use chrono::{TimeZone, Utc};
 use closeloop::domain::survey::{NewSurvey, SurveyId};
 use closeloop::domain::token::Token;
-use closeloop::keys::invitation;
+use closeloop::keys::link;
 use closeloop::lambda::dispatch;
 use closeloop_tests::{HttpEvent, TestEnv};
 use response_capture::ResponseCapture;
@@ -88,7 +88,7 @@ async fn a_known_invitation_opens_its_survey_version_in_its_language() {
         .unwrap();
 
     let token = Token::generate(&mut rand::thread_rng());
-    let key = invitation::by_token_hash(&token.hash());
+    let key = link::by_token_hash(&token.hash());
     env.dynamodb
         .put_item()
         .table_name(&env.table)
