@@ -80,6 +80,31 @@ pub mod link {
     }
 }
 
+/// Invitations live under their own id from the moment they are scheduled; the link (above)
+/// is written when one is sent.
+pub mod invitation {
+    use super::Key;
+
+    pub fn home(invitation_id: &str) -> Key {
+        Key {
+            pk: format!("INV#{invitation_id}"),
+            sk: "INV".into(),
+        }
+    }
+}
+
+/// At most one response per invitation: the key is what makes an answer exactly-once.
+pub mod response {
+    use super::Key;
+
+    pub fn for_invitation(invitation_id: &str) -> Key {
+        Key {
+            pk: format!("RESPONSE#{invitation_id}"),
+            sk: "RESPONSE".into(),
+        }
+    }
+}
+
 /// Kinds of timed work on the `due` index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DueKind {

@@ -7,26 +7,15 @@ use aws_lambda_events::encodings::Body;
 use chrono::{DateTime, Utc};
 use closeloop::domain::survey::Locale;
 use closeloop::domain::token::Token;
-use closeloop::keys::link;
 use closeloop::lambda::{path_parameter, route_key, Function};
 use closeloop::{Deps, Error};
 use http::{Response, StatusCode};
 use lambda_http::Request;
-use serde::Deserialize;
 
 pub use page::{html_page, Page};
 
 pub struct ResponseCapture {
     deps: Deps,
-}
-
-/// The part of a link item the survey page needs.
-#[derive(Debug, Deserialize)]
-struct LinkView {
-    survey_id: String,
-    survey_version: u32,
-    #[serde(default)]
-    locale: Option<String>,
 }
 
 impl ResponseCapture {
@@ -47,19 +36,10 @@ impl ResponseCapture {
         let Some(token) = path_parameter(request, "token").and_then(|t| Token::parse(&t)) else {
             return Ok(self.unknown_link(locale));
         };
-        let Some(found) = self
-            .deps
-            .store
-            .get::<LinkView>(&link::by_token_hash(&token.hash()))
-            .await?
-        else {
+        let Some(found) = self.deps.store.get_link(&token.hash()).await? else {
             return Ok(self.unknown_link(locale));
         };
-        let locale = found
-            .locale
-            .as_deref()
-            .and_then(|tag| tag.parse().ok())
-            .unwrap_or(locale);
+        let locale = found.locale;
         let survey = self
             .deps
             .store

@@ -2,15 +2,15 @@
 //! friendly page, a known invitation opens its survey version, and every page is private.
 
 use chrono::{TimeZone, Utc};
-use closeloop::domain::survey::{NewSurvey, SurveyId};
+use closeloop::domain::survey::{Locale, NewSurvey, SurveyId};
 use closeloop::domain::token::Token;
-use closeloop::keys::link;
 use closeloop::lambda::dispatch;
+use closeloop::store::Link;
 use closeloop_tests::{HttpEvent, TestEnv};
 use response_capture::ResponseCapture;
 use serde_json::Value;
 
-fn link(route: &str, token: &str) -> HttpEvent {
+fn survey_link(route: &str, token: &str) -> HttpEvent {
     HttpEvent::new(route, &format!("/s/{token}")).path_parameter("token", token)
 }
 
@@ -40,7 +40,7 @@ async fn unknown_and_malformed_links_get_the_same_friendly_page() {
         for route in ["GET /s/{token}", "POST /s/{token}"] {
             let (status, headers, body) = open(
                 &function,
-                link(route, token).header("accept-language", "en-GB,en;q=0.8"),
+                survey_link(route, token).header("accept-language", "en-GB,en;q=0.8"),
             )
             .await;
             assert_eq!(status, 404, "{route} {token}");
@@ -59,7 +59,7 @@ async fn unknown_and_malformed_links_get_the_same_friendly_page() {
     );
     assert_eq!(env.item_count().await, 0);
 
-    let (_, _, chinese) = open(&function, link("GET /s/{token}", unknown.as_str())).await;
+    let (_, _, chinese) = open(&function, survey_link("GET /s/{token}", unknown.as_str())).await;
     assert!(
         chinese.contains("lang=\"zh-CN\"") && chinese.contains("链接无效"),
         "{chinese}"
@@ -88,28 +88,25 @@ async fn a_known_invitation_opens_its_survey_version_in_its_language() {
         .unwrap();
 
     let token = Token::generate(&mut rand::thread_rng());
-    let key = link::by_token_hash(&token.hash());
+    let link = Link {
+        token_hash: token.hash(),
+        invitation_id: "inv-1".into(),
+        survey_id: "csat-default".into(),
+        survey_version: 1,
+        locale: Locale::En,
+        channel: "sms".into(),
+        customer_id: Some("C202405001".into()),
+        segment: None,
+        agent: Some("S008".into()),
+        store: None,
+        service_type: None,
+        sent_at: now,
+        link_expires_at: now + chrono::Duration::days(7),
+        expires_at: (now + chrono::Duration::days(730)).timestamp(),
+    };
     env.dynamodb
-        .put_item()
-        .table_name(&env.table)
-        .item("pk", aws_sdk_dynamodb::types::AttributeValue::S(key.pk))
-        .item("sk", aws_sdk_dynamodb::types::AttributeValue::S(key.sk))
-        .item(
-            "entity",
-            aws_sdk_dynamodb::types::AttributeValue::S("invitation".into()),
-        )
-        .item(
-            "survey_id",
-            aws_sdk_dynamodb::types::AttributeValue::S("csat-default".into()),
-        )
-        .item(
-            "survey_version",
-            aws_sdk_dynamodb::types::AttributeValue::N("1".into()),
-        )
-        .item(
-            "locale",
-            aws_sdk_dynamodb::types::AttributeValue::S("en".into()),
-        )
+        .transact_write_items()
+        .transact_items(env.deps.store.link_put(&link).unwrap())
         .send()
         .await
         .unwrap();
@@ -117,7 +114,7 @@ async fn a_known_invitation_opens_its_survey_version_in_its_language() {
     // The invitation's language wins over the browser's.
     let (status, headers, body) = open(
         &function,
-        link("GET /s/{token}", token.as_str()).header("accept-language", "zh-CN"),
+        survey_link("GET /s/{token}", token.as_str()).header("accept-language", "zh-CN"),
     )
     .await;
     assert_eq!(status, 200, "{body}");

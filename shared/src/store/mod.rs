@@ -1,6 +1,7 @@
 //! The one DynamoDB table. Generic item access lives here; each entity's access patterns live in
 //! a submodule (`surveys`, …) and are listed in the README's access-pattern table.
 
+mod links;
 mod surveys;
 
 use std::collections::HashMap;
@@ -13,6 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+pub use links::Link;
 pub use surveys::SurveySummary;
 
 use crate::error::{Error, Result};
