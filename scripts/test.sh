@@ -9,6 +9,14 @@ trap stop_all EXIT
 export CARGO_PROFILE_DEV_DEBUG=0 SAM_CLI_TELEMETRY=0 CARGO_TERM_COLOR=never
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 
+# The browser test drives Debian's headless Chromium; CJK and emoji fonts make its screenshots
+# (target/artefacts/) readable. Installed once; a no-op when present.
+if [ ! -x /usr/bin/chromium ] || [ ! -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then
+  echo "== installing chromium and fonts for the browser test"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei fonts-noto-color-emoji >/dev/null
+fi
+
 echo "== format"
 cargo fmt --all -- --check
 

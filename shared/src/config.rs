@@ -2,6 +2,10 @@
 
 use std::fmt;
 
+use chrono_tz::Tz;
+
+use crate::domain::delivery::{DeliveryRules, QuietHours};
+
 /// What every function needs to know about its deployment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -13,6 +17,89 @@ pub struct Config {
     pub company_contact_email: String,
     pub company_contact_phone: String,
     pub retention_days: u32,
+    /// Survey delivery: timing rules, send rates, the sweep's budget.
+    pub delivery: DeliveryConfig,
+}
+
+/// How survey-delivery sends. Every field has a default, so only what differs need be set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryConfig {
+    pub rules: DeliveryRules,
+    /// `DEFAULT_SURVEY_ID`: the survey events invite to when they name none.
+    pub default_survey_id: String,
+    /// `DEFAULT_TIME_ZONE`: for customers without one (IANA name).
+    pub default_time_zone: Tz,
+    /// `SMS_PER_SECOND`, `EMAIL_PER_SECOND`: send rates (SNS / SES quotas); 0 = unlimited.
+    pub sms_per_second: u32,
+    pub email_per_second: u32,
+    /// `SWEEP_BUDGET_SECONDS`: a sweep stops starting sends after this and leaves the rest.
+    pub sweep_budget_secs: u32,
+    /// Invitations one sweep works on at once.
+    pub sweep_concurrency: usize,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig {
+            rules: DeliveryRules::default(),
+            default_survey_id: "csat-default".into(),
+            default_time_zone: Tz::Asia__Shanghai,
+            sms_per_second: 20,
+            email_per_second: 14,
+            sweep_budget_secs: 20,
+            sweep_concurrency: 16,
+        }
+    }
+}
+
+impl DeliveryConfig {
+    fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut config = DeliveryConfig::default();
+        let number = |variable: &'static str, max: u32| -> Result<Option<u32>, ConfigError> {
+            match lookup(variable) {
+                None => Ok(None),
+                Some(text) if text.trim().is_empty() => Ok(None),
+                Some(text) => match text.trim().parse::<u32>() {
+                    Ok(value) if value <= max => Ok(Some(value)),
+                    _ => Err(ConfigError {
+                        variable,
+                        problem: format!("must be a whole number from 0 to {max}, got {text:?}"),
+                    }),
+                },
+            }
+        };
+        if let Some(id) = lookup("DEFAULT_SURVEY_ID").filter(|v| !v.trim().is_empty()) {
+            config.default_survey_id = id.trim().to_string();
+        }
+        if let Some(zone) = lookup("DEFAULT_TIME_ZONE").filter(|v| !v.trim().is_empty()) {
+            config.default_time_zone = zone.trim().parse().map_err(|_| ConfigError {
+                variable: "DEFAULT_TIME_ZONE",
+                problem: format!("must be an IANA time zone like Asia/Shanghai, got {zone:?}"),
+            })?;
+        }
+        if let Some(hours) = number("INVITE_DELAY_HOURS", 48)? {
+            config.rules.invite_delay = chrono::Duration::hours(i64::from(hours));
+        }
+        if let Some(text) = lookup("QUIET_HOURS").filter(|v| !v.trim().is_empty()) {
+            config.rules.quiet_hours = QuietHours::parse(&text).map_err(|problem| ConfigError {
+                variable: "QUIET_HOURS",
+                problem,
+            })?;
+        }
+        if let Some(days) = number("FATIGUE_DAYS", 365)? {
+            config.rules.fatigue_days = days;
+        }
+        if let Some(rate) = number("SMS_PER_SECOND", 100_000)? {
+            config.sms_per_second = rate;
+        }
+        if let Some(rate) = number("EMAIL_PER_SECOND", 100_000)? {
+            config.email_per_second = rate;
+        }
+        if let Some(secs) = number("SWEEP_BUDGET_SECONDS", 900)? {
+            config.sweep_budget_secs = secs.max(1);
+        }
+        Ok(config)
+    }
 }
 
 /// A variable is missing or malformed; the message names it.
@@ -82,6 +169,7 @@ impl Config {
             company_contact_email: required("COMPANY_CONTACT_EMAIL")?,
             company_contact_phone: required("COMPANY_CONTACT_PHONE")?,
             retention_days,
+            delivery: DeliveryConfig::from_lookup(&lookup)?,
         })
     }
 }
@@ -123,6 +211,26 @@ mod tests {
         let err = load(&vars).unwrap_err();
         assert_eq!(err.variable, "TABLE_NAME");
         assert_eq!(err.to_string(), "configuration TABLE_NAME: is not set");
+    }
+
+    #[test]
+    fn delivery_settings_default_and_are_checked() {
+        let config = load(&vars()).unwrap();
+        assert_eq!(config.delivery, DeliveryConfig::default());
+        let mut vars = vars();
+        vars.insert("QUIET_HOURS", "22:00-08:00");
+        vars.insert("SMS_PER_SECOND", "5");
+        let config = load(&vars).unwrap();
+        assert_eq!(config.delivery.sms_per_second, 5);
+        assert_eq!(
+            config.delivery.rules.quiet_hours,
+            QuietHours::parse("22:00-08:00").unwrap()
+        );
+        vars.insert("INVITE_DELAY_HOURS", "72");
+        assert_eq!(load(&vars).unwrap_err().variable, "INVITE_DELAY_HOURS");
+        vars.remove("INVITE_DELAY_HOURS");
+        vars.insert("DEFAULT_TIME_ZONE", "Moon/Base");
+        assert_eq!(load(&vars).unwrap_err().variable, "DEFAULT_TIME_ZONE");
     }
 
     #[test]

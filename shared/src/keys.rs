@@ -93,6 +93,90 @@ pub mod invitation {
     }
 }
 
+/// Invitations of one campaign, on `gsi1`, so the campaign's counts are one Query.
+pub mod campaign_invitations {
+    pub fn gsi1pk(campaign_id: &str) -> String {
+        format!("CAMPAIGN#{campaign_id}#INV")
+    }
+}
+
+/// Customers: the profile (replaced by imports), and the contact state imports never touch:
+/// opt-out and the last invitation (the fatigue rule's conditional write).
+pub mod customer {
+    use super::Key;
+
+    pub fn partition(id: &str) -> String {
+        format!("CUSTOMER#{id}")
+    }
+
+    pub fn profile(id: &str) -> Key {
+        Key {
+            pk: partition(id),
+            sk: "PROFILE".into(),
+        }
+    }
+
+    pub fn contact(id: &str) -> Key {
+        Key {
+            pk: partition(id),
+            sk: "CONTACT".into(),
+        }
+    }
+
+    /// `gsi1pk` of a profile: customers of a segment, for campaign audiences.
+    pub fn by_segment(segment: &str) -> String {
+        format!("CUSTOMERS#{segment}")
+    }
+
+    /// `gsi1sk` of a profile: last purchase date first, so "bought within N days" is a range.
+    /// Customers with no purchase sort before every date (`-` < `0`).
+    pub fn by_segment_sort(last_purchase: Option<&str>, id: &str) -> String {
+        format!("{}#{id}", last_purchase.unwrap_or("-"))
+    }
+}
+
+/// Addresses never to message again (an SMS STOP reply, a complaint): one item per address.
+pub mod suppression {
+    use super::Key;
+
+    pub fn address(address: &str) -> Key {
+        Key {
+            pk: format!("SUPPRESS#{}", address.to_lowercase()),
+            sk: "SUPPRESS".into(),
+        }
+    }
+}
+
+/// Service events and purchases, by id; on `gsi1` by service type and time for campaigns.
+pub mod event {
+    use super::Key;
+
+    pub fn item(event_id: &str) -> Key {
+        Key {
+            pk: format!("EVENT#{event_id}"),
+            sk: "EVENT".into(),
+        }
+    }
+
+    pub fn by_service_type(service_type: &str) -> String {
+        format!("EVENTS#{service_type}")
+    }
+}
+
+/// Campaigns: one item each, listed on `gsi1`.
+pub mod campaign {
+    use super::Key;
+
+    pub const LIST: &str = "CAMPAIGN";
+
+    pub fn item(campaign_id: &str) -> Key {
+        Key {
+            pk: format!("CAMPAIGN#{campaign_id}"),
+            sk: "CAMPAIGN".into(),
+        }
+    }
+}
+
 /// At most one response per invitation: the key is what makes an answer exactly-once.
 pub mod response {
     use super::Key;
@@ -101,6 +185,27 @@ pub mod response {
         Key {
             pk: format!("RESPONSE#{invitation_id}"),
             sk: "RESPONSE".into(),
+        }
+    }
+
+    /// An anonymous (QR) answer: keyed by the hash of the form's one-time nonce, so a double
+    /// submit of one form is one answer.
+    pub fn anonymous(nonce_hash: &str) -> Key {
+        Key {
+            pk: format!("RESPONSE#Q#{nonce_hash}"),
+            sk: "RESPONSE".into(),
+        }
+    }
+}
+
+/// Direct feedback from other channels (hotline, chat, store, app).
+pub mod feedback {
+    use super::Key;
+
+    pub fn item(feedback_id: &str) -> Key {
+        Key {
+            pk: format!("FEEDBACK#{feedback_id}"),
+            sk: "FEEDBACK".into(),
         }
     }
 }

@@ -93,6 +93,7 @@ impl TestEnv {
             company_contact_email: "care@closeloop.test".into(),
             company_contact_phone: "+864001234567".into(),
             retention_days: 730,
+            delivery: closeloop::config::DeliveryConfig::default(),
         };
         TestEnv {
             deps: Deps::with_sdk_config(config, &sdk),

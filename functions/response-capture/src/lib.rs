@@ -1,82 +1,766 @@
-//! response-capture: the public survey link. Every answer to a customer is a page, never a
-//! bare error, and every page is private (no referrer, no caching, no outside assets).
+//! response-capture: the public survey link, the anonymous (QR) form and direct feedback.
+//!
+//! Every answer to a customer is a page, never a bare error, and every page is private (no
+//! referrer, no caching, no outside assets). JSON clients (`Content-Type: application/json`)
+//! get JSON instead. Rules (decoding, validation, scoring) live in
+//! `closeloop::domain::response`; this crate translates HTTP to them and records the result.
 
 mod page;
 
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use aws_lambda_events::encodings::Body;
 use chrono::{DateTime, Utc};
-use closeloop::domain::survey::Locale;
+use closeloop::domain::feedback::NewFeedback;
+use closeloop::domain::response::{
+    build_response, check_answers, decode_form, decode_json, newly_visible, one_tap_answers,
+    AnswerProblem, Completeness, Respondent, Submission, SurveyResponse, MAX_BODY_BYTES,
+};
+use closeloop::domain::survey::{Answers, Locale, Survey, SurveyId, ValidSurvey};
 use closeloop::domain::token::Token;
-use closeloop::lambda::{path_parameter, route_key, Function};
+use closeloop::keys;
+use closeloop::lambda::{
+    body_bytes, json_body, json_response, path_parameter, query_parameter, require_admin,
+    route_key, Function,
+};
+use closeloop::store::{Link, RecordOutcome};
 use closeloop::{Deps, Error};
-use http::{Response, StatusCode};
+use http::{header, Response, StatusCode};
 use lambda_http::Request;
+use serde_json::json;
 
-pub use page::{html_page, Page};
+pub use page::{html_page, Form, Page};
+
+/// Channels an anonymous form may record (`?channel=`).
+pub const ANONYMOUS_CHANNELS: [&str; 5] = ["qr", "app", "tablet", "web", "kiosk"];
+
+/// A survey version with its checked definition. Versions never change, so they are cached
+/// for the life of the process: opening and answering a link then costs one read.
+struct Loaded {
+    survey: Survey,
+    valid: ValidSurvey,
+}
 
 pub struct ResponseCapture {
     deps: Deps,
+    versions: Mutex<HashMap<(String, u32), Arc<Loaded>>>,
+}
+
+/// What a form page shows besides the survey: prefilled answers, problems to point at, a
+/// notice above the questions, and the anonymous form's hidden fields.
+struct Shown<'a> {
+    answers: &'a Answers,
+    problems: &'a [AnswerProblem],
+    notice: Option<String>,
+    hidden: Vec<(&'static str, String)>,
+}
+
+/// How to answer: a page for browsers, JSON for API clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Html,
+    Json,
+}
+
+/// The request's body type, for the answer routes.
+fn body_format(request: &Request) -> Result<Format, Error> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if content_type.starts_with("application/json") {
+        Ok(Format::Json)
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        Ok(Format::Html)
+    } else {
+        Err(Error::UnsupportedMediaType(format!(
+            "send the answers as application/x-www-form-urlencoded (the survey form) or application/json (got {content_type:?})"
+        )))
+    }
+}
+
+fn reply_format(request: &Request) -> Format {
+    body_format(request).unwrap_or(Format::Html)
+}
+
+/// A store or other reference in a query string: short and plain.
+fn reference(field: &str, value: Option<String>) -> Result<Option<String>, Error> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.is_empty() => Ok(None),
+        Some(v)
+            if v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_-.:".contains(&b)) =>
+        {
+            Ok(Some(v))
+        }
+        Some(_) => Err(Error::invalid(
+            field,
+            "use 1 to 64 letters, digits, '_', '-', '.' or ':'",
+        )),
+    }
+}
+
+fn problem_error(problem: &AnswerProblem) -> Error {
+    Error::invalid(problem.field.clone(), problem.reason())
 }
 
 impl ResponseCapture {
     pub fn new(deps: Deps) -> Self {
-        ResponseCapture { deps }
+        ResponseCapture {
+            deps,
+            versions: Mutex::new(HashMap::new()),
+        }
     }
 
-    fn unknown_link(&self, locale: Locale) -> Response<Body> {
-        html_page(
-            StatusCode::NOT_FOUND,
-            &Page::unknown_link(locale, &self.deps.config),
-        )
-    }
-
-    async fn survey_link(&self, request: &Request) -> Result<Response<Body>, Error> {
-        let locale = page::preferred_locale(request);
-        // A malformed token and an unknown one get the same page: nothing to probe.
-        let Some(token) = path_parameter(request, "token").and_then(|t| Token::parse(&t)) else {
-            return Ok(self.unknown_link(locale));
-        };
-        let Some(found) = self.deps.store.get_link(&token.hash()).await? else {
-            return Ok(self.unknown_link(locale));
-        };
-        let locale = found.locale;
+    async fn version(&self, id: &str, version: u32) -> Result<Arc<Loaded>, Error> {
+        let cache_key = (id.to_string(), version);
+        if let Some(loaded) = self.versions.lock().expect("cache lock").get(&cache_key) {
+            return Ok(loaded.clone());
+        }
+        let survey_id = SurveyId::parse(id).map_err(|_| {
+            Error::not_found(format!(
+                "survey \"{}\"",
+                id.chars().take(64).collect::<String>()
+            ))
+        })?;
         let survey = self
             .deps
             .store
-            .get_survey(
-                &closeloop::domain::survey::SurveyId::parse(&found.survey_id)
-                    .map_err(|p| Error::Upstream(format!("stored survey id: {p}")))?,
-                Some(found.survey_version),
-            )
+            .get_survey(&survey_id, Some(version))
             .await?;
-        Ok(html_page(
+        self.remember(survey)
+    }
+
+    fn remember(&self, survey: Survey) -> Result<Arc<Loaded>, Error> {
+        let valid = survey
+            .validated()
+            .map_err(|p| Error::Upstream(format!("stored survey does not validate: {p}")))?;
+        let loaded = Arc::new(Loaded { survey, valid });
+        self.versions.lock().expect("cache lock").insert(
+            (loaded.survey.id.to_string(), loaded.survey.version),
+            loaded.clone(),
+        );
+        Ok(loaded)
+    }
+
+    fn page(&self, status: StatusCode, page: Page) -> Response<Body> {
+        html_page(status, &page)
+    }
+
+    fn thank_you(
+        &self,
+        format: Format,
+        locale: Locale,
+        response: &SurveyResponse,
+        first: bool,
+    ) -> Response<Body> {
+        match format {
+            Format::Html => self.page(StatusCode::OK, Page::thank_you(locale, &self.deps.config)),
+            Format::Json => json_response(
+                if first {
+                    StatusCode::CREATED
+                } else {
+                    StatusCode::OK
+                },
+                &json!({
+                    "status": if first { "recorded" } else { "already_recorded" },
+                    "response_id": response.response_id,
+                    "complete": response.complete,
+                }),
+            ),
+        }
+    }
+
+    /// The one place an error becomes a reply: a friendly page for people, JSON for clients.
+    fn failure(&self, format: Format, locale: Locale, err: Error) -> Response<Body> {
+        let config = &self.deps.config;
+        match (format, &err) {
+            (Format::Json, _) | (_, Error::Unauthorized(_)) => err.to_response(),
+            (Format::Html, Error::NotFound { .. }) => {
+                self.page(StatusCode::NOT_FOUND, Page::unknown_link(locale, config))
+            }
+            (Format::Html, Error::Gone(_)) => {
+                self.page(StatusCode::GONE, Page::closed(locale, config))
+            }
+            (Format::Html, Error::Conflict(_)) => {
+                self.page(StatusCode::CONFLICT, Page::already_answered(locale, config))
+            }
+            (Format::Html, Error::PayloadTooLarge { .. }) => self.page(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Page::too_large(locale, config),
+            ),
+            (Format::Html, Error::Upstream(_)) => {
+                let _ = err.to_response(); // logs the detail
+                self.page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Page::try_again(locale, config),
+                )
+            }
+            (Format::Html, _) => self.page(
+                err.status(),
+                Page::bad_request(locale, config, &err.to_string()),
+            ),
+        }
+    }
+
+    // ---- /s/{token} ----------------------------------------------------------------------
+
+    /// The link behind the request's token; unknown and malformed tokens are the same 404.
+    /// `seen` learns the invitation's language, so even error pages speak it.
+    async fn link(
+        &self,
+        request: &Request,
+        now: DateTime<Utc>,
+        seen: &Cell<Option<Locale>>,
+    ) -> Result<Link, Error> {
+        let unknown = || Error::not_found("survey link");
+        let token = path_parameter(request, "token")
+            .and_then(|t| Token::parse(&t))
+            .ok_or_else(unknown)?;
+        let link = self
+            .deps
+            .store
+            .get_link(&token.hash())
+            .await?
+            .ok_or_else(unknown)?;
+        seen.set(Some(link.locale));
+        if now >= link.link_expires_at {
+            return Err(Error::Gone(
+                "this survey link has expired; the answering period is over".into(),
+            ));
+        }
+        Ok(link)
+    }
+
+    fn respondent(link: &Link) -> Respondent {
+        Respondent {
+            invitation_id: Some(link.invitation_id.clone()),
+            customer_id: link.customer_id.clone(),
+            channel: link.channel.clone(),
+            segment: link.segment.clone(),
+            agent: link.agent.clone(),
+            store: link.store.clone(),
+            service_type: link.service_type.clone(),
+            sent_at: Some(link.sent_at),
+        }
+    }
+
+    fn form_page(
+        &self,
+        status: StatusCode,
+        locale: Locale,
+        loaded: &Loaded,
+        shown: Shown<'_>,
+    ) -> Response<Body> {
+        let form = Form {
+            locale,
+            survey: &loaded.survey,
+            valid: &loaded.valid,
+            answers: shown.answers,
+            problems: shown.problems,
+            notice: shown.notice,
+            hidden: shown.hidden,
+        };
+        self.page(status, form.page(&self.deps.config))
+    }
+
+    async fn open_link(
+        &self,
+        request: &Request,
+        now: DateTime<Utc>,
+        seen: &Cell<Option<Locale>>,
+    ) -> Result<Response<Body>, Error> {
+        let link = self.link(request, now, seen).await?;
+        let locale = link.locale;
+        let loaded = self.version(&link.survey_id, link.survey_version).await?;
+        let Some(r) = query_parameter(request, "r") else {
+            return Ok(
+                match self
+                    .deps
+                    .store
+                    .get_invited_response(&link.invitation_id)
+                    .await?
+                {
+                    Some(existing) if existing.complete => {
+                        self.page(StatusCode::OK, Page::thank_you(locale, &self.deps.config))
+                    }
+                    Some(partial) => self.form_page(
+                        StatusCode::OK,
+                        locale,
+                        &loaded,
+                        Shown {
+                            answers: &partial.answers,
+                            problems: &[],
+                            notice: None,
+                            hidden: Vec::new(),
+                        },
+                    ),
+                    None => self.form_page(
+                        StatusCode::OK,
+                        locale,
+                        &loaded,
+                        Shown {
+                            answers: &Answers::new(),
+                            problems: &[],
+                            notice: None,
+                            hidden: Vec::new(),
+                        },
+                    ),
+                },
+            );
+        };
+        // One-tap rating from the message: recorded at once, the rest of the form prefilled.
+        let answers = one_tap_answers(&loaded.valid, &r).map_err(|p| problem_error(&p))?;
+        let checked = check_answers(&loaded.valid, &answers, Completeness::Partial)
+            .map_err(|problems| problem_error(&problems[0]))?;
+        let build = |created_at| {
+            build_response(
+                link.invitation_id.clone(),
+                &link.survey_id,
+                link.survey_version,
+                &loaded.valid,
+                locale,
+                Self::respondent(&link),
+                checked.clone(),
+                Completeness::Partial,
+                created_at,
+                now,
+                self.deps.config.retention_days,
+            )
+        };
+        let saved = match locale {
+            Locale::ZhCn => "谢谢！您的评分已保存。愿意再花两分钟告诉我们更多吗？",
+            Locale::En => "Thank you, your rating is saved. Would you tell us a little more?",
+        };
+        let store = &self.deps.store;
+        match store
+            .record_invited_response(&link.invitation_id, &build(now), now)
+            .await?
+        {
+            RecordOutcome::Recorded => {}
+            RecordOutcome::InvitationClosed => {
+                return Err(Error::Gone("this survey is closed".into()))
+            }
+            RecordOutcome::ResponseExists => {
+                let existing = store
+                    .get_invited_response(&link.invitation_id)
+                    .await?
+                    .ok_or_else(|| Error::Upstream("response vanished".into()))?;
+                if existing.complete {
+                    return Ok(
+                        self.page(StatusCode::OK, Page::thank_you(locale, &self.deps.config))
+                    );
+                }
+                if existing.answers != checked.answers {
+                    // A different tap before finishing: the latest tap counts.
+                    let _ = store
+                        .replace_partial_response(&link.invitation_id, &build(existing.created_at))
+                        .await?;
+                }
+            }
+        }
+        Ok(self.form_page(
             StatusCode::OK,
-            &Page::survey_intro(locale, &survey, &self.deps.config),
+            locale,
+            &loaded,
+            Shown {
+                answers: &checked.answers,
+                problems: &[],
+                notice: Some(saved.into()),
+                hidden: Vec::new(),
+            },
         ))
+    }
+
+    async fn answer_link(
+        &self,
+        request: &Request,
+        now: DateTime<Utc>,
+        seen: &Cell<Option<Locale>>,
+    ) -> Result<Response<Body>, Error> {
+        let body = body_bytes(request, MAX_BODY_BYTES)?;
+        let link = self.link(request, now, seen).await?;
+        let format = body_format(request)?;
+        let locale = link.locale;
+        let loaded = self.version(&link.survey_id, link.survey_version).await?;
+        let submission = decode(format, body, &loaded.valid)?;
+        let answers = match self.settle(locale, &loaded, submission, Vec::new()) {
+            Ok(answers) => answers,
+            Err(page) => return Ok(*page),
+        };
+        let checked = match check_answers(&loaded.valid, &answers, Completeness::Complete) {
+            Ok(checked) => checked,
+            Err(problems) => {
+                return match format {
+                    Format::Json => Err(problem_error(&problems[0])),
+                    Format::Html => Ok(self.form_page(
+                        StatusCode::BAD_REQUEST,
+                        locale,
+                        &loaded,
+                        Shown {
+                            answers: &answers,
+                            problems: &problems,
+                            notice: None,
+                            hidden: Vec::new(),
+                        },
+                    )),
+                }
+            }
+        };
+        let build = |created_at| {
+            build_response(
+                link.invitation_id.clone(),
+                &link.survey_id,
+                link.survey_version,
+                &loaded.valid,
+                locale,
+                Self::respondent(&link),
+                checked.clone(),
+                Completeness::Complete,
+                created_at,
+                now,
+                self.deps.config.retention_days,
+            )
+        };
+        let response = build(now);
+        let store = &self.deps.store;
+        match store
+            .record_invited_response(&link.invitation_id, &response, now)
+            .await?
+        {
+            RecordOutcome::Recorded => return Ok(self.thank_you(format, locale, &response, true)),
+            RecordOutcome::InvitationClosed => {
+                return Err(Error::Gone("this survey is closed".into()))
+            }
+            RecordOutcome::ResponseExists => {}
+        }
+        // Someone answered first: the same answers are a replay, a one-tap response is
+        // completed, anything else is refused.
+        for _ in 0..3 {
+            let existing = store
+                .get_invited_response(&link.invitation_id)
+                .await?
+                .ok_or_else(|| Error::Upstream("response vanished".into()))?;
+            if existing.complete {
+                return if existing.fingerprint == response.fingerprint {
+                    Ok(self.thank_you(format, locale, &existing, false))
+                } else {
+                    Err(already_answered())
+                };
+            }
+            let completed = build(existing.created_at);
+            if store
+                .replace_partial_response(&link.invitation_id, &completed)
+                .await?
+            {
+                return Ok(self.thank_you(format, locale, &completed, true));
+            }
+        }
+        Err(Error::Upstream(
+            "could not settle a concurrent answer".into(),
+        ))
+    }
+
+    /// Form posts are checked against what the page showed (`_shown`) before anything is
+    /// recorded. Questions the answers reveal but the page did not show, and answers to
+    /// questions the page showed but the other answers now hide (a respondent without script
+    /// who changed their mind), send the form back, updated, instead of recording. Answers to
+    /// hidden questions the page never showed fall through to validation, which refuses them.
+    /// JSON is validated as it is.
+    fn settle(
+        &self,
+        locale: Locale,
+        loaded: &Loaded,
+        submission: Submission,
+        hidden: Vec<(&'static str, String)>,
+    ) -> Result<Answers, Box<Response<Body>>> {
+        let Some(shown) = submission.shown else {
+            return Ok(submission.answers);
+        };
+        let applicable =
+            closeloop::domain::response::without_hidden(&loaded.valid, &submission.answers);
+        let forged = submission
+            .answers
+            .keys()
+            .any(|id| !shown.contains(id) && !applicable.contains_key(id));
+        if forged {
+            // Validation refuses answers to questions that were never on the page.
+            return Ok(submission.answers);
+        }
+        let stale = submission
+            .answers
+            .keys()
+            .any(|id| shown.contains(id) && !applicable.contains_key(id));
+        let answers = if stale {
+            applicable
+        } else {
+            submission.answers
+        };
+        let revealed = !newly_visible(&loaded.valid, &answers, &shown).is_empty();
+        if !stale && !revealed {
+            return Ok(answers);
+        }
+        let notice = match locale {
+            Locale::ZhCn => "根据您的回答，需要填写的问题有变化，请检查后再提交。",
+            Locale::En => "Your answers changed which questions apply; please check the questions below and submit again.",
+        };
+        Err(Box::new(self.form_page(
+            StatusCode::OK,
+            locale,
+            loaded,
+            Shown {
+                answers: &answers,
+                problems: &[],
+                notice: Some(notice.into()),
+                hidden,
+            },
+        )))
+    }
+
+    // ---- /q/{surveyId} -------------------------------------------------------------------
+
+    fn anonymous_context(request: &Request) -> Result<(String, Option<String>), Error> {
+        let channel = query_parameter(request, "channel").unwrap_or_else(|| "qr".into());
+        if !ANONYMOUS_CHANNELS.contains(&channel.as_str()) {
+            return Err(Error::invalid(
+                "channel",
+                format!("must be one of {}", ANONYMOUS_CHANNELS.join(", ")),
+            ));
+        }
+        let store = reference("store", query_parameter(request, "store"))?;
+        Ok((channel, store))
+    }
+
+    fn anonymous_survey_id(request: &Request) -> Result<SurveyId, Error> {
+        path_parameter(request, "surveyId")
+            .and_then(|id| SurveyId::parse(&id).ok())
+            .ok_or_else(|| Error::not_found("survey"))
+    }
+
+    async fn open_anonymous(&self, request: &Request) -> Result<Response<Body>, Error> {
+        let locale = page::preferred_locale(request);
+        Self::anonymous_context(request)?;
+        let id = Self::anonymous_survey_id(request)?;
+        let loaded = self.remember(self.deps.store.get_survey(&id, None).await?)?;
+        // A fresh one-time id per form; nothing is written until it is answered.
+        let nonce = Token::generate(&mut rand::thread_rng());
+        let hidden = vec![
+            ("_nonce", nonce.as_str().to_string()),
+            ("_version", loaded.survey.version.to_string()),
+        ];
+        Ok(self.form_page(
+            StatusCode::OK,
+            locale,
+            &loaded,
+            Shown {
+                answers: &Answers::new(),
+                problems: &[],
+                notice: None,
+                hidden,
+            },
+        ))
+    }
+
+    async fn answer_anonymous(
+        &self,
+        request: &Request,
+        now: DateTime<Utc>,
+    ) -> Result<Response<Body>, Error> {
+        let format = body_format(request)?;
+        let locale = page::preferred_locale(request);
+        let body = body_bytes(request, MAX_BODY_BYTES)?;
+        let (channel, store_ref) = Self::anonymous_context(request)?;
+        let id = Self::anonymous_survey_id(request)?;
+        // The form names its version; decoding needs the survey, so peek at the plain fields.
+        let peek = match format {
+            Format::Html => peek_form(body),
+            Format::Json => peek_json(body),
+        };
+        let version = peek.1.ok_or_else(|| {
+            Error::invalid(
+                "_version",
+                "the form is incomplete; please open the survey again",
+            )
+        })?;
+        let nonce = peek.0.as_deref().and_then(Token::parse).ok_or_else(|| {
+            Error::invalid(
+                "_nonce",
+                "the form is incomplete; please open the survey again",
+            )
+        })?;
+        let loaded = self.version(id.as_str(), version).await?;
+        let submission = decode(format, body, &loaded.valid)?;
+        let hidden = vec![
+            ("_nonce", nonce.as_str().to_string()),
+            ("_version", version.to_string()),
+        ];
+        let answers = match self.settle(locale, &loaded, submission, hidden.clone()) {
+            Ok(answers) => answers,
+            Err(page) => return Ok(*page),
+        };
+        let checked = match check_answers(&loaded.valid, &answers, Completeness::Complete) {
+            Ok(checked) => checked,
+            Err(problems) => {
+                return match format {
+                    Format::Json => Err(problem_error(&problems[0])),
+                    Format::Html => Ok(self.form_page(
+                        StatusCode::BAD_REQUEST,
+                        locale,
+                        &loaded,
+                        Shown {
+                            answers: &answers,
+                            problems: &problems,
+                            notice: None,
+                            hidden,
+                        },
+                    )),
+                }
+            }
+        };
+        let nonce_hash = nonce.hash();
+        let response = build_response(
+            format!("q-{}", &nonce_hash[..32]),
+            id.as_str(),
+            version,
+            &loaded.valid,
+            locale,
+            Respondent {
+                channel,
+                store: store_ref,
+                ..Respondent::default()
+            },
+            checked,
+            Completeness::Complete,
+            now,
+            now,
+            self.deps.config.retention_days,
+        );
+        let store = &self.deps.store;
+        if store
+            .record_anonymous_response(&nonce_hash, &response)
+            .await?
+        {
+            return Ok(self.thank_you(format, locale, &response, true));
+        }
+        let existing = store
+            .get_response(&keys::response::anonymous(&nonce_hash))
+            .await?
+            .ok_or_else(|| Error::Upstream("response vanished".into()))?;
+        if existing.fingerprint == response.fingerprint {
+            Ok(self.thank_you(format, locale, &existing, false))
+        } else {
+            Err(already_answered())
+        }
+    }
+
+    // ---- /feedback -----------------------------------------------------------------------
+
+    async fn feedback(
+        &self,
+        request: &Request,
+        now: DateTime<Utc>,
+    ) -> Result<Response<Body>, Error> {
+        let admin = require_admin(request)?;
+        let new: NewFeedback = json_body(request, MAX_BODY_BYTES)?;
+        let generated = Token::generate(&mut rand::thread_rng()).hash()[..32].to_string();
+        let feedback = new.accept(
+            generated,
+            &admin.subject,
+            now,
+            self.deps.config.retention_days,
+        )?;
+        let store = &self.deps.store;
+        if store.record_feedback(&feedback).await? {
+            return Ok(json_response(StatusCode::CREATED, &feedback));
+        }
+        match store.get_feedback(&feedback.feedback_id).await? {
+            Some(existing) if existing.fingerprint == feedback.fingerprint => {
+                Ok(json_response(StatusCode::OK, &existing))
+            }
+            _ => Err(Error::Conflict(format!(
+                "feedback \"{}\" was already recorded with different content",
+                feedback.feedback_id
+            ))),
+        }
     }
 }
 
+fn already_answered() -> Error {
+    Error::Conflict(
+        "this survey was already answered with different answers; the first answers are kept"
+            .into(),
+    )
+}
+
+fn decode(format: Format, body: &[u8], survey: &ValidSurvey) -> Result<Submission, Error> {
+    match format {
+        Format::Html => decode_form(body, survey),
+        Format::Json => decode_json(body, survey),
+    }
+    .map_err(|p| problem_error(&p))
+}
+
+/// `_nonce` and `_version` of a form, before the survey is known.
+fn peek_form(body: &[u8]) -> (Option<String>, Option<u32>) {
+    let (mut nonce, mut version) = (None, None);
+    for pair in body.split(|&b| b == b'&') {
+        let text = std::str::from_utf8(pair).unwrap_or_default();
+        if let Some(v) = text.strip_prefix("_nonce=") {
+            nonce = Some(v.to_string());
+        } else if let Some(v) = text.strip_prefix("_version=") {
+            version = v.parse().ok();
+        }
+    }
+    (nonce, version)
+}
+
+fn peek_json(body: &[u8]) -> (Option<String>, Option<u32>) {
+    let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    (
+        value["nonce"].as_str().map(str::to_string),
+        value["version"]
+            .as_u64()
+            .and_then(|v| u32::try_from(v).ok()),
+    )
+}
+
 impl Function for ResponseCapture {
-    async fn http(&self, request: Request, _now: DateTime<Utc>) -> Response<Body> {
-        let result = match route_key(&request) {
-            Some("GET /s/{token}") | Some("POST /s/{token}") => self.survey_link(&request).await,
-            other => Err(Error::not_found(format!(
-                "route {}",
-                other.unwrap_or("(none)")
-            ))),
+    async fn http(&self, request: Request, now: DateTime<Utc>) -> Response<Body> {
+        let route = route_key(&request).map(str::to_string);
+        let seen = Cell::new(None);
+        let (format, result) = match route.as_deref() {
+            Some("GET /s/{token}") => (Format::Html, self.open_link(&request, now, &seen).await),
+            Some("POST /s/{token}") => (
+                reply_format(&request),
+                self.answer_link(&request, now, &seen).await,
+            ),
+            Some("GET /q/{surveyId}") => (Format::Html, self.open_anonymous(&request).await),
+            Some("POST /q/{surveyId}") => (
+                reply_format(&request),
+                self.answer_anonymous(&request, now).await,
+            ),
+            Some("POST /feedback") => (Format::Json, self.feedback(&request, now).await),
+            other => (
+                Format::Json,
+                Err(Error::not_found(format!(
+                    "route {}",
+                    other.unwrap_or("(none)")
+                ))),
+            ),
         };
         result.unwrap_or_else(|err| {
-            let locale = page::preferred_locale(&request);
-            match err {
-                Error::Upstream(_) => {
-                    let _ = err.to_response(); // logs the detail
-                    html_page(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        &Page::try_again(locale, &self.deps.config),
-                    )
-                }
-                _ => err.to_response(),
-            }
+            // Pages for a link speak the invitation's language when it is known; before the
+            // link is read, the browser's.
+            let locale = seen
+                .get()
+                .unwrap_or_else(|| page::preferred_locale(&request));
+            self.failure(format, locale, err)
         })
     }
 }

@@ -1,10 +1,19 @@
 //! Server-rendered pages for customers: small, self-contained, bilingual, private.
+//!
+//! The survey form works without script: the server decides which questions are shown (skip
+//! logic), and a post that reveals new questions comes back as the same form with them added.
+//! A small inline script (allowed by a per-response CSP nonce) shows and hides follow-up
+//! questions as the respondent answers, using the same conditions.
 
 use aws_lambda_events::encodings::Body;
-use closeloop::domain::survey::{Locale, Survey};
+use closeloop::domain::response::AnswerProblem;
+use closeloop::domain::survey::{
+    visible_questions, Answer, Answers, Locale, Question, QuestionKind, Survey, ValidSurvey,
+};
 use closeloop::Config;
 use http::{header, Response, StatusCode};
 use lambda_http::Request;
+use rand::RngCore;
 
 /// A page to show a customer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +22,8 @@ pub struct Page {
     pub title: String,
     /// Already-escaped HTML for the main content.
     pub body_html: String,
+    /// Whether the page carries the survey form's script.
+    pub script: bool,
 }
 
 pub fn escape(text: &str) -> String {
@@ -32,14 +43,26 @@ pub fn escape(text: &str) -> String {
 
 fn contact_line(locale: Locale, config: &Config) -> String {
     let (lead, or) = match locale {
-        Locale::ZhCn => ("如需帮助，请联系我们：", "或"),
-        Locale::En => ("Need help? Contact us at ", "or"),
+        Locale::ZhCn => ("如需帮助或想直接反映问题，请联系我们：", "或"),
+        Locale::En => (
+            "Need help, or prefer to tell us directly? Contact us at ",
+            "or",
+        ),
     };
     format!(
         "<p class=\"contact\">{lead}<a href=\"mailto:{email}\">{email}</a> {or} <a href=\"tel:{phone}\">{phone}</a></p>",
         email = escape(&config.company_contact_email),
         phone = escape(&config.company_contact_phone),
     )
+}
+
+fn message_page(locale: Locale, config: &Config, title: &str, text: &str) -> Page {
+    Page {
+        locale,
+        title: title.into(),
+        body_html: format!("<p>{}</p>{}", escape(text), contact_line(locale, config)),
+        script: false,
+    }
 }
 
 impl Page {
@@ -54,11 +77,7 @@ impl Page {
                 "This survey link is not valid or is incomplete. Please check that the whole link from your message was copied.",
             ),
         };
-        Page {
-            locale,
-            title: title.into(),
-            body_html: format!("<p>{}</p>{}", escape(text), contact_line(locale, config)),
-        }
+        message_page(locale, config, title, text)
     }
 
     pub fn try_again(locale: Locale, config: &Config) -> Page {
@@ -69,48 +88,357 @@ impl Page {
                 "We are briefly unavailable. Your link still works; please open it again in a minute.",
             ),
         };
-        Page {
-            locale,
-            title: title.into(),
-            body_html: format!("<p>{}</p>{}", escape(text), contact_line(locale, config)),
-        }
+        message_page(locale, config, title, text)
     }
 
-    pub fn survey_intro(locale: Locale, survey: &Survey, config: &Config) -> Page {
-        let definition = &survey.definition;
-        let intro = definition
-            .intro
-            .as_ref()
-            .map(|intro| format!("<p>{}</p>", escape(intro.get(locale))))
-            .unwrap_or_default();
-        Page {
-            locale,
-            title: definition.title.get(locale).to_string(),
-            body_html: format!("{intro}{}", contact_line(locale, config)),
-        }
+    pub fn thank_you(locale: Locale, config: &Config) -> Page {
+        let (title, text) = match locale {
+            Locale::ZhCn => (
+                "感谢您的反馈！",
+                "您的回答已经收到。我们会认真阅读每一条意见，用来改进我们的产品和服务。",
+            ),
+            Locale::En => (
+                "Thank you for your feedback!",
+                "Your answers have been received. We read every answer and use it to improve our products and services.",
+            ),
+        };
+        message_page(locale, config, title, text)
     }
 
-    pub fn render(&self) -> String {
-        let lang = match self.locale {
-            Locale::ZhCn => "zh-CN",
-            Locale::En => "en",
+    pub fn already_answered(locale: Locale, config: &Config) -> Page {
+        let (title, text) = match locale {
+            Locale::ZhCn => (
+                "您已经填写过这份问卷",
+                "我们已保存您第一次提交的回答，不能再次修改。如果您还有其他意见，欢迎直接联系我们。",
+            ),
+            Locale::En => (
+                "You have already answered this survey",
+                "We have kept the answers you sent first; they cannot be changed. If there is anything you would like to add, please contact us directly.",
+            ),
+        };
+        message_page(locale, config, title, text)
+    }
+
+    pub fn closed(locale: Locale, config: &Config) -> Page {
+        let (title, text) = match locale {
+            Locale::ZhCn => (
+                "问卷已结束",
+                "这份问卷的填写期限已过。感谢您的关注！如有意见，欢迎直接联系我们。",
+            ),
+            Locale::En => (
+                "This survey has closed",
+                "The time to answer this survey has passed. Thank you all the same! If you have feedback, please contact us directly.",
+            ),
+        };
+        message_page(locale, config, title, text)
+    }
+
+    pub fn too_large(locale: Locale, config: &Config) -> Page {
+        let (title, text) = match locale {
+            Locale::ZhCn => ("内容太长", "提交的内容超过了允许的大小，请缩短文字后再试。"),
+            Locale::En => (
+                "Your answers are too long",
+                "What was sent is larger than we accept. Please shorten your text and try again.",
+            ),
+        };
+        message_page(locale, config, title, text)
+    }
+
+    pub fn bad_request(locale: Locale, config: &Config, detail: &str) -> Page {
+        let (title, text) = match locale {
+            Locale::ZhCn => ("提交的内容有误", "请返回重新填写。问题："),
+            Locale::En => (
+                "Something in the form was not right",
+                "Please go back and try again. The problem: ",
+            ),
+        };
+        message_page(locale, config, title, &format!("{text}{detail}"))
+    }
+
+    pub fn render(&self, nonce: Option<&str>) -> String {
+        let script = match (self.script, nonce) {
+            (true, Some(nonce)) => format!("<script nonce=\"{nonce}\">{SCRIPT}</script>"),
+            _ => String::new(),
         };
         format!(
             "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<meta name=\"referrer\" content=\"no-referrer\">\
 <title>{title}</title><style>{STYLE}</style></head>\
-<body><main><h1>{title}</h1>{body}</main></body></html>\n",
+<body><main><h1>{title}</h1>{body}</main>{script}</body></html>\n",
+            lang = self.locale.as_str(),
             title = escape(&self.title),
             body = self.body_html,
         )
     }
 }
 
-const STYLE: &str = "body{font:16px/1.5 system-ui,-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;margin:0;background:#f6f7f9;color:#1a1a1a}main{max-width:36rem;margin:0 auto;padding:1.5rem 1rem}h1{font-size:1.4rem}a{color:#0b57d0}.contact{margin-top:2rem;color:#444}";
+/// What a survey form shows.
+pub struct Form<'a> {
+    pub locale: Locale,
+    pub survey: &'a Survey,
+    pub valid: &'a ValidSurvey,
+    /// Prefilled answers (a one-tap rating, a post shown again).
+    pub answers: &'a Answers,
+    pub problems: &'a [AnswerProblem],
+    /// A line above the questions, e.g. "your rating is saved".
+    pub notice: Option<String>,
+    /// Hidden fields of the anonymous form: `_nonce`, `_version`.
+    pub hidden: Vec<(&'static str, String)>,
+}
+
+const FACES: [&str; 5] = ["😞", "🙁", "😐", "🙂", "😄"];
+
+impl Form<'_> {
+    pub fn page(&self, config: &Config) -> Page {
+        let locale = self.locale;
+        let definition = &self.survey.definition;
+        let visible: Vec<&str> = visible_questions(self.valid, self.answers)
+            .iter()
+            .map(|q| q.id.as_str())
+            .collect();
+        let mut html = String::new();
+        if let Some(intro) = &definition.intro {
+            html.push_str(&format!(
+                "<p class=\"intro\">{}</p>",
+                escape(intro.get(locale))
+            ));
+        }
+        if let Some(notice) = &self.notice {
+            html.push_str(&format!(
+                "<p class=\"notice\" role=\"status\">{}</p>",
+                escape(notice)
+            ));
+        }
+        if !self.problems.is_empty() {
+            let text = match locale {
+                Locale::ZhCn => "有些回答需要修改，请查看下方标出的问题。",
+                Locale::En => "Some answers need your attention; see the questions marked below.",
+            };
+            html.push_str(&format!(
+                "<p class=\"notice err\" role=\"alert\">{text}</p>"
+            ));
+        }
+        html.push_str("<form id=\"survey\" method=\"post\" novalidate>");
+        for question in self.valid.questions() {
+            let shown = visible.contains(&question.id.as_str());
+            html.push_str(&self.question(question, shown));
+        }
+        for (name, value) in &self.hidden {
+            html.push_str(&format!(
+                "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
+                escape(value)
+            ));
+        }
+        html.push_str(&format!(
+            "<input type=\"hidden\" name=\"_shown\" value=\"{}\">",
+            escape(&visible.join(","))
+        ));
+        let submit = match locale {
+            Locale::ZhCn => "提交",
+            Locale::En => "Submit",
+        };
+        html.push_str(&format!(
+            "<button type=\"submit\" class=\"submit\">{submit}</button></form>"
+        ));
+        html.push_str(&contact_line(locale, config));
+        Page {
+            locale,
+            title: definition.title.get(locale).to_string(),
+            body_html: html,
+            script: true,
+        }
+    }
+
+    fn question(&self, question: &Question, shown: bool) -> String {
+        let locale = self.locale;
+        let id = question.id.as_str();
+        let answer = self.answers.get(id);
+        let disabled = if shown { "" } else { " disabled" };
+        let problem = self.problems.iter().find(|p| p.question() == Some(id));
+        let optional = if question.required {
+            String::new()
+        } else {
+            format!(
+                " <span class=\"opt\">{}</span>",
+                match locale {
+                    Locale::ZhCn => "（选填）",
+                    Locale::En => "(optional)",
+                }
+            )
+        };
+        let condition = question
+            .show_if
+            .as_ref()
+            .map(|c| {
+                format!(
+                    " data-show-if=\"{}\"",
+                    escape(&serde_json::to_string(c).expect("condition serialises"))
+                )
+            })
+            .unwrap_or_default();
+        let mut html = format!(
+            "<fieldset class=\"q{invalid}\" data-q=\"{id}\"{condition}{hidden}{describedby}><legend id=\"{id}-label\">{label}{optional}</legend>",
+            invalid = if problem.is_some() { " invalid" } else { "" },
+            hidden = if shown { "" } else { " hidden" },
+            describedby = if problem.is_some() {
+                format!(" aria-describedby=\"{id}-err\"")
+            } else {
+                String::new()
+            },
+            label = escape(question.label.get(locale)),
+        );
+        if let Some(help) = &question.help {
+            html.push_str(&format!(
+                "<p class=\"help\">{}</p>",
+                escape(help.get(locale))
+            ));
+        }
+        if let Some(problem) = problem {
+            html.push_str(&format!(
+                "<p class=\"err\" id=\"{id}-err\">{}</p>",
+                escape(&problem.message(locale))
+            ));
+        }
+        let number = match answer {
+            Some(Answer::Number(n)) => Some(*n),
+            _ => None,
+        };
+        match &question.kind {
+            QuestionKind::Rating {
+                low_label,
+                high_label,
+                ..
+            } => {
+                let low = low_label.as_ref().map(|l| l.get(locale).to_string());
+                let high = high_label.as_ref().map(|l| l.get(locale).to_string());
+                html.push_str("<div class=\"scale faces\">");
+                for n in 1..=5u8 {
+                    let meaning = match n {
+                        1 => low.clone(),
+                        5 => high.clone(),
+                        _ => None,
+                    };
+                    let spoken = match &meaning {
+                        Some(m) => format!("{n} – {m}"),
+                        None => n.to_string(),
+                    };
+                    html.push_str(&format!(
+                        "<input type=\"radio\" id=\"{id}-{n}\" name=\"{id}\" value=\"{n}\"{checked}{disabled}>\
+<label for=\"{id}-{n}\" title=\"{spoken}\"><span class=\"face\" aria-hidden=\"true\">{face}</span><span class=\"n\" aria-hidden=\"true\">{n}</span><span class=\"sr\">{spoken}</span></label>",
+                        checked = if number == Some(n) { " checked" } else { "" },
+                        face = FACES[usize::from(n - 1)],
+                        spoken = escape(&spoken),
+                    ));
+                }
+                html.push_str("</div>");
+                if low.is_some() || high.is_some() {
+                    html.push_str(&format!(
+                        "<div class=\"ends\" aria-hidden=\"true\"><span>1 {}</span><span>5 {}</span></div>",
+                        escape(low.as_deref().unwrap_or_default()),
+                        escape(high.as_deref().unwrap_or_default())
+                    ));
+                }
+            }
+            QuestionKind::Nps => {
+                html.push_str("<div class=\"scale nps\">");
+                for n in 0..=10u8 {
+                    html.push_str(&format!(
+                        "<input type=\"radio\" id=\"{id}-{n}\" name=\"{id}\" value=\"{n}\"{checked}{disabled}>\
+<label for=\"{id}-{n}\">{n}</label>",
+                        checked = if number == Some(n) { " checked" } else { "" },
+                    ));
+                }
+                let (low, high) = match locale {
+                    Locale::ZhCn => ("0 完全不可能", "10 非常可能"),
+                    Locale::En => ("0 not at all likely", "10 extremely likely"),
+                };
+                html.push_str(&format!(
+                    "</div><div class=\"ends\" aria-hidden=\"true\"><span>{low}</span><span>{high}</span></div>"
+                ));
+            }
+            QuestionKind::SingleChoice { options }
+            | QuestionKind::MultipleChoice { options, .. } => {
+                let multiple = matches!(question.kind, QuestionKind::MultipleChoice { .. });
+                let input = if multiple { "checkbox" } else { "radio" };
+                html.push_str("<div class=\"choices\">");
+                for option in options {
+                    let selected = match answer {
+                        Some(Answer::Choice(c)) => c == option.id.as_str(),
+                        Some(Answer::Choices(cs)) => cs.iter().any(|c| c == option.id.as_str()),
+                        _ => false,
+                    };
+                    html.push_str(&format!(
+                        "<label class=\"choice\"><input type=\"{input}\" name=\"{id}\" value=\"{value}\"{checked}{disabled}> {label}</label>",
+                        value = option.id,
+                        checked = if selected { " checked" } else { "" },
+                        label = escape(option.label.get(locale)),
+                    ));
+                }
+                html.push_str("</div>");
+            }
+            QuestionKind::OpenText { max_length } => {
+                let text = match answer {
+                    Some(Answer::Text(t)) => t.as_str(),
+                    _ => "",
+                };
+                html.push_str(&format!(
+                    "<textarea id=\"{id}-text\" name=\"{id}\" rows=\"3\" maxlength=\"{max_length}\" aria-labelledby=\"{id}-label\"{disabled}>{}</textarea>",
+                    escape(text)
+                ));
+            }
+        }
+        html.push_str("</fieldset>");
+        html
+    }
+}
+
+const STYLE: &str = "*{box-sizing:border-box}body{font:17px/1.5 system-ui,-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;margin:0;background:#f6f7f9;color:#1a1a1a}\
+main{max-width:36rem;margin:0 auto;padding:1.25rem 1rem 3rem}h1{font-size:1.4rem;line-height:1.3}a{color:#0b57d0}\
+.contact{margin-top:2rem;color:#333}.intro{color:#333}.notice{background:#e8f0fe;border-left:4px solid #0b57d0;padding:.6rem .8rem}\
+.notice.err,.err{color:#a50e0e}.notice.err{background:#fce8e6;border-color:#a50e0e}\
+fieldset.q{border:0;background:#fff;border-radius:12px;margin:0 0 1rem;padding:1rem;box-shadow:0 1px 2px rgba(0,0,0,.08)}fieldset.q.invalid{outline:2px solid #a50e0e}\
+legend{font-weight:600;padding:0;float:left;width:100%;margin-bottom:.6rem}legend+*{clear:both}.opt{font-weight:400;color:#555}.help{color:#555;margin:.2rem 0}\
+.scale{display:flex;flex-wrap:wrap;gap:.35rem}.scale input,.choice input{accent-color:#0b57d0}\
+.scale input{position:absolute;opacity:0;width:1px;height:1px}\
+.scale label{flex:1 0 2.75rem;min-height:3rem;display:flex;flex-direction:column;align-items:center;justify-content:center;border:2px solid #c4c7cc;border-radius:10px;background:#fff;cursor:pointer;font-weight:600}\
+.faces label{min-height:4rem}.face{font-size:1.8rem;line-height:1.1}.n{font-size:.85rem;color:#333}\
+.scale input:checked+label{border-color:#0b57d0;background:#e8f0fe}.scale input:focus-visible+label{outline:3px solid #0b57d0;outline-offset:2px}\
+.nps label{flex:1 0 2.6rem}.ends{display:flex;justify-content:space-between;font-size:.85rem;color:#444;margin-top:.3rem}\
+.choices{display:flex;flex-direction:column;gap:.25rem}.choice{display:flex;align-items:center;gap:.6rem;min-height:2.75rem;padding:.2rem .4rem;border-radius:8px}.choice input{width:1.3rem;height:1.3rem}\
+textarea{width:100%;font:inherit;padding:.6rem;border:2px solid #c4c7cc;border-radius:8px}textarea:focus{outline:3px solid #0b57d0;border-color:#0b57d0}\
+.submit{width:100%;min-height:3.2rem;font:inherit;font-weight:700;color:#fff;background:#0b57d0;border:0;border-radius:12px;cursor:pointer}.submit:focus-visible{outline:3px solid #1a1a1a;outline-offset:2px}\
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}[hidden]{display:none!important}";
+
+/// Shows and hides follow-up questions as the respondent answers, with the same conditions the
+/// server applies (`data-show-if`). Hidden questions' inputs are disabled, so they are not sent.
+const SCRIPT: &str = "(function(){var f=document.getElementById('survey');if(!f)return;\
+function vals(id){var out=[],els=f.querySelectorAll('[name=\"'+id+'\"]');for(var i=0;i<els.length;i++){var e=els[i];if(e.disabled)continue;\
+if(e.type==='radio'||e.type==='checkbox'){if(e.checked)out.push(e.value)}else if(e.value.trim()!=='')out.push(e.value)}return out}\
+function holds(c){if(c.all)return c.all.every(holds);if(c.any)return c.any.some(holds);var v=vals(c.question);if(!v.length)return false;\
+if(c.op==='answered')return true;if(c.op==='is')return v.indexOf(c.value)>=0;var n=Number(v[0]),x=Number(c.value);\
+switch(c.op){case 'lt':return n<x;case 'le':return n<=x;case 'eq':return n===x;case 'ne':return n!==x;case 'ge':return n>=x;case 'gt':return n>x}return false}\
+function update(){var qs=f.querySelectorAll('[data-q]'),shown=[],changed=true,rounds=0;\
+while(changed&&rounds++<=qs.length){changed=false;for(var i=0;i<qs.length;i++){var q=qs[i],c=q.getAttribute('data-show-if'),vis=!c||holds(JSON.parse(c));\
+if(q.hidden===vis){changed=true;q.hidden=!vis;var ins=q.querySelectorAll('input,textarea');for(var j=0;j<ins.length;j++)ins[j].disabled=!vis}}}\
+for(var k=0;k<qs.length;k++)if(!qs[k].hidden)shown.push(qs[k].getAttribute('data-q'));f.elements._shown.value=shown.join(',')}\
+f.addEventListener('change',update);f.addEventListener('input',update);update()})();";
+
+fn random_nonce() -> String {
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
 
 /// Headers every customer page carries: no referrer (the URL holds a token), a strict CSP
-/// (no outside assets at all), and no caching of a personal page.
+/// (no outside assets; the only script is the inline one carrying this response's nonce), and
+/// no caching of a personal page.
 pub fn html_page(status: StatusCode, page: &Page) -> Response<Body> {
+    let nonce = page.script.then(random_nonce);
+    let script_src = nonce
+        .as_ref()
+        .map(|n| format!(" script-src 'nonce-{n}';"))
+        .unwrap_or_default();
     Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
@@ -118,10 +446,10 @@ pub fn html_page(status: StatusCode, page: &Page) -> Response<Body> {
         .header(header::REFERRER_POLICY, "no-referrer")
         .header(
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+            format!("default-src 'none';{script_src} style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
         )
         .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
-        .body(Body::Text(page.render()))
+        .body(Body::Text(page.render(nonce.as_deref())))
         .expect("static response parts are valid")
 }
 

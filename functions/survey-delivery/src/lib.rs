@@ -1,8 +1,12 @@
-//! survey-delivery: the admin routes for surveys, and the scheduled sweep that sends due
-//! invitations.
+//! survey-delivery: the admin routes for surveys, customers, events and campaigns, the public
+//! unsubscribe link, and the scheduled sweep that sends due invitations, reminders and expiries.
 
+mod campaigns;
+mod customers;
+mod events;
 mod surveys;
-mod sweep;
+pub mod sweep;
+mod unsubscribe;
 
 use aws_lambda_events::encodings::Body;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
@@ -13,7 +17,7 @@ use http::Response;
 use lambda_http::Request;
 use serde_json::Value;
 
-pub use sweep::SweepReport;
+pub use sweep::{SweepLimits, SweepReport};
 
 pub struct SurveyDelivery {
     deps: Deps,
@@ -25,13 +29,31 @@ impl SurveyDelivery {
     }
 
     async fn route(&self, request: Request, now: DateTime<Utc>) -> Result<Response<Body>, Error> {
+        // Public: the unsubscribe link customers get in every message.
+        match route_key(&request) {
+            Some("GET /u/{token}") => {
+                return Ok(unsubscribe::handle(&self.deps, &request, now, false).await)
+            }
+            Some("POST /u/{token}") => {
+                return Ok(unsubscribe::handle(&self.deps, &request, now, true).await)
+            }
+            _ => {}
+        }
         require_admin(&request)?;
-        let store = &self.deps.store;
+        let deps = &self.deps;
+        let store = &deps.store;
         match route_key(&request) {
             Some("POST /surveys") => surveys::create(store, &request, now).await,
             Some("GET /surveys") => surveys::list(store).await,
             Some("GET /surveys/{id}") => surveys::get(store, &request).await,
             Some("POST /surveys/{id}/versions") => surveys::add_version(store, &request, now).await,
+            Some("PUT /customers/{id}") => customers::put(deps, &request, now).await,
+            Some("GET /customers/{id}") => customers::get(deps, &request).await,
+            Some("POST /customers/import") => customers::import(deps, &request, now).await,
+            Some("POST /suppressions") => customers::suppress(deps, &request, now).await,
+            Some("POST /events") => events::record(deps, &request, now).await,
+            Some("POST /campaigns") => campaigns::create(deps, &request, now).await,
+            Some("GET /campaigns/{id}") => campaigns::get(deps, &request).await,
             other => Err(Error::not_found(format!(
                 "route {}",
                 other.unwrap_or("(none)")
@@ -48,7 +70,7 @@ impl Function for SurveyDelivery {
     }
 
     async fn schedule(&self, _event: EventBridgeEvent, now: DateTime<Utc>) -> Result<Value, Error> {
-        let report = sweep::run(&self.deps.store, now).await?;
+        let report = sweep::run(&self.deps, now).await?;
         Ok(serde_json::to_value(report).expect("report serialises"))
     }
 }

@@ -1,33 +1,605 @@
-//! The scheduled sweep: finds invitations due to be sent through the `due` index (never a
-//! Scan). Sending arrives with the delivery feature; until then due invitations are counted
-//! and left in place for the run that can send them.
+//! The scheduled delivery sweep. It reads only what is due, through the sparse `due` index
+//! (never a Scan): expiries, then reminders, then sends, four shards each, a page at a time.
+//!
+//! Exactly-once sending rests on conditional writes:
+//! 1. **claim**: one transaction moves the invitation from the `due` position the sweep saw to
+//!    `sending` under a fresh claim id with a lease (its `due_at` jumps to the lease's end),
+//!    and stamps the customer's contact item (refused if opted out or invited by another
+//!    invitation since the fatigue cut-off). Of two sweeps that saw the same item, one claim
+//!    wins; the other's condition fails and it moves on.
+//! 2. **publish** the SMS / email, paced per channel.
+//! 3. **record**: one transaction moves `sending` (this claim) to `sent`, due for its reminder,
+//!    and writes the link. A failed publish goes back to `scheduled` with a backoff, or to
+//!    `failed` with the reason after the last attempt (and the fatigue stamp is released).
+//!
+//! If the process dies between 2 and 3 the invitation stays `sending` until its lease ends;
+//! the next sweep then takes it over and sends again: a rare duplicate, never a loss. The time
+//! budget makes that rarer still: no new send starts once the budget is spent, so Lambda's
+//! timeout does not cut a send in half.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Mutex;
+use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Utc};
+use closeloop::domain::customer::Customer;
+use closeloop::domain::delivery::{
+    invitation_email, sms_text, Channel, InvitationState, MessageLinks, Reach, SendPlan,
+    SuppressReason,
+};
+use closeloop::domain::survey::SurveyId;
+use closeloop::domain::token::Token;
 use closeloop::keys::{DueKind, DUE_SHARDS};
-use closeloop::{Error, Store};
+use closeloop::messaging::Email;
+use closeloop::store::{ClaimRefused, CustomerView, DueInvitation, Link};
+use closeloop::{Deps, Error};
+use futures::stream::{self, StreamExt};
 use serde::Serialize;
+use tokio::time::Instant;
 
-/// Most items read per shard per run, so a run stays inside its time budget.
+/// Items read per Query page.
 const PAGE: i32 = 100;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// What one sweep did, by outcome.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SweepReport {
     pub now: DateTime<Utc>,
+    /// Due sends found.
     pub due_invitations: usize,
     pub sent: usize,
+    pub sent_sms: usize,
+    pub sent_email: usize,
+    pub reminded: usize,
+    pub reminders_skipped: usize,
+    pub expired: usize,
+    /// SMS moved out of quiet hours.
+    pub deferred: usize,
+    /// Not sent, by reason: opt_out, fatigue, no_contact, window_closed.
+    pub suppressed: BTreeMap<String, usize>,
+    /// A send failed and will be tried again later.
+    pub retrying: usize,
+    /// A send failed for the last time.
+    pub failed: usize,
+    /// Another sweep got there first.
+    pub taken_by_another_sweep: usize,
+    /// Left for the next run: the time budget ran out.
+    pub left_for_next_run: usize,
+    /// Items that hit an error; they stay due and are retried.
+    pub errors: usize,
 }
 
-pub async fn run(store: &Store, now: DateTime<Utc>) -> Result<SweepReport, Error> {
-    let mut due_invitations = 0;
-    for shard in 0..DUE_SHARDS {
-        due_invitations += store
-            .due(DueKind::InvitationSend, shard, now, PAGE)
-            .await?
-            .len();
+/// How a run is bounded.
+#[derive(Debug, Clone, Copy)]
+pub struct SweepLimits {
+    pub budget: StdDuration,
+    pub concurrency: usize,
+    pub sms_per_second: u32,
+    pub email_per_second: u32,
+}
+
+impl SweepLimits {
+    pub fn from_config(config: &closeloop::Config) -> Self {
+        SweepLimits {
+            budget: StdDuration::from_secs(u64::from(config.delivery.sweep_budget_secs)),
+            concurrency: config.delivery.sweep_concurrency.max(1),
+            sms_per_second: config.delivery.sms_per_second,
+            email_per_second: config.delivery.email_per_second,
+        }
     }
-    Ok(SweepReport {
+}
+
+/// Paces sends on one channel: at most `per_second`, never starting after the deadline.
+struct Pace {
+    interval: Option<StdDuration>,
+    next: Mutex<Instant>,
+}
+
+impl Pace {
+    fn new(per_second: u32) -> Self {
+        Pace {
+            interval: (per_second > 0).then(|| StdDuration::from_secs(1) / per_second),
+            next: Mutex::new(Instant::now()),
+        }
+    }
+
+    /// Waits for the next slot; `false` if that slot is past the deadline.
+    async fn acquire(&self, deadline: Instant) -> bool {
+        let Some(interval) = self.interval else {
+            return Instant::now() < deadline;
+        };
+        let at = {
+            let mut next = self.next.lock().expect("pace lock");
+            let at = (*next).max(Instant::now());
+            if at >= deadline {
+                return false;
+            }
+            *next = at + interval;
+            at
+        };
+        tokio::time::sleep_until(at).await;
+        true
+    }
+}
+
+struct Sweep<'a> {
+    deps: &'a Deps,
+    now: DateTime<Utc>,
+    deadline: Instant,
+    limits: SweepLimits,
+    sms: Pace,
+    email: Pace,
+    report: Mutex<SweepReport>,
+    versions: Mutex<HashMap<String, u32>>,
+}
+
+pub async fn run(deps: &Deps, now: DateTime<Utc>) -> Result<SweepReport, Error> {
+    run_with(deps, now, SweepLimits::from_config(&deps.config)).await
+}
+
+pub async fn run_with(
+    deps: &Deps,
+    now: DateTime<Utc>,
+    limits: SweepLimits,
+) -> Result<SweepReport, Error> {
+    let sweep = Sweep {
+        deps,
         now,
-        due_invitations,
-        sent: 0,
-    })
+        deadline: Instant::now() + limits.budget,
+        limits,
+        sms: Pace::new(limits.sms_per_second),
+        email: Pace::new(limits.email_per_second),
+        report: Mutex::new(SweepReport {
+            now,
+            ..SweepReport::default()
+        }),
+        versions: Mutex::new(HashMap::new()),
+    };
+    for kind in [
+        DueKind::InvitationExpiry,
+        DueKind::InvitationReminder,
+        DueKind::InvitationSend,
+    ] {
+        let shards = (0..DUE_SHARDS).map(|shard| sweep.shard(kind, shard));
+        for result in futures::future::join_all(shards).await {
+            result?;
+        }
+    }
+    let report = sweep.report.into_inner().expect("report lock");
+    if report.errors > 0 {
+        // Lambda retries the run; everything done so far is recorded and will not repeat.
+        return Err(Error::Upstream(format!(
+            "{} invitation(s) hit errors and stay due: {}",
+            report.errors,
+            serde_json::to_string(&report).unwrap_or_default()
+        )));
+    }
+    Ok(report)
+}
+
+impl Sweep<'_> {
+    fn count(&self, f: impl FnOnce(&mut SweepReport)) {
+        f(&mut self.report.lock().expect("report lock"));
+    }
+
+    fn out_of_time(&self) -> bool {
+        Instant::now() >= self.deadline
+    }
+
+    async fn shard(&self, kind: DueKind, shard: u8) -> Result<(), Error> {
+        let store = &self.deps.store;
+        let mut start = None;
+        let mut seen = HashSet::new();
+        loop {
+            if self.out_of_time() {
+                return Ok(());
+            }
+            let (page, next) = store
+                .due_invitations(kind, shard, self.now, PAGE, start)
+                .await?;
+            // An index that lags (GSIs are eventually consistent) may hand back work already
+            // done; a page with nothing new ends the shard for this run.
+            let fresh: Vec<DueInvitation> = page
+                .into_iter()
+                .filter(|d| seen.insert((d.invitation.id.clone(), d.due_at.clone())))
+                .collect();
+            if fresh.is_empty() {
+                return Ok(());
+            }
+            if kind == DueKind::InvitationSend {
+                self.count(|r| r.due_invitations += fresh.len());
+            }
+            let views = if kind == DueKind::InvitationExpiry {
+                HashMap::new()
+            } else {
+                let ids: Vec<&str> = fresh
+                    .iter()
+                    .map(|d| d.invitation.customer_id.as_str())
+                    .collect();
+                let views = store.customer_views(&ids).await?;
+                ids.iter()
+                    .map(|id| id.to_string())
+                    .zip(views)
+                    .collect::<HashMap<String, Option<CustomerView>>>()
+            };
+            let concurrency = (self.limits.concurrency / usize::from(DUE_SHARDS)).max(1);
+            stream::iter(fresh)
+                .for_each_concurrent(concurrency, |due| {
+                    let view = views.get(&due.invitation.customer_id).cloned().flatten();
+                    async move {
+                        let id = due.invitation.id.clone();
+                        let result = match kind {
+                            DueKind::InvitationSend => self.send(due, view).await,
+                            DueKind::InvitationReminder => self.remind(due, view).await,
+                            DueKind::InvitationExpiry => self.expire(due).await,
+                            DueKind::TicketDeadline => Ok(()),
+                        };
+                        if let Err(err) = result {
+                            tracing::error!(invitation = %id, error = %err, ?kind, "due work failed");
+                            self.count(|r| r.errors += 1);
+                        }
+                    }
+                })
+                .await;
+            start = next;
+            if start.is_none() {
+                return Ok(());
+            }
+        }
+    }
+
+    fn reach(view: &CustomerView) -> Reach {
+        let c = &view.customer;
+        Reach {
+            has_phone: c.phone.is_some(),
+            sms_consent: c.sms_consent,
+            phone_suppressed: view.phone_suppressed.is_some(),
+            has_email: c.email.is_some(),
+            email_consent: c.email_consent,
+            email_suppressed: view.email_suppressed.is_some(),
+            opted_out: view.contact.opted_out_at.is_some(),
+        }
+    }
+
+    async fn suppress(&self, due: &DueInvitation, reason: SuppressReason) -> Result<(), Error> {
+        if self.deps.store.mark_suppressed(due, reason).await? {
+            self.count(|r| *r.suppressed.entry(reason.as_str().into()).or_default() += 1);
+        } else {
+            self.count(|r| r.taken_by_another_sweep += 1);
+        }
+        Ok(())
+    }
+
+    async fn survey_version(&self, survey_id: &str, fixed: Option<u32>) -> Result<u32, Error> {
+        if let Some(version) = fixed {
+            return Ok(version);
+        }
+        if let Some(version) = self.versions.lock().expect("versions lock").get(survey_id) {
+            return Ok(*version);
+        }
+        let id =
+            SurveyId::parse(survey_id).map_err(|p| Error::invalid("survey_id", p.to_string()))?;
+        let version = self.deps.store.get_survey(&id, None).await?.version;
+        self.versions
+            .lock()
+            .expect("versions lock")
+            .insert(survey_id.to_string(), version);
+        Ok(version)
+    }
+
+    fn pace(&self, channel: Channel) -> &Pace {
+        match channel {
+            Channel::Sms => &self.sms,
+            Channel::Email => &self.email,
+        }
+    }
+
+    async fn publish(
+        &self,
+        customer: &Customer,
+        channel: Channel,
+        links: &MessageLinks,
+        reminder: bool,
+        link_expires_at: DateTime<Utc>,
+    ) -> Result<String, Error> {
+        let messenger = &self.deps.messenger;
+        match channel {
+            Channel::Sms => {
+                let phone = customer
+                    .phone
+                    .as_ref()
+                    .ok_or_else(|| Error::invalid("phone", "the customer has no phone"))?;
+                messenger
+                    .send_sms(phone.as_str(), &sms_text(customer.locale, links, reminder))
+                    .await
+            }
+            Channel::Email => {
+                let to = customer
+                    .email
+                    .as_ref()
+                    .ok_or_else(|| Error::invalid("email", "the customer has no email"))?;
+                let expires_on = link_expires_at.with_timezone(&customer.tz()).date_naive();
+                let content = invitation_email(customer.locale, links, reminder, expires_on);
+                messenger
+                    .send_mime_email(&Email {
+                        to: to.as_str().to_string(),
+                        subject: content.subject,
+                        html: content.html,
+                        text: content.text,
+                        headers: vec![
+                            (
+                                "List-Unsubscribe".into(),
+                                format!("<{}>", links.unsubscribe),
+                            ),
+                            (
+                                "List-Unsubscribe-Post".into(),
+                                "List-Unsubscribe=One-Click".into(),
+                            ),
+                        ],
+                    })
+                    .await
+            }
+        }
+    }
+
+    async fn send(&self, due: DueInvitation, view: Option<CustomerView>) -> Result<(), Error> {
+        let store = &self.deps.store;
+        let rules = &self.deps.config.delivery.rules;
+        let invitation = &due.invitation;
+        if !matches!(
+            invitation.state,
+            InvitationState::Scheduled | InvitationState::Sending
+        ) {
+            return Ok(()); // the index lagged behind a finished invitation
+        }
+        let Some(view) = view else {
+            return self.suppress(&due, SuppressReason::NoContact).await;
+        };
+        let tz = view.customer.tz();
+        let channel = match rules.plan_send(Self::reach(&view), self.now, invitation.send_by, tz) {
+            SendPlan::Suppress(reason) => return self.suppress(&due, reason).await,
+            SendPlan::Defer(until) => {
+                if store.defer(&due, InvitationState::Scheduled, until).await? {
+                    self.count(|r| r.deferred += 1);
+                }
+                return Ok(());
+            }
+            SendPlan::Send(channel) => channel,
+        };
+        if !self.pace(channel).acquire(self.deadline).await {
+            self.count(|r| r.left_for_next_run += 1);
+            return Ok(());
+        }
+        let claim = format!("{:032x}", rand::random::<u128>());
+        let lease_until = self.now + rules.claim_lease;
+        match store
+            .claim_invitation(
+                &due,
+                &claim,
+                self.now,
+                lease_until,
+                rules.fatigue_cutoff(self.now),
+            )
+            .await?
+        {
+            Ok(()) => {}
+            Err(ClaimRefused::Taken) => {
+                self.count(|r| r.taken_by_another_sweep += 1);
+                return Ok(());
+            }
+            Err(ClaimRefused::Customer) => {
+                // Opted out or invited since the page was read: find out which, then record it.
+                let contact = store
+                    .customer_view(&invitation.customer_id)
+                    .await?
+                    .map(|v| v.contact)
+                    .unwrap_or_default();
+                let reason = if contact.opted_out_at.is_some() {
+                    SuppressReason::OptOut
+                } else {
+                    SuppressReason::Fatigue
+                };
+                return self.suppress(&due, reason).await;
+            }
+        }
+        let attempts = invitation.attempts + 1;
+        let version = match self
+            .survey_version(&invitation.survey_id, invitation.survey_version)
+            .await
+        {
+            Ok(version) => version,
+            Err(Error::NotFound { what }) => {
+                store
+                    .mark_failed(invitation, &claim, &format!("{what} not found"))
+                    .await?;
+                self.count(|r| r.failed += 1);
+                return Ok(());
+            }
+            Err(other) => return Err(other),
+        };
+        // Generated here, used once: only its hash is stored.
+        let token = Token::generate(&mut rand::thread_rng());
+        let links = MessageLinks::new(&self.deps.config.public_base_url, token.as_str());
+        let link_expires_at = rules.link_expires_at(self.now);
+        match self
+            .publish(&view.customer, channel, &links, false, link_expires_at)
+            .await
+        {
+            Ok(_) => {
+                let link = Link {
+                    token_hash: token.hash(),
+                    invitation_id: invitation.id.clone(),
+                    survey_id: invitation.survey_id.clone(),
+                    survey_version: version,
+                    locale: view.customer.locale,
+                    channel: channel.as_str().into(),
+                    customer_id: Some(invitation.customer_id.clone()),
+                    segment: Some(view.customer.segment.as_str().into()),
+                    agent: invitation.agent.clone(),
+                    store: invitation
+                        .store
+                        .clone()
+                        .or_else(|| view.customer.store.clone()),
+                    service_type: invitation.service_type.clone(),
+                    sent_at: self.now,
+                    link_expires_at,
+                    expires_at: (self.now
+                        + chrono::Duration::days(i64::from(self.deps.config.retention_days)))
+                    .timestamp(),
+                };
+                let next = match rules.reminder_at(self.now, channel, tz) {
+                    Some(at) => (DueKind::InvitationReminder, at),
+                    None => (DueKind::InvitationExpiry, link_expires_at),
+                };
+                if store
+                    .record_sent(&invitation.id, &claim, &link, next)
+                    .await?
+                {
+                    self.count(|r| {
+                        r.sent += 1;
+                        match channel {
+                            Channel::Sms => r.sent_sms += 1,
+                            Channel::Email => r.sent_email += 1,
+                        }
+                    });
+                } else {
+                    tracing::warn!(invitation = %invitation.id, "claim lost after the message went out");
+                }
+                Ok(())
+            }
+            Err(err) => {
+                let reason = format!("{} send failed: {err}", channel.as_str());
+                tracing::warn!(invitation = %invitation.id, attempts, error = %reason, "send failed");
+                if attempts >= rules.max_attempts {
+                    if store.mark_failed(invitation, &claim, &reason).await? {
+                        self.count(|r| r.failed += 1);
+                    }
+                } else if store
+                    .retry_later(
+                        &invitation.id,
+                        &claim,
+                        self.now + rules.retry_delay(attempts),
+                        &reason,
+                    )
+                    .await?
+                {
+                    self.count(|r| r.retrying += 1);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    async fn remind(&self, due: DueInvitation, view: Option<CustomerView>) -> Result<(), Error> {
+        let store = &self.deps.store;
+        let rules = &self.deps.config.delivery.rules;
+        let invitation = &due.invitation;
+        if invitation.state != InvitationState::Sent {
+            return Ok(()); // answered, or already reminded: never a second message
+        }
+        let link_expires_at = invitation
+            .link_expires_at
+            .as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|| rules.link_expires_at(self.now));
+        let channel = invitation.channel.unwrap_or(Channel::Email);
+        let usable = view.as_ref().is_some_and(|v| {
+            let reach = Self::reach(v);
+            !reach.opted_out
+                && match channel {
+                    Channel::Sms => reach.sms_ok(),
+                    Channel::Email => reach.email_ok(),
+                }
+        });
+        let Some(view) = view.filter(|_| usable) else {
+            return self.skip_reminder(&due, link_expires_at).await;
+        };
+        let tz = view.customer.tz();
+        if channel == Channel::Sms && rules.is_quiet(self.now, tz) {
+            let next = rules.next_allowed(self.now, tz);
+            if next + chrono::Duration::hours(1) < link_expires_at {
+                if store.defer(&due, InvitationState::Sent, next).await? {
+                    self.count(|r| r.deferred += 1);
+                }
+                return Ok(());
+            }
+            return self.skip_reminder(&due, link_expires_at).await;
+        }
+        if !self.pace(channel).acquire(self.deadline).await {
+            self.count(|r| r.left_for_next_run += 1);
+            return Ok(());
+        }
+        let token = Token::generate(&mut rand::thread_rng());
+        let links = MessageLinks::new(&self.deps.config.public_base_url, token.as_str());
+        let sent_at = invitation
+            .sent_at
+            .as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map_or(self.now, |t| t.with_timezone(&Utc));
+        let link = Link {
+            token_hash: token.hash(),
+            invitation_id: invitation.id.clone(),
+            survey_id: invitation.survey_id.clone(),
+            survey_version: self
+                .survey_version(&invitation.survey_id, invitation.survey_version)
+                .await?,
+            locale: view.customer.locale,
+            channel: channel.as_str().into(),
+            customer_id: Some(invitation.customer_id.clone()),
+            segment: Some(view.customer.segment.as_str().into()),
+            agent: invitation.agent.clone(),
+            store: invitation
+                .store
+                .clone()
+                .or_else(|| view.customer.store.clone()),
+            service_type: invitation.service_type.clone(),
+            sent_at,
+            link_expires_at,
+            expires_at: (self.now
+                + chrono::Duration::days(i64::from(self.deps.config.retention_days)))
+            .timestamp(),
+        };
+        // At most once: the reminder is recorded before it goes out, and only from `sent`.
+        if !store.record_reminder(&due, &link, self.now).await? {
+            self.count(|r| r.taken_by_another_sweep += 1);
+            return Ok(());
+        }
+        match self
+            .publish(&view.customer, channel, &links, true, link_expires_at)
+            .await
+        {
+            Ok(_) => self.count(|r| r.reminded += 1),
+            Err(err) => {
+                tracing::warn!(invitation = %invitation.id, error = %err, "reminder not delivered");
+                store
+                    .note_reminder_error(&invitation.id, &err.to_string())
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn skip_reminder(
+        &self,
+        due: &DueInvitation,
+        link_expires_at: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        if self.deps.store.skip_reminder(due, link_expires_at).await? {
+            self.count(|r| r.reminders_skipped += 1);
+        }
+        Ok(())
+    }
+
+    async fn expire(&self, due: DueInvitation) -> Result<(), Error> {
+        if !matches!(
+            due.invitation.state,
+            InvitationState::Sent | InvitationState::Reminded
+        ) {
+            return Ok(());
+        }
+        if self.deps.store.expire(&due).await? {
+            self.count(|r| r.expired += 1);
+        }
+        Ok(())
+    }
 }

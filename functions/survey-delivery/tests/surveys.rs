@@ -374,23 +374,41 @@ async fn every_template_route_of_this_function_is_handled_and_admin_only() {
         .iter()
         .filter(|r| r.function == "survey-delivery")
         .collect();
-    assert_eq!(routes.len(), 4);
+    assert_eq!(routes.len(), 13);
     for route in routes {
-        assert!(
-            !route.public,
-            "{} must sit behind the authorizer",
-            route.route_key()
-        );
         let key = route.route_key();
-        let path = route.path.replace("{id}", "some-survey");
-        let event = HttpEvent::new(&key, &path).path_parameter("id", "some-survey");
-        let (status, reply) = call(&function, event).await;
+        let path = route
+            .path
+            .replace("{id}", "some-survey")
+            .replace("{token}", "some-token");
+        let event = || {
+            HttpEvent::new(&key, &path)
+                .path_parameter("id", "some-survey")
+                .path_parameter("token", "some-token")
+        };
+        if route.path.starts_with("/u/") {
+            // The unsubscribe link is the one public route here: customers have no JWT.
+            assert!(route.public, "{key} must be public");
+            let reply = dispatch(&function, event().into_value(), now())
+                .await
+                .unwrap();
+            assert_eq!(
+                reply["statusCode"], 404,
+                "{key}: an unknown token gets the friendly page"
+            );
+            assert!(reply["body"].as_str().unwrap().contains("<!doctype html>"));
+            continue;
+        }
+        assert!(!route.public, "{key} must sit behind the authorizer");
+        let (status, reply) = call(&function, event()).await;
         assert_eq!(status, 401, "{key} without claims: {reply}");
-        let event = HttpEvent::new(&key, &path)
-            .admin()
-            .path_parameter("id", "some-survey")
-            .json_body(&minimal("some-survey").to_string());
-        let (_, reply) = call(&function, event).await;
+        let (_, reply) = call(
+            &function,
+            event()
+                .admin()
+                .json_body(&minimal("some-survey").to_string()),
+        )
+        .await;
         assert!(
             !reply["message"]
                 .as_str()

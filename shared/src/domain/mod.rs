@@ -1,2 +1,6 @@
+pub mod customer;
+pub mod delivery;
+pub mod feedback;
+pub mod response;
 pub mod survey;
 pub mod token;

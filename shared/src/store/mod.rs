@@ -1,7 +1,12 @@
 //! The one DynamoDB table. Generic item access lives here; each entity's access patterns live in
 //! a submodule (`surveys`, …) and are listed in the README's access-pattern table.
 
+mod batch;
+mod campaigns;
+mod customers;
+mod invitations;
 mod links;
+mod responses;
 mod surveys;
 
 use std::collections::HashMap;
@@ -14,7 +19,11 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+pub use campaigns::{Audience, Campaign};
+pub use customers::{ContactState, CustomerView, Suppression};
+pub use invitations::{due_position, ClaimRefused, DueInvitation, Invitation, ServiceEvent};
 pub use links::Link;
+pub use responses::{Feedback, RecordOutcome};
 pub use surveys::SurveySummary;
 
 use crate::error::{Error, Result};

@@ -1,0 +1,406 @@
+//! Answering a survey link against the emulator: exactly once, replays, changes, one-tap,
+//! skip logic without script, expiry.
+
+mod common;
+
+use closeloop::domain::survey::Locale;
+use closeloop::keys;
+use closeloop_tests::TestEnv;
+use common::*;
+use response_capture::ResponseCapture;
+use serde_json::{json, Value};
+
+async fn setup(label: &str) -> (TestEnv, ResponseCapture) {
+    let env = TestEnv::new(label).await;
+    create_default_survey(&env).await;
+    let function = ResponseCapture::new(env.deps.clone());
+    (env, function)
+}
+
+fn assert_private_page(reply: &Reply) {
+    assert_eq!(reply.headers["content-type"], "text/html; charset=utf-8");
+    assert_eq!(reply.headers["referrer-policy"], "no-referrer");
+    assert_eq!(reply.headers["cache-control"], "no-store");
+    let csp = reply.headers["content-security-policy"].as_str().unwrap();
+    assert!(csp.starts_with("default-src 'none';"), "{csp}");
+}
+
+#[tokio::test]
+async fn the_form_renders_every_visible_question_accessibly() {
+    let (env, function) = setup("capture-form").await;
+    let token = invite(&env, "inv-form", Locale::En, "sent").await;
+    let page = call(&function, get(token.as_str()).into_value()).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_private_page(&page);
+    let csp = page.headers["content-security-policy"].as_str().unwrap();
+    // The one inline script carries this response's nonce; nothing else may run.
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("script nonce in CSP");
+    assert!(page.body.contains(&format!("<script nonce=\"{nonce}\">")));
+    assert!(
+        !page.body.contains("http://") && !page.body.contains("https://"),
+        "no outside assets"
+    );
+    // Faces that still carry their numbers for screen readers.
+    assert!(page
+        .body
+        .contains("id=\"pq_reliability-1\" name=\"pq_reliability\" value=\"1\""));
+    assert!(page
+        .body
+        .contains("<span class=\"sr\">1 – Very dissatisfied</span>"));
+    assert!(page.body.contains("<label for=\"nps-10\">10</label>"));
+    // The follow-up is in the page but hidden and disabled until a low score reveals it.
+    assert!(page.body.contains("data-q=\"disappointing_step\""));
+    assert!(page.body.contains("care@closeloop.test") && page.body.contains("+864001234567"));
+    assert!(!page.body.contains(token.as_str()));
+    // Survey head + version, link + invitation: opening wrote nothing.
+    assert_eq!(env.item_count().await, 4, "opening a link writes nothing");
+
+    let zh = invite(&env, "inv-form-zh", Locale::ZhCn, "sent").await;
+    let page = call(&function, get(zh.as_str()).into_value()).await;
+    assert!(page.body.contains("lang=\"zh-CN\"") && page.body.contains("客户满意度调查"));
+    assert!(page.body.contains("提交"));
+}
+
+#[tokio::test]
+async fn an_answer_is_recorded_once_and_the_invitation_is_answered() {
+    let (env, function) = setup("capture-once").await;
+    let token = invite(&env, "inv-1", Locale::En, "sent").await;
+    let body = format!(
+        "{}&improve_text=Faster+replies%2C+please&callback=yes&callback_time=after+6pm&{}",
+        complete_form(4),
+        shown_all()
+    );
+    let first = call(&function, form(post(token.as_str()), &body)).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_private_page(&first);
+    assert!(first.body.contains("Thank you for your feedback!"));
+
+    let stored = item(&env, keys::response::for_invitation("inv-1"))
+        .await
+        .unwrap();
+    assert_eq!(s(&stored, "entity"), "response");
+    assert_eq!(s(&stored, "survey_id"), "csat-default");
+    assert_eq!(stored["survey_version"].as_n().unwrap(), "1");
+    assert_eq!(s(&stored, "customer_id"), "C202405001");
+    assert_eq!(s(&stored, "channel"), "sms");
+    assert_eq!(s(&stored, "agent"), "S008");
+    assert_eq!(s(&stored, "segment"), "returning");
+    assert_eq!(stored["complete"].as_bool().unwrap(), &true);
+    assert_eq!(stored["overall_score"].as_n().unwrap(), "4");
+    assert_eq!(s(&stored, "nps_bucket"), "promoter");
+    assert!(stored["expires_at"].as_n().is_ok());
+    let callback = stored["callback"].as_m().unwrap();
+    assert_eq!(callback["requested"].as_bool().unwrap(), &true);
+    assert_eq!(callback["preferred_time"].as_s().unwrap(), "after 6pm");
+    let open = stored["open_text"].as_m().unwrap();
+    assert_eq!(
+        open["improve_text"].as_s().unwrap(),
+        "Faster replies, please"
+    );
+    // Unanswered optional questions are missing, not zero.
+    let missing: Vec<&str> = stored["missing"]
+        .as_l()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_s().unwrap().as_str())
+        .collect();
+    assert_eq!(missing, ["improve_most"]);
+    let answers = stored["answers"].as_m().unwrap();
+    assert!(!answers.contains_key("improve_most"));
+    let dims = stored["dimension_scores"].as_m().unwrap();
+    assert_eq!(dims.len(), 5);
+
+    let invitation = item(&env, keys::invitation::home("inv-1")).await.unwrap();
+    assert_eq!(s(&invitation, "state"), "answered");
+    assert!(invitation.contains_key("answered_at"));
+    assert!(!invitation.contains_key("due_pk") && !invitation.contains_key("due_at"));
+
+    // The same answers again: the same thank-you, nothing new.
+    let again = call(&function, form(post(token.as_str()), &body)).await;
+    assert_eq!((again.status, &again.body), (200, &first.body));
+    // Different answers: 409, and the first answers stay.
+    let changed = call(&function, form(post(token.as_str()), &complete_form(5))).await;
+    assert_eq!(changed.status, 409);
+    assert!(changed.body.contains("already answered"));
+    assert_eq!(
+        item(&env, keys::response::for_invitation("inv-1"))
+            .await
+            .unwrap(),
+        stored
+    );
+    assert_eq!(responses(&env).await.len(), 1);
+    // Opening the link again shows the thank-you.
+    let reopened = call(&function, get(token.as_str()).into_value()).await;
+    assert!(reopened.body.contains("Thank you for your feedback!"));
+}
+
+#[tokio::test]
+async fn json_clients_get_json() {
+    let (env, function) = setup("capture-json").await;
+    let token = invite(&env, "inv-json", Locale::ZhCn, "reminded").await;
+    let mut answers = serde_json::Map::new();
+    for (k, v) in complete_answers(5) {
+        let value = v.parse::<u8>().map(|n| json!(n)).unwrap_or(json!(v));
+        answers.insert(k, value);
+    }
+    answers.insert("improve_most".into(), json!(["staff_training", "other"]));
+    answers.insert("improve_text".into(), Value::Null);
+    let body = json!({ "answers": answers }).to_string();
+    let first = call(
+        &function,
+        post(token.as_str()).json_body(&body).into_value(),
+    )
+    .await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let reply: Value = serde_json::from_str(&first.body).unwrap();
+    assert_eq!(reply["status"], "recorded");
+    let again = call(
+        &function,
+        post(token.as_str()).json_body(&body).into_value(),
+    )
+    .await;
+    assert_eq!(again.status, 200);
+    assert_eq!(
+        serde_json::from_str::<Value>(&again.body).unwrap()["status"],
+        "already_recorded"
+    );
+    answers.insert("nps".into(), json!(3));
+    let changed = json!({ "answers": answers }).to_string();
+    let conflict = call(
+        &function,
+        post(token.as_str()).json_body(&changed).into_value(),
+    )
+    .await;
+    assert_eq!(conflict.status, 409);
+    assert_eq!(
+        serde_json::from_str::<Value>(&conflict.body).unwrap()["error"],
+        "conflict"
+    );
+    let stored = item(&env, keys::response::for_invitation("inv-json"))
+        .await
+        .unwrap();
+    assert_eq!(s(&stored, "locale"), "zh-CN");
+    assert_eq!(stored["nps"].as_n().unwrap(), "9");
+    let missing = stored["missing"].as_l().unwrap();
+    assert!(missing.iter().any(|m| m.as_s().unwrap() == "improve_text"));
+}
+
+#[tokio::test]
+async fn without_script_the_server_reveals_follow_ups_before_recording() {
+    let (env, function) = setup("capture-skip").await;
+    let token = invite(&env, "inv-skip", Locale::En, "sent").await;
+    let before = env.item_count().await;
+    // A low service score reveals "which step disappointed you?", which the page did not show.
+    let shown = "_shown=pq_reliability,sr_first_response";
+    let body = format!("{}&{shown}", complete_form(2));
+    let page = call(&function, form(post(token.as_str()), &body)).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("changed which questions apply"));
+    let follow_up = page
+        .body
+        .split("data-q=\"disappointing_step\"")
+        .nth(1)
+        .unwrap()
+        .split("</fieldset>")
+        .next()
+        .unwrap();
+    assert!(
+        !follow_up.contains(" hidden") && !follow_up.contains("disabled"),
+        "{follow_up}"
+    );
+    assert!(
+        page.body.contains("value=\"2\" checked"),
+        "answers are kept"
+    );
+    assert_eq!(env.item_count().await, before, "nothing recorded yet");
+    // Submitting without the now-visible required follow-up names it.
+    let shown_all = shown_all();
+    let missing = call(
+        &function,
+        form(
+            post(token.as_str()),
+            &format!("{}&{shown_all}", complete_form(2)),
+        ),
+    )
+    .await;
+    assert_eq!(missing.status, 400);
+    assert!(missing.body.contains("id=\"disappointing_step-err\""));
+    assert_eq!(env.item_count().await, before);
+    // Answered: recorded.
+    let done = call(
+        &function,
+        form(
+            post(token.as_str()),
+            &format!(
+                "{}&disappointing_step=waiting+on+hold&{shown_all}",
+                complete_form(2)
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(done.status, 200);
+    assert!(done.body.contains("Thank you"));
+    let stored = item(&env, keys::response::for_invitation("inv-skip"))
+        .await
+        .unwrap();
+    assert_eq!(
+        stored["open_text"].as_m().unwrap()["disappointing_step"]
+            .as_s()
+            .unwrap(),
+        "waiting on hold"
+    );
+}
+
+#[tokio::test]
+async fn a_changed_mind_drops_the_hidden_answer_but_a_forged_one_is_refused() {
+    let (env, function) = setup("capture-hidden").await;
+    let token = invite(&env, "inv-hidden", Locale::En, "sent").await;
+    // The page showed callback_time (callback was yes), then the respondent chose no: the
+    // form comes back without the answer that no longer applies, and nothing is recorded.
+    let before = env.item_count().await;
+    let changed_mind = format!(
+        "{}&callback=no&callback_time=noon&{}",
+        complete_form(4),
+        shown_all()
+    );
+    let reply = call(&function, form(post(token.as_str()), &changed_mind)).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(reply.body.contains("changed which questions apply"));
+    assert!(!reply.body.contains(">noon<"));
+    assert_eq!(env.item_count().await, before);
+    let resubmitted = format!("{}&callback=no&{}", complete_form(4), shown_all());
+    let reply = call(&function, form(post(token.as_str()), &resubmitted)).await;
+    assert_eq!(reply.status, 200);
+    assert!(reply.body.contains("Thank you"));
+    let stored = item(&env, keys::response::for_invitation("inv-hidden"))
+        .await
+        .unwrap();
+    assert!(!stored["answers"]
+        .as_m()
+        .unwrap()
+        .contains_key("callback_time"));
+    assert_eq!(
+        stored["callback"].as_m().unwrap()["requested"]
+            .as_bool()
+            .unwrap(),
+        &false
+    );
+
+    let other = invite(&env, "inv-forged", Locale::En, "sent").await;
+    let before = env.item_count().await;
+    let forged = format!("{}&disappointing_step=x&_shown=pq_fit", complete_form(5));
+    let reply = call(&function, form(post(other.as_str()), &forged)).await;
+    assert_eq!(reply.status, 400);
+    let json = json!({"answers": {"disappointing_step": "x"}}).to_string();
+    let reply = call(
+        &function,
+        post(other.as_str()).json_body(&json).into_value(),
+    )
+    .await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(env.item_count().await, before);
+}
+
+#[tokio::test]
+async fn one_tap_records_a_partial_response_that_finishing_upgrades() {
+    let (env, function) = setup("capture-tap").await;
+    let token = invite(&env, "inv-tap", Locale::En, "sent").await;
+    let tapped = call(&function, get(token.as_str()).query("r", "2").into_value()).await;
+    assert_eq!(tapped.status, 200, "{}", tapped.body);
+    assert!(tapped.body.contains("your rating is saved"));
+    assert!(tapped.body.contains(
+        "id=\"overall_satisfaction-2\" name=\"overall_satisfaction\" value=\"2\" checked"
+    ));
+    let partial = item(&env, keys::response::for_invitation("inv-tap"))
+        .await
+        .unwrap();
+    assert_eq!(partial["complete"].as_bool().unwrap(), &false);
+    assert_eq!(partial["answers"].as_m().unwrap().len(), 1);
+    let invitation = item(&env, keys::invitation::home("inv-tap")).await.unwrap();
+    assert_eq!(s(&invitation, "state"), "answered");
+    // A second tap (another number) replaces the rating; tapping is never a 409.
+    let again = call(&function, get(token.as_str()).query("r", "3").into_value()).await;
+    assert_eq!(again.status, 200);
+    let partial = item(&env, keys::response::for_invitation("inv-tap"))
+        .await
+        .unwrap();
+    assert_eq!(partial["overall_score"].as_n().unwrap(), "3");
+    // A bad tap writes nothing.
+    let before = env.items().await;
+    let bad = call(&function, get(token.as_str()).query("r", "9").into_value()).await;
+    assert_eq!(bad.status, 400);
+    assert_eq!(env.items().await, before);
+    // Finishing upgrades the same response.
+    let done = call(&function, form(post(token.as_str()), &complete_form(4))).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let complete = item(&env, keys::response::for_invitation("inv-tap"))
+        .await
+        .unwrap();
+    assert_eq!(complete["complete"].as_bool().unwrap(), &true);
+    assert_eq!(s(&complete, "created_at"), s(&partial, "created_at"));
+    assert_eq!(responses(&env).await.len(), 1);
+    // After completion a tap shows the thank-you and changes nothing.
+    let late = call(&function, get(token.as_str()).query("r", "1").into_value()).await;
+    assert!(late.body.contains("Thank you"));
+    assert_eq!(
+        item(&env, keys::response::for_invitation("inv-tap"))
+            .await
+            .unwrap(),
+        complete
+    );
+}
+
+#[tokio::test]
+async fn expired_and_closed_invitations_get_410() {
+    let (env, function) = setup("capture-gone").await;
+    let expired = invite_with(
+        &env,
+        "inv-old",
+        Locale::En,
+        "sent",
+        now() - chrono::Duration::hours(1),
+    )
+    .await;
+    let closed = invite(&env, "inv-closed", Locale::En, "expired").await;
+    let before = env.item_count().await;
+    for token in [&expired, &closed] {
+        let reply = call(&function, form(post(token.as_str()), &complete_form(4))).await;
+        assert_eq!(reply.status, 410, "{}", reply.body);
+        assert_private_page(&reply);
+        assert!(reply.body.contains("closed"));
+        let tap = call(&function, get(token.as_str()).query("r", "4").into_value()).await;
+        assert_eq!(tap.status, 410);
+    }
+    let page = call(&function, get(expired.as_str()).into_value()).await;
+    assert_eq!(page.status, 410);
+    assert_eq!(env.item_count().await, before);
+}
+
+#[tokio::test]
+async fn oversized_bodies_get_413_and_other_media_types_415() {
+    let (env, function) = setup("capture-limits").await;
+    let token = invite(&env, "inv-big", Locale::En, "sent").await;
+    let before = env.item_count().await;
+    let big = format!(
+        "{}&improve_text={}",
+        complete_form(4),
+        "a".repeat(70 * 1024)
+    );
+    let reply = call(&function, form(post(token.as_str()), &big)).await;
+    assert_eq!(reply.status, 413);
+    assert_private_page(&reply);
+    let reply = call(
+        &function,
+        post(token.as_str())
+            .header("content-type", "multipart/form-data; boundary=x")
+            .raw_body("--x--")
+            .into_value(),
+    )
+    .await;
+    assert_eq!(reply.status, 415);
+    assert_eq!(env.item_count().await, before);
+}

@@ -1,0 +1,239 @@
+//! `POST /campaigns` (an audience, a survey version, a send time) and `GET /campaigns/{id}`
+//! (the campaign with its counts, read from its invitations' own states).
+
+use std::collections::BTreeMap;
+
+use aws_lambda_events::encodings::Body;
+use chrono::{DateTime, Duration, Utc};
+use closeloop::domain::customer::{Customer, CustomerId, Segment};
+use closeloop::domain::delivery::InvitationState;
+use closeloop::domain::survey::SurveyId;
+use closeloop::lambda::{json_body, json_response, path_parameter};
+use closeloop::store::{Audience, Campaign, Invitation};
+use closeloop::{Deps, Error};
+use http::{Response, StatusCode};
+use lambda_http::Request;
+use serde::Deserialize;
+use serde_json::json;
+
+const MAX_CAMPAIGN_BYTES: usize = 16 * 1024;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CampaignInput {
+    #[serde(default)]
+    id: Option<String>,
+    name: String,
+    survey_id: String,
+    #[serde(default)]
+    survey_version: Option<u32>,
+    send_at: DateTime<Utc>,
+    #[serde(default)]
+    audience: Audience,
+}
+
+fn campaign_id(text: &str) -> Result<String, Error> {
+    CustomerId::parse(text)
+        .map(|_| text.to_string())
+        .map_err(|r| Error::invalid("id", r.replace("a customer id", "a campaign id")))
+}
+
+async fn audience(
+    deps: &Deps,
+    audience: &Audience,
+    send_at: DateTime<Utc>,
+) -> Result<Vec<Customer>, Error> {
+    let store = &deps.store;
+    let wanted = |c: &Customer| {
+        (audience.segments.is_empty() || audience.segments.contains(&c.segment))
+            && audience
+                .store
+                .as_ref()
+                .is_none_or(|s| c.store.as_ref() == Some(s))
+            && audience
+                .region
+                .as_ref()
+                .is_none_or(|r| c.region.as_ref() == Some(r))
+    };
+    let mut customers = Vec::new();
+    if let Some(service_type) = &audience.service_type {
+        // Served (or bought) with this service type within the window: from the events.
+        let since = send_at - Duration::days(i64::from(audience.bought_within_days.unwrap_or(30)));
+        let ids = store.customers_with_events(service_type, since).await?;
+        for chunk in ids.chunks(100) {
+            let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
+            for view in store.customer_views(&refs).await?.into_iter().flatten() {
+                if wanted(&view.customer) {
+                    customers.push(view.customer);
+                }
+            }
+        }
+    } else {
+        let segments = if audience.segments.is_empty() {
+            Segment::ALL.to_vec()
+        } else {
+            audience.segments.clone()
+        };
+        for segment in segments {
+            for customer in store
+                .customers_in_segment(segment, audience.since_date(send_at))
+                .await?
+            {
+                if wanted(&customer) {
+                    customers.push(customer);
+                }
+            }
+        }
+    }
+    Ok(customers)
+}
+
+pub async fn create(
+    deps: &Deps,
+    request: &Request,
+    now: DateTime<Utc>,
+) -> Result<Response<Body>, Error> {
+    let input: CampaignInput = json_body(request, MAX_CAMPAIGN_BYTES)?;
+    let id = match input.id {
+        Some(id) => campaign_id(&id)?,
+        None => format!("c-{:016x}", rand::random::<u64>()),
+    };
+    let name = input.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(Error::invalid(
+            "name",
+            "give the campaign a name of 1 to 200 characters",
+        ));
+    }
+    if let Some(days) = input.audience.bought_within_days {
+        if !(1..=3650).contains(&days) {
+            return Err(Error::invalid(
+                "audience.bought_within_days",
+                "must be 1 to 3650 days",
+            ));
+        }
+    }
+    for (field, value) in [
+        ("audience.store", &input.audience.store),
+        ("audience.region", &input.audience.region),
+        ("audience.service_type", &input.audience.service_type),
+    ] {
+        if let Some(value) = value {
+            CustomerId::parse(value)
+                .map_err(|r| Error::invalid(field, r.replace("a customer id", "the name")))?;
+        }
+    }
+    if input.send_at < now - Duration::hours(1) {
+        return Err(Error::invalid(
+            "send_at",
+            "is in the past; give a time from now on",
+        ));
+    }
+    let survey_id = SurveyId::parse(&input.survey_id)
+        .map_err(|p| Error::invalid("survey_id", p.to_string()))?;
+    let survey = match deps
+        .store
+        .get_survey(&survey_id, input.survey_version)
+        .await
+    {
+        Ok(survey) => survey,
+        Err(Error::NotFound { what }) => {
+            return Err(Error::invalid(
+                "survey_id",
+                format!("{what} does not exist"),
+            ))
+        }
+        Err(other) => return Err(other),
+    };
+    let send_at = input.send_at.max(now);
+    let customers = audience(deps, &input.audience, send_at).await?;
+    let campaign = Campaign {
+        id: id.clone(),
+        name,
+        survey_id: survey_id.as_str().to_string(),
+        survey_version: survey.version,
+        send_at,
+        audience: input.audience,
+        audience_size: customers.len(),
+        created_at: now,
+    };
+    deps.store.create_campaign(&campaign).await?;
+    let rules = &deps.config.delivery.rules;
+    let expires_at = (now + Duration::days(i64::from(deps.config.retention_days))).timestamp();
+    let invitations: Vec<Invitation> = customers
+        .iter()
+        .map(|customer| Invitation {
+            id: format!("{id}.{}", customer.id.as_str()),
+            state: InvitationState::Scheduled,
+            customer_id: customer.id.as_str().to_string(),
+            survey_id: campaign.survey_id.clone(),
+            survey_version: Some(campaign.survey_version),
+            campaign_id: Some(id.clone()),
+            event_id: None,
+            agent: None,
+            store: customer.store.clone(),
+            service_type: campaign.audience.service_type.clone(),
+            scheduled_for: send_at,
+            send_by: Some(send_at + rules.max_delay),
+            attempts: 0,
+            claim: None,
+            channel: None,
+            sent_at: None,
+            reminded_at: None,
+            answered_at: None,
+            link_expires_at: None,
+            suppressed_reason: None,
+            last_error: None,
+            created_at: now,
+            expires_at,
+        })
+        .collect();
+    let unwritten = deps.store.schedule_invitations(&invitations).await?;
+    if !unwritten.is_empty() {
+        return Err(Error::Upstream(format!(
+            "campaign {id}: {} invitations could not be scheduled",
+            unwritten.len()
+        )));
+    }
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({"campaign": campaign}),
+    ))
+}
+
+pub async fn get(deps: &Deps, request: &Request) -> Result<Response<Body>, Error> {
+    let id = campaign_id(&path_parameter(request, "id").unwrap_or_default())?;
+    let campaign = deps
+        .store
+        .get_campaign(&id)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("campaign \"{id}\"")))?;
+    let invitations = deps.store.campaign_invitations(&id).await?;
+    let mut by_state: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut suppressed: BTreeMap<&str, usize> = BTreeMap::new();
+    for invitation in &invitations {
+        *by_state.entry(invitation.state.as_str()).or_default() += 1;
+        if let Some(reason) = invitation.suppressed_reason {
+            *suppressed.entry(reason.as_str()).or_default() += 1;
+        }
+    }
+    let n = |state: &str| by_state.get(state).copied().unwrap_or(0);
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({
+            "campaign": campaign,
+            "counts": {
+                "invitations": invitations.len(),
+                "scheduled": n("scheduled") + n("sending"),
+                // Every invitation that went out, whatever happened after.
+                "sent": n("sent") + n("reminded") + n("answered") + n("expired"),
+                "reminded": n("reminded"),
+                "answered": n("answered"),
+                "expired": n("expired"),
+                "failed": n("failed"),
+                "suppressed": n("suppressed"),
+                "suppressed_by_reason": suppressed,
+            },
+        }),
+    ))
+}

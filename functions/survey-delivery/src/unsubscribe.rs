@@ -1,0 +1,145 @@
+//! `/u/{token}`: the unsubscribe link in every invitation. GET shows a confirmation page (a
+//! link scanner or preview must not unsubscribe anyone); POST unsubscribes, which is also what
+//! a mail client's one-click `List-Unsubscribe-Post` does. Pages follow the survey pages'
+//! style: bilingual, private, no outside assets.
+
+use aws_lambda_events::encodings::Body;
+use chrono::{DateTime, Utc};
+use closeloop::domain::survey::Locale;
+use closeloop::domain::token::Token;
+use closeloop::lambda::path_parameter;
+use closeloop::{Deps, Error};
+use http::{header, Response, StatusCode};
+use lambda_http::Request;
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+const STYLE: &str = "body{font:16px/1.5 system-ui,-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;margin:0;background:#f6f7f9;color:#1a1a1a}main{max-width:36rem;margin:0 auto;padding:1.5rem 1rem}h1{font-size:1.4rem}a{color:#0b57d0}button{font-size:1rem;padding:.6em 1.2em;border-radius:6px;border:1px solid #0b57d0;background:#0b57d0;color:#fff}.contact{margin-top:2rem;color:#444}";
+
+fn page(
+    deps: &Deps,
+    status: StatusCode,
+    locale: Locale,
+    title: &str,
+    body_html: &str,
+) -> Response<Body> {
+    let config = &deps.config;
+    let contact = match locale {
+        Locale::ZhCn => "如需帮助，请联系我们：",
+        Locale::En => "Need help? Contact us at ",
+    };
+    let html = format!(
+        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
+<style>{STYLE}</style></head><body><main><h1>{title}</h1>{body_html}\
+<p class=\"contact\">{contact}<a href=\"mailto:{email}\">{email}</a> · <a href=\"tel:{phone}\">{phone}</a></p>\
+</main></body></html>\n",
+        lang = locale.as_str(),
+        title = escape(title),
+        email = escape(&config.company_contact_email),
+        phone = escape(&config.company_contact_phone),
+    );
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+        .header(header::CACHE_CONTROL, "no-store")
+        .header(header::REFERRER_POLICY, "no-referrer")
+        .header(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        )
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+        .body(Body::Text(html))
+        .expect("static response parts are valid")
+}
+
+fn unknown(deps: &Deps) -> Response<Body> {
+    page(
+        deps,
+        StatusCode::NOT_FOUND,
+        Locale::ZhCn,
+        "链接无效 / This link does not work",
+        "<p>这个退订链接无效或不完整。</p><p>This unsubscribe link is not valid or is incomplete.</p>",
+    )
+}
+
+pub async fn handle(
+    deps: &Deps,
+    request: &Request,
+    now: DateTime<Utc>,
+    confirm: bool,
+) -> Response<Body> {
+    match handle_inner(deps, request, now, confirm).await {
+        Ok(response) => response,
+        Err(err) => {
+            let _ = err.to_response(); // logs the detail
+            page(
+                deps,
+                StatusCode::SERVICE_UNAVAILABLE,
+                Locale::ZhCn,
+                "请稍后再试 / Please try again shortly",
+                "<p>服务暂时繁忙，请稍后再打开此链接。</p><p>We are briefly unavailable; please open this link again in a minute.</p>",
+            )
+        }
+    }
+}
+
+async fn handle_inner(
+    deps: &Deps,
+    request: &Request,
+    now: DateTime<Utc>,
+    confirm: bool,
+) -> Result<Response<Body>, Error> {
+    let Some(token) = path_parameter(request, "token").and_then(|t| Token::parse(&t)) else {
+        return Ok(unknown(deps));
+    };
+    let Some(link) = deps.store.get_link(&token.hash()).await? else {
+        return Ok(unknown(deps));
+    };
+    let Some(customer_id) = link.customer_id.as_deref() else {
+        return Ok(unknown(deps));
+    };
+    let locale = link.locale;
+    if !confirm {
+        let (title, text, button) = match locale {
+            Locale::ZhCn => ("退订调查邀请", "确认后，我们将不再向您发送满意度调查邀请（短信和邮件）。", "确认退订"),
+            Locale::En => (
+                "Unsubscribe from surveys",
+                "Once you confirm, we will not send you satisfaction survey invitations again (SMS or email).",
+                "Unsubscribe",
+            ),
+        };
+        return Ok(page(
+            deps,
+            StatusCode::OK,
+            locale,
+            title,
+            &format!(
+                "<p>{}</p><form method=\"post\"><button type=\"submit\">{}</button></form>",
+                escape(text),
+                escape(button)
+            ),
+        ));
+    }
+    deps.store.opt_out(customer_id, "link", now).await?;
+    let (title, text) = match locale {
+        Locale::ZhCn => ("您已退订", "我们不会再向您发送调查邀请。感谢您曾经的反馈。"),
+        Locale::En => (
+            "You are unsubscribed",
+            "We will not send you survey invitations again. Thank you for your feedback so far.",
+        ),
+    };
+    Ok(page(
+        deps,
+        StatusCode::OK,
+        locale,
+        title,
+        &format!("<p>{}</p>", escape(text)),
+    ))
+}

@@ -1,0 +1,1100 @@
+//! Delivery against the emulator: customers, events, campaigns, the sweep, reminders, expiry,
+//! opt-out, fatigue, concurrency and imports. Every test reads the emulator's real outbox
+//! (`sns.SMS`, `ses.RawMessage`) filtered by its own unique recipients, and the table.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use closeloop::domain::delivery::InvitationState;
+use closeloop::domain::token::Token;
+use closeloop::lambda::{dispatch, Function};
+use closeloop::store::Invitation;
+use closeloop_tests::{outbox, scheduled_event, HttpEvent, TestEnv};
+use rand::Rng;
+use serde_json::{json, Value};
+use survey_delivery::{SurveyDelivery, SweepLimits};
+
+/// 2026-11-20 14:00 in Shanghai.
+fn event_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 6, 0, 0).unwrap()
+}
+
+fn phone() -> String {
+    format!(
+        "+8613{:09}",
+        rand::thread_rng().gen_range(0..1_000_000_000u64)
+    )
+}
+
+fn email() -> String {
+    format!(
+        "c{:012x}@example.com",
+        rand::thread_rng().gen::<u64>() >> 16
+    )
+}
+
+async fn call(function: &SurveyDelivery, event: HttpEvent, now: DateTime<Utc>) -> (u16, Value) {
+    let reply = dispatch(function, event.into_value(), now).await.unwrap();
+    let status = reply["statusCode"].as_u64().unwrap() as u16;
+    let body = reply["body"].as_str().unwrap_or("null");
+    (
+        status,
+        serde_json::from_str(body).unwrap_or_else(|_| json!({ "html": body })),
+    )
+}
+
+async fn setup(label: &str) -> (TestEnv, SurveyDelivery) {
+    let env = TestEnv::new(label).await;
+    let function = SurveyDelivery::new(env.deps.clone());
+    let survey = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../surveys/default.json"
+    ))
+    .unwrap();
+    let (status, body) = call(
+        &function,
+        HttpEvent::new("POST /surveys", "/surveys")
+            .admin()
+            .json_body(&survey),
+        event_time() - Duration::days(60),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    (env, function)
+}
+
+async fn put_customer(function: &SurveyDelivery, id: &str, body: Value) -> Value {
+    let (status, reply) = call(
+        function,
+        HttpEvent::new("PUT /customers/{id}", &format!("/customers/{id}"))
+            .admin()
+            .path_parameter("id", id)
+            .json_body(&body.to_string()),
+        event_time() - Duration::days(1),
+    )
+    .await;
+    assert_eq!(status, 200, "{reply}");
+    reply
+}
+
+async fn post_event(function: &SurveyDelivery, body: Value, now: DateTime<Utc>) -> (u16, Value) {
+    call(
+        function,
+        HttpEvent::new("POST /events", "/events")
+            .admin()
+            .json_body(&body.to_string()),
+        now,
+    )
+    .await
+}
+
+async fn sweep(function: &SurveyDelivery, now: DateTime<Utc>) -> Value {
+    // The wall clock passed is a decoy: the sweep must use the event's time.
+    dispatch(function, scheduled_event(now), Utc::now())
+        .await
+        .unwrap()
+}
+
+fn sms_to(phone: &str) -> Vec<String> {
+    outbox()["sns"]["SMS"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|m| m["phone_number"] == phone)
+        .map(|m| m["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Raw MIME emails sent to `address`.
+fn emails_to(address: &str) -> Vec<String> {
+    outbox()["ses"]["RawMessage"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|m| {
+            m["destinations"]
+                .as_array()
+                .is_some_and(|d| d.iter().any(|a| a == address))
+        })
+        .map(|m| m["raw_data"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The decoded text/plain and text/html parts and the header block of a MIME message.
+fn mime_parts(raw: &str) -> (String, String, String) {
+    let (headers, body) = raw.split_once("\r\n\r\n").unwrap();
+    let mut text = String::new();
+    let mut html = String::new();
+    for part in body.split("--=_closeloop_alternative_=") {
+        let Some((part_headers, content)) = part.split_once("\r\n\r\n") else {
+            continue;
+        };
+        let decoded = String::from_utf8(
+            STANDARD
+                .decode(content.replace("\r\n", "").trim_end_matches("--"))
+                .unwrap(),
+        )
+        .unwrap();
+        if part_headers.contains("text/plain") {
+            text = decoded;
+        } else if part_headers.contains("text/html") {
+            html = decoded;
+        }
+    }
+    (headers.to_string(), text, html)
+}
+
+fn token_in(message: &str, prefix: &str) -> String {
+    let start = message
+        .find(prefix)
+        .unwrap_or_else(|| panic!("{prefix} in {message}"))
+        + prefix.len();
+    message[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+async fn invitation(env: &TestEnv, id: &str) -> Invitation {
+    env.deps.store.get_invitation(id).await.unwrap().unwrap()
+}
+
+#[tokio::test]
+async fn an_event_becomes_an_sms_invitation_with_a_working_link() {
+    let (env, function) = setup("dlv-sms").await;
+    let phone = phone();
+    put_customer(
+        &function,
+        "C1001",
+        json!({"name": "王小明", "phone": phone, "locale": "zh-CN", "segment": "vip", "store": "S01"}),
+    )
+    .await;
+    let (status, reply) = post_event(
+        &function,
+        json!({"id": "svc-1", "customer_id": "C1001", "type": "service_completion",
+               "time": event_time(), "agent": "S008", "service_type": "after_sales"}),
+        event_time() + Duration::minutes(5),
+    )
+    .await;
+    assert_eq!(status, 201, "{reply}");
+    assert_eq!(reply["invitation"]["id"], "ev-svc-1");
+    assert_eq!(reply["invitation"]["scheduled_for"], "2026-11-21T06:00:00Z");
+
+    // A replay is recognised, not doubled; a changed replay is a conflict.
+    let (status, again) = post_event(
+        &function,
+        json!({"id": "svc-1", "customer_id": "C1001", "type": "service_completion",
+               "time": event_time(), "agent": "S008", "service_type": "after_sales"}),
+        event_time() + Duration::minutes(6),
+    )
+    .await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["invitation"]["id"], "ev-svc-1");
+    let (status, _) = post_event(
+        &function,
+        json!({"id": "svc-1", "customer_id": "C1001", "type": "purchase", "time": event_time()}),
+        event_time() + Duration::minutes(6),
+    )
+    .await;
+    assert_eq!(status, 409);
+
+    // Not yet due: nothing goes out.
+    let report = sweep(&function, event_time() + Duration::hours(23)).await;
+    assert_eq!(report["sent"], 0, "{report}");
+    assert!(sms_to(&phone).is_empty());
+
+    let sent_at = event_time() + Duration::hours(24);
+    let report = sweep(&function, sent_at).await;
+    assert_eq!(report["sent_sms"], 1, "{report}");
+    let messages = sms_to(&phone);
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(messages[0].contains("回复T退订"), "{}", messages[0]);
+    let token = token_in(&messages[0], "http://127.0.0.1:8080/s/");
+    let token = Token::parse(&token).expect("a well-formed token in the SMS");
+
+    // The table has the link (by hash only) and the invitation is sent, due for its reminder.
+    let link = env
+        .deps
+        .store
+        .get_link(&token.hash())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(link.invitation_id, "ev-svc-1");
+    assert_eq!(link.survey_id, "csat-default");
+    assert_eq!(link.survey_version, 1);
+    assert_eq!(link.channel, "sms");
+    assert_eq!(link.agent.as_deref(), Some("S008"));
+    assert_eq!(link.link_expires_at, sent_at + Duration::days(7));
+    let items = env.items().await;
+    assert!(
+        !format!("{items:?}").contains(token.as_str()),
+        "the token itself is never stored"
+    );
+    let sent = invitation(&env, "ev-svc-1").await;
+    assert_eq!(sent.state, InvitationState::Sent);
+    assert_eq!(sent.survey_version, Some(1));
+    let home = items
+        .iter()
+        .find(|i| i["pk"].as_s().unwrap() == "INV#ev-svc-1")
+        .unwrap();
+    assert_eq!(
+        home["due_pk"].as_s().unwrap(),
+        &closeloop::keys::DueKind::InvitationReminder
+            .partition(closeloop::keys::DueKind::shard_for("INV#ev-svc-1"))
+    );
+
+    // The link works: the survey page opens through response capture.
+    let capture = response_capture::ResponseCapture::new(env.deps.clone());
+    let page = capture
+        .http(
+            HttpEvent::new("GET /s/{token}", &format!("/s/{}", token.as_str()))
+                .path_parameter("token", token.as_str())
+                .into_request(),
+            sent_at + Duration::hours(1),
+        )
+        .await;
+    assert_eq!(page.status(), 200);
+
+    // A second sweep at the same time sends nothing more.
+    let report = sweep(&function, sent_at).await;
+    assert_eq!(report["sent"], 0, "{report}");
+    assert_eq!(sms_to(&phone).len(), 1);
+}
+
+#[tokio::test]
+async fn email_invitations_have_both_parts_one_tap_ratings_and_unsubscribe() {
+    let (env, function) = setup("dlv-email").await;
+    let address = email();
+    put_customer(
+        &function,
+        "C2001",
+        json!({"name": "Jo Smith", "email": address, "locale": "en", "time_zone": "Europe/London"}),
+    )
+    .await;
+    let (status, reply) = post_event(
+        &function,
+        json!({"id": "p-1", "customer_id": "C2001", "type": "purchase", "time": event_time()}),
+        event_time(),
+    )
+    .await;
+    assert_eq!(status, 201, "{reply}");
+    let report = sweep(&function, event_time() + Duration::hours(24)).await;
+    assert_eq!(report["sent_email"], 1, "{report}");
+
+    let emails = emails_to(&address);
+    assert_eq!(emails.len(), 1);
+    let (headers, text, html) = mime_parts(&emails[0]);
+    let token = token_in(&text, "http://127.0.0.1:8080/s/");
+    assert!(
+        headers.contains(&format!(
+            "List-Unsubscribe: <http://127.0.0.1:8080/u/{token}>"
+        )),
+        "{headers}"
+    );
+    assert!(headers.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+    assert!(headers.contains("multipart/alternative"));
+    for n in 1..=5 {
+        let rating = format!("http://127.0.0.1:8080/s/{token}?r={n}");
+        assert!(text.contains(&rating), "{text}");
+        assert!(html.contains(&rating), "{html}");
+    }
+    assert!(html.contains(&format!("http://127.0.0.1:8080/u/{token}")));
+    assert!(text.contains("Unsubscribe"));
+    let link = env
+        .deps
+        .store
+        .get_link(&Token::parse(&token).unwrap().hash())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(link.channel, "email");
+    assert_eq!(
+        invitation(&env, "ev-p-1").await.channel.unwrap().as_str(),
+        "email"
+    );
+}
+
+#[tokio::test]
+async fn sms_waits_out_quiet_hours_in_the_customers_time_zone() {
+    let (env, function) = setup("dlv-quiet").await;
+    let phone = phone();
+    put_customer(&function, "C3001", json!({"phone": phone})).await;
+    // 22:30 in Shanghai: 24 h later is quiet, so the invitation waits for 09:00.
+    let late = Utc.with_ymd_and_hms(2026, 11, 20, 14, 30, 0).unwrap();
+    let (status, reply) = post_event(
+        &function,
+        json!({"id": "late", "customer_id": "C3001", "type": "service_completion", "time": late}),
+        late,
+    )
+    .await;
+    assert_eq!(status, 201, "{reply}");
+    assert_eq!(reply["invitation"]["scheduled_for"], "2026-11-22T01:00:00Z");
+    let report = sweep(&function, late + Duration::hours(24)).await;
+    assert_eq!(report["sent"], 0, "{report}");
+    assert!(sms_to(&phone).is_empty());
+    let report = sweep(
+        &function,
+        Utc.with_ymd_and_hms(2026, 11, 22, 1, 0, 0).unwrap(),
+    )
+    .await;
+    assert_eq!(report["sent_sms"], 1, "{report}");
+    assert_eq!(sms_to(&phone).len(), 1);
+
+    // A campaign due in the middle of the night is deferred to the morning, not sent.
+    let phone2 = phone_again();
+    put_customer(
+        &function,
+        "C3002",
+        json!({"phone": phone2, "segment": "returning"}),
+    )
+    .await;
+    let night = Utc.with_ymd_and_hms(2026, 12, 1, 15, 0, 0).unwrap(); // 23:00 Shanghai
+    let (status, reply) = call(
+        &function,
+        HttpEvent::new("POST /campaigns", "/campaigns")
+            .admin()
+            .json_body(
+            &json!({"id": "night", "name": "Night", "survey_id": "csat-default", "send_at": night,
+                    "audience": {"segments": ["returning"]}})
+            .to_string(),
+        ),
+        night - Duration::hours(1),
+    )
+    .await;
+    assert_eq!(status, 201, "{reply}");
+    let report = sweep(&function, night).await;
+    assert_eq!(report["deferred"], 1, "{report}");
+    assert!(sms_to(&phone2).is_empty());
+    let morning = Utc.with_ymd_and_hms(2026, 12, 2, 1, 0, 0).unwrap();
+    let report = sweep(&function, morning).await;
+    assert_eq!(report["sent_sms"], 1, "{report}");
+    assert_eq!(sms_to(&phone2).len(), 1);
+    drop(env);
+}
+
+fn phone_again() -> String {
+    phone()
+}
+
+async fn sent_invitation(
+    function: &SurveyDelivery,
+    customer: &str,
+    phone: &str,
+    event: &str,
+) -> DateTime<Utc> {
+    put_customer(function, customer, json!({"phone": phone, "locale": "en"})).await;
+    let (status, reply) = post_event(
+        function,
+        json!({"id": event, "customer_id": customer, "type": "service_completion", "time": event_time()}),
+        event_time(),
+    )
+    .await;
+    assert_eq!(status, 201, "{reply}");
+    let sent_at = event_time() + Duration::hours(24);
+    sweep(function, sent_at).await;
+    assert_eq!(sms_to(phone).len(), 1);
+    sent_at
+}
+
+#[tokio::test]
+async fn one_reminder_after_three_days_then_expiry_after_seven() {
+    let (env, function) = setup("dlv-remind").await;
+    let phone = phone();
+    let sent_at = sent_invitation(&function, "C4001", &phone, "r1").await;
+
+    let report = sweep(&function, sent_at + Duration::days(2)).await;
+    assert_eq!(report["reminded"], 0, "{report}");
+    let report = sweep(&function, sent_at + Duration::days(3)).await;
+    assert_eq!(report["reminded"], 1, "{report}");
+    let messages = sms_to(&phone);
+    assert_eq!(messages.len(), 2);
+    assert!(messages[1].contains("reminder"), "{}", messages[1]);
+    // The reminder's link works too, and expires with the first.
+    let token = Token::parse(&token_in(&messages[1], "/s/")).unwrap();
+    let link = env
+        .deps
+        .store
+        .get_link(&token.hash())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(link.invitation_id, "ev-r1");
+    assert_eq!(link.link_expires_at, sent_at + Duration::days(7));
+    assert_eq!(
+        invitation(&env, "ev-r1").await.state,
+        InvitationState::Reminded
+    );
+
+    // Only once, however often the sweep runs.
+    for hours in [1, 24, 47] {
+        let report = sweep(
+            &function,
+            sent_at + Duration::days(3) + Duration::hours(hours),
+        )
+        .await;
+        assert_eq!(report["reminded"], 0, "{report}");
+    }
+    assert_eq!(sms_to(&phone).len(), 2);
+
+    let report = sweep(&function, sent_at + Duration::days(7)).await;
+    assert_eq!(report["expired"], 1, "{report}");
+    let expired = invitation(&env, "ev-r1").await;
+    assert_eq!(expired.state, InvitationState::Expired);
+    let items = env.items().await;
+    let home = items
+        .iter()
+        .find(|i| i["pk"].as_s().unwrap() == "INV#ev-r1")
+        .unwrap();
+    assert!(
+        home.get("due_pk").is_none(),
+        "expired work leaves the due index"
+    );
+    assert_eq!(sms_to(&phone).len(), 2);
+}
+
+#[tokio::test]
+async fn an_answered_invitation_is_never_reminded_or_expired() {
+    let (env, function) = setup("dlv-answered").await;
+    let phone = phone();
+    let sent_at = sent_invitation(&function, "C4101", &phone, "a1").await;
+    // What response capture does when the customer answers (its contract with delivery).
+    env.dynamodb
+        .update_item()
+        .table_name(&env.table)
+        .set_key(Some(
+            closeloop::keys::invitation::home("ev-a1").to_attributes(),
+        ))
+        .update_expression("SET #s = :answered, answered_at = :t REMOVE due_pk, due_at")
+        .condition_expression("#s IN (:sent, :reminded)")
+        .expression_attribute_names("#s", "state")
+        .expression_attribute_values(
+            ":answered",
+            aws_sdk_dynamodb::types::AttributeValue::S("answered".into()),
+        )
+        .expression_attribute_values(
+            ":sent",
+            aws_sdk_dynamodb::types::AttributeValue::S("sent".into()),
+        )
+        .expression_attribute_values(
+            ":reminded",
+            aws_sdk_dynamodb::types::AttributeValue::S("reminded".into()),
+        )
+        .expression_attribute_values(
+            ":t",
+            aws_sdk_dynamodb::types::AttributeValue::S("2026-11-22T08:00:00Z".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    for days in [3, 4, 7, 8] {
+        let report = sweep(&function, sent_at + Duration::days(days)).await;
+        assert_eq!(report["reminded"], 0, "{report}");
+        assert_eq!(report["expired"], 0, "{report}");
+    }
+    assert_eq!(sms_to(&phone).len(), 1);
+    assert_eq!(
+        invitation(&env, "ev-a1").await.state,
+        InvitationState::Answered
+    );
+}
+
+#[tokio::test]
+async fn unsubscribing_and_stop_replies_end_all_messages() {
+    let (env, function) = setup("dlv-optout").await;
+    let phone = phone();
+    let sent_at = sent_invitation(&function, "C5001", &phone, "o1").await;
+    let token = token_in(&sms_to(&phone)[0], "/s/");
+
+    // GET only asks; a link preview must not unsubscribe anyone.
+    let (status, page) = call(
+        &function,
+        HttpEvent::new("GET /u/{token}", &format!("/u/{token}")).path_parameter("token", &token),
+        sent_at + Duration::hours(1),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(page["html"]
+        .as_str()
+        .unwrap()
+        .contains("<form method=\"post\""));
+    let customer = |now| {
+        call(
+            &function,
+            HttpEvent::new("GET /customers/{id}", "/customers/C5001")
+                .admin()
+                .path_parameter("id", "C5001"),
+            now,
+        )
+    };
+    assert_eq!(customer(sent_at).await.1["consent"]["opted_out"], false);
+    let (status, page) = call(
+        &function,
+        HttpEvent::new("POST /u/{token}", &format!("/u/{token}"))
+            .path_parameter("token", &token)
+            .raw_body("List-Unsubscribe=One-Click"),
+        sent_at + Duration::hours(2),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(page["html"]
+        .as_str()
+        .unwrap()
+        .contains("You are unsubscribed"));
+    let (_, view) = customer(sent_at).await;
+    assert_eq!(view["consent"]["opted_out"], true, "{view}");
+    assert_eq!(view["consent"]["opt_out_source"], "link");
+    assert_eq!(view["consent"]["sms"]["can_send"], false);
+    // An unknown token gets the friendly page, not an error.
+    let (status, _) = call(
+        &function,
+        HttpEvent::new("POST /u/{token}", "/u/nope").path_parameter("token", "nope"),
+        sent_at,
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // No reminder, and a re-import does not undo the opt-out.
+    put_customer(&function, "C5001", json!({"phone": phone, "locale": "en"})).await;
+    let report = sweep(&function, sent_at + Duration::days(3)).await;
+    assert_eq!(report["reminded"], 0, "{report}");
+    assert_eq!(report["reminders_skipped"], 1, "{report}");
+    // A new event far past the fatigue window is suppressed as an opt-out.
+    let later = event_time() + Duration::days(60);
+    let (status, _) = post_event(
+        &function,
+        json!({"id": "o2", "customer_id": "C5001", "type": "purchase", "time": later}),
+        later,
+    )
+    .await;
+    assert_eq!(status, 201);
+    let report = sweep(&function, later + Duration::hours(24)).await;
+    assert_eq!(report["suppressed"]["opt_out"], 1, "{report}");
+    assert_eq!(sms_to(&phone).len(), 1);
+    let suppressed = invitation(&env, "ev-o2").await;
+    assert_eq!(suppressed.state, InvitationState::Suppressed);
+
+    // STOP: a number on the suppression list is never texted; email is used if there is one.
+    let stopped = phone_again();
+    let address = email();
+    put_customer(
+        &function,
+        "C5002",
+        json!({"phone": stopped, "email": address}),
+    )
+    .await;
+    let (status, reply) = call(
+        &function,
+        HttpEvent::new("POST /suppressions", "/suppressions")
+            .admin()
+            .json_body(&json!({"address": stopped, "reason": "stop"}).to_string()),
+        event_time(),
+    )
+    .await;
+    assert_eq!(status, 201, "{reply}");
+    let (_, view) = call(
+        &function,
+        HttpEvent::new("GET /customers/{id}", "/customers/C5002")
+            .admin()
+            .path_parameter("id", "C5002"),
+        event_time(),
+    )
+    .await;
+    assert_eq!(
+        view["consent"]["sms"]["suppressed"]["reason"], "stop",
+        "{view}"
+    );
+    assert_eq!(view["consent"]["email"]["can_send"], true);
+    post_event(
+        &function,
+        json!({"id": "s1", "customer_id": "C5002", "type": "purchase", "time": event_time()}),
+        event_time(),
+    )
+    .await;
+    let report = sweep(&function, event_time() + Duration::hours(24)).await;
+    assert_eq!(report["sent_email"], 1, "{report}");
+    assert!(sms_to(&stopped).is_empty());
+    assert_eq!(emails_to(&address).len(), 1);
+}
+
+#[tokio::test]
+async fn fatigue_holds_across_channels_and_campaigns() {
+    let (env, function) = setup("dlv-fatigue").await;
+    let phone = phone();
+    let address = email();
+    put_customer(
+        &function,
+        "C6001",
+        json!({"phone": phone, "email": address, "segment": "vip", "last_purchase": "2026-11-19"}),
+    )
+    .await;
+    post_event(
+        &function,
+        json!({"id": "f1", "customer_id": "C6001", "type": "service_completion", "time": event_time()}),
+        event_time(),
+    )
+    .await;
+    sweep(&function, event_time() + Duration::hours(24)).await;
+    assert_eq!(sms_to(&phone).len(), 1);
+
+    // The customer withdraws SMS consent: the next invitation would go by email, but the
+    // fatigue rule is across channels.
+    put_customer(
+        &function,
+        "C6001",
+        json!({"phone": phone, "email": address, "segment": "vip", "last_purchase": "2026-11-19", "sms_consent": false}),
+    )
+    .await;
+    let ten_days = event_time() + Duration::days(10);
+    post_event(
+        &function,
+        json!({"id": "f2", "customer_id": "C6001", "type": "purchase", "time": ten_days}),
+        ten_days,
+    )
+    .await;
+    let (status, reply) = call(
+        &function,
+        HttpEvent::new("POST /campaigns", "/campaigns")
+            .admin()
+            .json_body(
+                &json!({"id": "vip-nov", "name": "VIP November", "survey_id": "csat-default",
+                    "send_at": ten_days + Duration::hours(24),
+                    "audience": {"segments": ["vip"], "bought_within_days": 30}})
+                .to_string(),
+            ),
+        ten_days,
+    )
+    .await;
+    assert_eq!(status, 201, "{reply}");
+    assert_eq!(reply["campaign"]["audience_size"], 1);
+    let report = sweep(&function, ten_days + Duration::hours(24)).await;
+    assert_eq!(report["suppressed"]["fatigue"], 2, "{report}");
+    assert!(emails_to(&address).is_empty());
+    assert_eq!(sms_to(&phone).len(), 1);
+    assert_eq!(
+        invitation(&env, "ev-f2")
+            .await
+            .suppressed_reason
+            .unwrap()
+            .as_str(),
+        "fatigue"
+    );
+
+    let (status, campaign) = call(
+        &function,
+        HttpEvent::new("GET /campaigns/{id}", "/campaigns/vip-nov")
+            .admin()
+            .path_parameter("id", "vip-nov"),
+        ten_days,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(campaign["counts"]["suppressed"], 1, "{campaign}");
+    assert_eq!(campaign["counts"]["suppressed_by_reason"]["fatigue"], 1);
+    assert_eq!(campaign["counts"]["sent"], 0);
+
+    // After the window, the customer can be invited again (by email now).
+    let later = event_time() + Duration::days(31);
+    post_event(
+        &function,
+        json!({"id": "f3", "customer_id": "C6001", "type": "purchase", "time": later}),
+        later,
+    )
+    .await;
+    let report = sweep(&function, later + Duration::hours(24)).await;
+    assert_eq!(report["sent_email"], 1, "{report}");
+    assert_eq!(emails_to(&address).len(), 1);
+}
+
+#[tokio::test]
+async fn campaigns_target_an_audience_and_count_outcomes() {
+    let (env, function) = setup("dlv-campaign").await;
+    let phones: Vec<String> = (0..4).map(|_| phone()).collect();
+    put_customer(&function, "K1", json!({"phone": phones[0], "segment": "vip", "store": "S01", "last_purchase": "2026-11-10"})).await;
+    put_customer(&function, "K2", json!({"phone": phones[1], "segment": "vip", "store": "S02", "last_purchase": "2026-11-10"})).await;
+    put_customer(&function, "K3", json!({"phone": phones[2], "segment": "vip", "store": "S01", "last_purchase": "2026-08-01"})).await;
+    put_customer(&function, "K4", json!({"phone": phones[3], "segment": "new", "store": "S01", "last_purchase": "2026-11-10"})).await;
+    put_customer(&function, "K5", json!({"email": email(), "email_consent": false, "segment": "vip", "store": "S01", "last_purchase": "2026-11-12"})).await;
+    let send_at = event_time() + Duration::days(1);
+    let (status, reply) = call(
+        &function,
+        HttpEvent::new("POST /campaigns", "/campaigns").admin().json_body(
+            &json!({"id": "s01-vip", "name": "S01 VIPs", "survey_id": "csat-default", "send_at": send_at,
+                    "audience": {"segments": ["vip"], "store": "S01", "bought_within_days": 30}})
+            .to_string(),
+        ),
+        event_time(),
+    )
+    .await;
+    assert_eq!(status, 201, "{reply}");
+    assert_eq!(reply["campaign"]["audience_size"], 2, "K1 and K5: {reply}");
+    let report = sweep(&function, send_at).await;
+    assert_eq!(report["sent_sms"], 1, "{report}");
+    assert_eq!(sms_to(&phones[0]).len(), 1);
+    for other in &phones[1..] {
+        assert!(sms_to(other).is_empty());
+    }
+    let (_, campaign) = call(
+        &function,
+        HttpEvent::new("GET /campaigns/{id}", "/campaigns/s01-vip")
+            .admin()
+            .path_parameter("id", "s01-vip"),
+        send_at,
+    )
+    .await;
+    assert_eq!(campaign["counts"]["sent"], 1, "{campaign}");
+    assert_eq!(
+        campaign["counts"]["suppressed_by_reason"]["opt_out"], 1,
+        "K5 declined email: {campaign}"
+    );
+    assert_eq!(campaign["counts"]["scheduled"], 0);
+    // Counted again from the invitations' own states: an answer shows up.
+    env.dynamodb
+        .update_item()
+        .table_name(&env.table)
+        .set_key(Some(
+            closeloop::keys::invitation::home("s01-vip.K1").to_attributes(),
+        ))
+        .update_expression("SET #s = :a REMOVE due_pk, due_at")
+        .expression_attribute_names("#s", "state")
+        .expression_attribute_values(
+            ":a",
+            aws_sdk_dynamodb::types::AttributeValue::S("answered".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (_, campaign) = call(
+        &function,
+        HttpEvent::new("GET /campaigns/{id}", "/campaigns/s01-vip")
+            .admin()
+            .path_parameter("id", "s01-vip"),
+        send_at,
+    )
+    .await;
+    assert_eq!(campaign["counts"]["answered"], 1, "{campaign}");
+    assert_eq!(campaign["counts"]["sent"], 1);
+
+    // By service type: customers served by after-sales within the window.
+    post_event(
+        &function,
+        json!({"id": "as-1", "customer_id": "K4", "type": "service_completion", "time": event_time(), "service_type": "after_sales"}),
+        event_time(),
+    )
+    .await;
+    let (status, reply) = call(
+        &function,
+        HttpEvent::new("POST /campaigns", "/campaigns").admin().json_body(
+            &json!({"id": "as", "name": "After-sales", "survey_id": "csat-default", "send_at": send_at,
+                    "audience": {"service_type": "after_sales", "bought_within_days": 30}})
+            .to_string(),
+        ),
+        event_time(),
+    )
+    .await;
+    assert_eq!(status, 201, "{reply}");
+    assert_eq!(reply["campaign"]["audience_size"], 1, "{reply}");
+    let (status, _) = call(
+        &function,
+        HttpEvent::new("POST /campaigns", "/campaigns")
+            .admin()
+            .json_body(
+            &json!({"id": "as", "name": "Again", "survey_id": "csat-default", "send_at": send_at})
+                .to_string(),
+        ),
+        event_time(),
+    )
+    .await;
+    assert_eq!(status, 409);
+    let (status, reply) = call(
+        &function,
+        HttpEvent::new("POST /campaigns", "/campaigns")
+            .admin()
+            .json_body(
+                &json!({"name": "Bad", "survey_id": "nope", "send_at": send_at}).to_string(),
+            ),
+        event_time(),
+    )
+    .await;
+    assert_eq!(status, 400, "{reply}");
+    assert_eq!(reply["field"], "survey_id");
+}
+
+#[tokio::test]
+async fn two_concurrent_sweeps_send_each_of_500_invitations_exactly_once() {
+    let (env, function) = setup("dlv-race").await;
+    let store = &env.deps.store;
+    let now = event_time();
+    let defaults = closeloop::domain::customer::CustomerDefaults::default();
+    let mut customers = Vec::new();
+    let mut invitations = Vec::new();
+    for n in 0..500 {
+        let customer = closeloop::domain::customer::CustomerInput {
+            id: Some(format!("R{n:04}")),
+            phone: Some(phone()),
+            ..Default::default()
+        }
+        .validate(defaults)
+        .unwrap();
+        invitations.push(Invitation {
+            id: format!("race-{n:04}"),
+            state: InvitationState::Scheduled,
+            customer_id: customer.id.as_str().to_string(),
+            survey_id: "csat-default".into(),
+            survey_version: Some(1),
+            campaign_id: None,
+            event_id: None,
+            agent: None,
+            store: None,
+            service_type: None,
+            scheduled_for: now,
+            send_by: None,
+            attempts: 0,
+            claim: None,
+            channel: None,
+            sent_at: None,
+            reminded_at: None,
+            answered_at: None,
+            link_expires_at: None,
+            suppressed_reason: None,
+            last_error: None,
+            created_at: now,
+            expires_at: 0,
+        });
+        customers.push(customer);
+    }
+    assert!(store
+        .put_customers(&customers, now)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .schedule_invitations(&invitations)
+        .await
+        .unwrap()
+        .is_empty());
+    let limits = SweepLimits {
+        budget: std::time::Duration::from_secs(600),
+        concurrency: 16,
+        sms_per_second: 0,
+        email_per_second: 0,
+    };
+    let (a, b) = tokio::join!(
+        survey_delivery::sweep::run_with(&env.deps, now, limits),
+        survey_delivery::sweep::run_with(&env.deps, now, limits)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.sent + b.sent, 500, "{a:?} {b:?}");
+    assert!(
+        a.sent > 0 && b.sent > 0,
+        "both sweeps did work: {} {}",
+        a.sent,
+        b.sent
+    );
+
+    let sms = outbox()["sns"]["SMS"].as_array().cloned().unwrap();
+    for customer in &customers {
+        let phone = customer.phone.as_ref().unwrap().as_str();
+        let count = sms.iter().filter(|m| m["phone_number"] == phone).count();
+        assert_eq!(count, 1, "{} got {count} messages", customer.id.as_str());
+    }
+    let items = env.items().await;
+    let sent = items
+        .iter()
+        .filter(|i| i["entity"].as_s().unwrap() == "invitation")
+        .filter(|i| i["state"].as_s().unwrap() == "sent")
+        .count();
+    assert_eq!(sent, 500);
+    let links = items
+        .iter()
+        .filter(|i| i["entity"].as_s().unwrap() == "link")
+        .count();
+    assert_eq!(links, 500, "one link per invitation");
+    drop(function);
+}
+
+#[tokio::test]
+async fn a_failed_send_is_retried_with_backoff_then_marked_failed() {
+    let (env, function) = setup("dlv-fail").await;
+    let address = email();
+    put_customer(&function, "C7001", json!({"email": address})).await;
+    post_event(
+        &function,
+        json!({"id": "x1", "customer_id": "C7001", "type": "purchase", "time": event_time()}),
+        event_time(),
+    )
+    .await;
+    // SES refuses mail from an unverified sender: a real failure from the emulator.
+    let mut config = env.deps.config.clone();
+    config.sender_email = "unverified@nowhere.test".into();
+    let broken = closeloop::Deps::with_sdk_config(config, &env.sdk);
+    let broken = SurveyDelivery::new(broken);
+    let mut now = event_time() + Duration::hours(24);
+    let mut retries = 0;
+    for _ in 0..10 {
+        let report = sweep(&broken, now).await;
+        assert_eq!(report["sent"], 0, "{report}");
+        retries += report["retrying"].as_u64().unwrap();
+        if report["failed"] == 1 {
+            break;
+        }
+        let due = invitation(&env, "ev-x1").await;
+        assert_eq!(due.state, InvitationState::Scheduled);
+        assert!(
+            due.last_error
+                .as_deref()
+                .unwrap()
+                .contains("unverified@nowhere.test"),
+            "{due:?}"
+        );
+        now += Duration::hours(1);
+    }
+    assert_eq!(retries, 3, "max_attempts 4 = 3 retries, then failed");
+    let failed = invitation(&env, "ev-x1").await;
+    assert_eq!(failed.state, InvitationState::Failed);
+    assert_eq!(failed.attempts, 4);
+    assert!(failed.last_error.unwrap().contains("email send failed"));
+    assert!(emails_to(&address).is_empty());
+    // The customer was never reached, so the fatigue stamp is released.
+    let (_, view) = call(
+        &function,
+        HttpEvent::new("GET /customers/{id}", "/customers/C7001")
+            .admin()
+            .path_parameter("id", "C7001"),
+        now,
+    )
+    .await;
+    assert_eq!(view["last_invited_at"], Value::Null, "{view}");
+    // Nothing left due.
+    let report = sweep(&function, now + Duration::days(1)).await;
+    assert_eq!(report["due_invitations"], 0, "{report}");
+}
+
+#[tokio::test]
+async fn an_import_reports_every_bad_row_and_writes_only_the_good_ones() {
+    let (env, function) = setup("dlv-import").await;
+    let before = env.item_count().await;
+    let csv = format!(
+        "id,name,phone,email,locale,segment,store,region,last purchase\n\
+         C8001,李娜,{},,zh-CN,vip,S01,east,2026-11-01\n\
+         C8002,Bad Phone,138-1234,,zh-CN,new,S01,east,\n\
+         C8003,\"Smith, Jo\",,{},en,returning,S02,west,2026-10-30\n\
+         C8004,Bad email,,not-an-email,en,new,S02,west,\n\
+         C8005,Bad segment,{},,en,gold,S02,west,\n\
+         C8001,Duplicate,{},,en,new,S02,west,\n\
+         C8006,No contact,,,en,new,S02,west,\n\
+         C8007,Bad date,{},,en,new,S02,west,2026/11/01\n",
+        phone(),
+        email(),
+        phone(),
+        phone(),
+        phone()
+    );
+    let (status, report) = call(
+        &function,
+        HttpEvent::new("POST /customers/import", "/customers/import")
+            .admin()
+            .header("content-type", "text/csv")
+            .raw_body(&csv),
+        event_time(),
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["accepted"], 2, "{report}");
+    assert_eq!(report["rejected"], 6, "{report}");
+    let rejected: Vec<(u64, &str)> = report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "rejected")
+        .map(|r| (r["line"].as_u64().unwrap(), r["field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        rejected,
+        [
+            (3, "phone"),
+            (5, "email"),
+            (6, "segment"),
+            (7, "id"),
+            (8, "phone"),
+            (9, "last_purchase")
+        ]
+    );
+    for row in report["rows"].as_array().unwrap() {
+        if row["status"] == "rejected" {
+            assert!(row["reason"].as_str().unwrap().len() > 10, "{row}");
+        }
+    }
+    // Exactly the two good profiles were written, whole.
+    let items = env.items().await;
+    assert_eq!(items.len(), before + 2);
+    let mut ids: Vec<String> = items
+        .iter()
+        .filter(|i| i["entity"].as_s().unwrap() == "customer")
+        .map(|i| i["id"].as_s().unwrap().clone())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["C8001", "C8003"]);
+    let (_, jo) = call(
+        &function,
+        HttpEvent::new("GET /customers/{id}", "/customers/C8003")
+            .admin()
+            .path_parameter("id", "C8003"),
+        event_time(),
+    )
+    .await;
+    assert_eq!(jo["customer"]["name"], "Smith, Jo");
+    assert_eq!(jo["customer"]["segment"], "returning");
+    assert_eq!(jo["consent"]["email"]["can_send"], true);
+
+    // A broken file is refused whole and writes nothing.
+    for (body, content_type, expected) in [
+        ("id,shoe_size\nC1,42\n", "text/csv", 400),
+        ("id,phone\n", "text/csv", 400),
+        ("{\"id\": \"C1\"}", "application/json", 415),
+    ] {
+        let (status, reply) = call(
+            &function,
+            HttpEvent::new("POST /customers/import", "/customers/import")
+                .admin()
+                .header("content-type", content_type)
+                .raw_body(body),
+            event_time(),
+        )
+        .await;
+        assert_eq!(status, expected, "{reply}");
+    }
+    assert_eq!(env.items().await.len(), before + 2);
+
+    // Bad single customers: 400 naming the field, nothing written.
+    let (status, reply) = call(
+        &function,
+        HttpEvent::new("PUT /customers/{id}", "/customers/C9")
+            .admin()
+            .path_parameter("id", "C9")
+            .json_body(&json!({"phone": "12345"}).to_string()),
+        event_time(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(reply["field"], "phone");
+    let (status, reply) = post_event(
+        &function,
+        json!({"customer_id": "nobody", "type": "purchase", "time": event_time()}),
+        event_time(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(reply["field"], "customer_id");
+    let (status, reply) = post_event(
+        &function,
+        json!({"customer_id": "C8001", "type": "purchase", "time": event_time() + Duration::days(2)}),
+        event_time(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(reply["field"], "time");
+    assert_eq!(env.items().await.len(), before + 2);
+}

@@ -1,0 +1,777 @@
+//! Customers as delivery needs them: validated contact details, language, segment, store,
+//! time zone. Parse, don't validate: a `Customer` cannot hold a malformed phone number or email.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use super::survey::Locale;
+
+/// Longest customer id, store or region name we accept.
+const MAX_ID_CHARS: usize = 64;
+const MAX_NAME_CHARS: usize = 200;
+
+/// One field of one customer is wrong; `field` names it, `reason` says how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: String,
+    pub reason: String,
+}
+
+impl FieldProblem {
+    fn new(field: &str, reason: impl Into<String>) -> Self {
+        FieldProblem {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for FieldProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.reason)
+    }
+}
+
+/// A customer number from the company's own systems, e.g. `C202405001`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CustomerId(String);
+
+impl CustomerId {
+    pub fn parse(text: &str) -> Result<CustomerId, String> {
+        check_name_like(text, "a customer id")?;
+        Ok(CustomerId(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for CustomerId {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        CustomerId::parse(&text)
+    }
+}
+
+impl From<CustomerId> for String {
+    fn from(id: CustomerId) -> String {
+        id.0
+    }
+}
+
+/// Ids, store and region names: letters, digits, `-`, `_`, `.`; they end up in keys.
+fn check_name_like(text: &str, what: &str) -> Result<(), String> {
+    if text.is_empty() {
+        return Err(format!("{what} cannot be empty"));
+    }
+    if text.chars().count() > MAX_ID_CHARS {
+        return Err(format!("{what} has at most {MAX_ID_CHARS} characters"));
+    }
+    if let Some(bad) = text
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    {
+        return Err(format!(
+            "{what} may contain only letters A-Z a-z, digits, '-', '_' and '.', not {bad:?}"
+        ));
+    }
+    Ok(())
+}
+
+/// A phone number in E.164 form: `+`, country code, number; 8 to 15 digits in all.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Phone(String);
+
+impl Phone {
+    /// Spaces, dashes and brackets people type are dropped; the rest must be E.164.
+    pub fn parse(text: &str) -> Result<Phone, String> {
+        let compact: String = text
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
+            .collect();
+        let Some(digits) = compact.strip_prefix('+') else {
+            return Err(format!(
+                "{text:?} is not in international E.164 form: start with + and the country code, e.g. +8613812345678"
+            ));
+        };
+        if !digits.chars().all(|c| c.is_ascii_digit()) {
+            return Err(format!("{text:?} may contain only digits after the +"));
+        }
+        if digits.starts_with('0') {
+            return Err(format!("{text:?}: a country code never starts with 0"));
+        }
+        if !(8..=15).contains(&digits.len()) {
+            return Err(format!(
+                "{text:?} has {} digits; E.164 numbers have 8 to 15",
+                digits.len()
+            ));
+        }
+        Ok(Phone(compact))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Phone {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        Phone::parse(&text)
+    }
+}
+
+impl From<Phone> for String {
+    fn from(phone: Phone) -> String {
+        phone.0
+    }
+}
+
+/// An email address that is plausibly deliverable: one `@`, a dotted domain, no spaces.
+/// Stored lower-cased in the domain part, as mail systems compare it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(text: &str) -> Result<Email, String> {
+        let text = text.trim();
+        let bad = |why: &str| Err(format!("{text:?} is not an email address: {why}"));
+        if text.len() > 254 {
+            return bad("longer than 254 characters");
+        }
+        let Some((local, domain)) = text.rsplit_once('@') else {
+            return bad("it has no @");
+        };
+        if local.is_empty() || local.len() > 64 {
+            return bad("the part before @ must have 1 to 64 characters");
+        }
+        if local.contains('@') {
+            return bad("it has more than one @");
+        }
+        if text
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
+        {
+            return bad("it contains spaces or characters not allowed in an address");
+        }
+        let labels: Vec<&str> = domain.split('.').collect();
+        if labels.len() < 2
+            || labels.iter().any(|l| {
+                l.is_empty()
+                    || l.starts_with('-')
+                    || l.ends_with('-')
+                    || !l.chars().all(|c| c.is_alphanumeric() || c == '-')
+            })
+        {
+            return bad("the domain after @ must look like example.com");
+        }
+        if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+            return bad("dots in the part before @ cannot lead, trail or repeat");
+        }
+        Ok(Email(format!("{local}@{}", domain.to_lowercase())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Email {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        Email::parse(&text)
+    }
+}
+
+impl From<Email> for String {
+    fn from(email: Email) -> String {
+        email.0
+    }
+}
+
+/// Customer segments campaigns target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Segment {
+    New,
+    Returning,
+    Vip,
+}
+
+impl Segment {
+    pub const ALL: [Segment; 3] = [Segment::New, Segment::Returning, Segment::Vip];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Segment::New => "new",
+            Segment::Returning => "returning",
+            Segment::Vip => "vip",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Segment, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "new" => Ok(Segment::New),
+            "returning" => Ok(Segment::Returning),
+            "vip" => Ok(Segment::Vip),
+            _ => Err(format!(
+                "{text:?} is not a segment; use new, returning or vip"
+            )),
+        }
+    }
+}
+
+/// A customer, valid in every field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: CustomerId,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<Phone>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<Email>,
+    pub locale: Locale,
+    pub segment: Segment,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_purchase: Option<NaiveDate>,
+    /// IANA time zone name, e.g. `Asia/Shanghai`; quiet hours are the customer's own.
+    pub time_zone: String,
+    /// The customer agreed to be surveyed by SMS (default yes when a phone is given).
+    pub sms_consent: bool,
+    pub email_consent: bool,
+}
+
+impl Customer {
+    pub fn tz(&self) -> Tz {
+        self.time_zone.parse().unwrap_or(Tz::Asia__Shanghai)
+    }
+
+    /// A phone the customer agreed to be texted on.
+    pub fn consented_phone(&self) -> Option<&Phone> {
+        self.phone.as_ref().filter(|_| self.sms_consent)
+    }
+
+    pub fn consented_email(&self) -> Option<&Email> {
+        self.email.as_ref().filter(|_| self.email_consent)
+    }
+}
+
+/// A customer as it arrives (JSON body or CSV row): every field text, nothing checked yet.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerInput {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub locale: Option<String>,
+    #[serde(default)]
+    pub segment: Option<String>,
+    #[serde(default)]
+    pub store: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub last_purchase: Option<String>,
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    #[serde(default)]
+    pub sms_consent: Option<bool>,
+    #[serde(default)]
+    pub email_consent: Option<bool>,
+}
+
+fn present(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// Defaults a customer record falls back on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CustomerDefaults {
+    pub time_zone: Tz,
+    pub locale: Locale,
+}
+
+impl Default for CustomerDefaults {
+    fn default() -> Self {
+        CustomerDefaults {
+            time_zone: Tz::Asia__Shanghai,
+            locale: Locale::ZhCn,
+        }
+    }
+}
+
+impl CustomerInput {
+    /// The whole record is valid or it is refused with the first field at fault.
+    pub fn validate(&self, defaults: CustomerDefaults) -> Result<Customer, FieldProblem> {
+        let id = present(&self.id).ok_or_else(|| FieldProblem::new("id", "is required"))?;
+        let id = CustomerId::parse(id).map_err(|r| FieldProblem::new("id", r))?;
+        let name = present(&self.name).unwrap_or_default().to_string();
+        if name.chars().count() > MAX_NAME_CHARS {
+            return Err(FieldProblem::new(
+                "name",
+                format!("has at most {MAX_NAME_CHARS} characters"),
+            ));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(FieldProblem::new("name", "contains control characters"));
+        }
+        let phone = present(&self.phone)
+            .map(Phone::parse)
+            .transpose()
+            .map_err(|r| FieldProblem::new("phone", r))?;
+        let email = present(&self.email)
+            .map(Email::parse)
+            .transpose()
+            .map_err(|r| FieldProblem::new("email", r))?;
+        if phone.is_none() && email.is_none() {
+            return Err(FieldProblem::new(
+                "phone",
+                "a phone number or an email address is required to reach the customer",
+            ));
+        }
+        let locale = match present(&self.locale) {
+            None => defaults.locale,
+            Some(text) => match text.to_ascii_lowercase().as_str() {
+                "zh-cn" | "zh" | "zh_cn" => Locale::ZhCn,
+                "en" | "en-us" | "en-gb" => Locale::En,
+                _ => {
+                    return Err(FieldProblem::new(
+                        "locale",
+                        format!("{text:?} is not supported; use zh-CN or en"),
+                    ))
+                }
+            },
+        };
+        let segment = present(&self.segment)
+            .map(Segment::parse)
+            .transpose()
+            .map_err(|r| FieldProblem::new("segment", r))?
+            .unwrap_or(Segment::New);
+        let name_like = |field: &str, value: &Option<String>| {
+            present(value)
+                .map(|v| {
+                    check_name_like(v, &format!("a {field}"))
+                        .map(|()| v.to_string())
+                        .map_err(|r| FieldProblem::new(field, r))
+                })
+                .transpose()
+        };
+        let store = name_like("store", &self.store)?;
+        let region = name_like("region", &self.region)?;
+        let last_purchase = present(&self.last_purchase)
+            .map(|text| {
+                NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+                    FieldProblem::new(
+                        "last_purchase",
+                        format!("{text:?} is not a date like 2026-11-22"),
+                    )
+                })
+            })
+            .transpose()?;
+        let time_zone = match present(&self.time_zone) {
+            None => defaults.time_zone,
+            Some(text) => text.parse::<Tz>().map_err(|_| {
+                FieldProblem::new(
+                    "time_zone",
+                    format!("{text:?} is not an IANA time zone such as Asia/Shanghai"),
+                )
+            })?,
+        };
+        Ok(Customer {
+            id,
+            name,
+            sms_consent: self.sms_consent.unwrap_or(phone.is_some()),
+            email_consent: self.email_consent.unwrap_or(email.is_some()),
+            phone,
+            email,
+            locale,
+            segment,
+            store,
+            region,
+            last_purchase,
+            time_zone: time_zone.name().to_string(),
+        })
+    }
+}
+
+/// What happened to one CSV row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowOutcome {
+    Valid(Box<Customer>),
+    Rejected {
+        field: String,
+        reason: String,
+        id: Option<String>,
+    },
+}
+
+/// One CSV row with its 1-based line number (the header is line 1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportRow {
+    pub line: usize,
+    pub outcome: RowOutcome,
+}
+
+/// Columns an import understands. `last purchase` and `last_purchase` are the same column.
+const COLUMNS: [&str; 12] = [
+    "id",
+    "name",
+    "phone",
+    "email",
+    "locale",
+    "segment",
+    "store",
+    "region",
+    "last_purchase",
+    "time_zone",
+    "sms_consent",
+    "email_consent",
+];
+
+fn normalise_header(name: &str) -> String {
+    name.trim()
+        .trim_start_matches('\u{feff}')
+        .to_ascii_lowercase()
+        .replace([' ', '-'], "_")
+}
+
+fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "yes" | "y" | "true" | "1" | "是" => Some(true),
+        "no" | "n" | "false" | "0" | "否" => Some(false),
+        _ => None,
+    }
+}
+
+/// Parses a customer CSV (header row first) into one outcome per data row. A broken file
+/// (no header, unknown or missing required columns) is refused as a whole; a broken row is
+/// reported and the others still count. Duplicate ids: the first row wins, later ones are
+/// rejected naming it.
+pub fn parse_customer_csv(
+    text: &str,
+    defaults: CustomerDefaults,
+) -> Result<Vec<ImportRow>, FieldProblem> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| FieldProblem::new("body", format!("cannot read the CSV header: {e}")))?
+        .iter()
+        .map(normalise_header)
+        .collect();
+    if headers.iter().all(String::is_empty) {
+        return Err(FieldProblem::new(
+            "body",
+            format!(
+                "the CSV needs a header row naming its columns, e.g. {}",
+                COLUMNS.join(",")
+            ),
+        ));
+    }
+    for (index, header) in headers.iter().enumerate() {
+        if !COLUMNS.contains(&header.as_str()) {
+            return Err(FieldProblem::new(
+                format!("header[{}]", index + 1).as_str(),
+                format!(
+                    "unknown column {header:?}; known columns are {}",
+                    COLUMNS.join(", ")
+                ),
+            ));
+        }
+        if headers[..index].contains(header) {
+            return Err(FieldProblem::new(
+                format!("header[{}]", index + 1).as_str(),
+                format!("column {header:?} appears twice"),
+            ));
+        }
+    }
+    if !headers.iter().any(|h| h == "id") {
+        return Err(FieldProblem::new(
+            "header",
+            "the CSV has no id column".to_string(),
+        ));
+    }
+    let mut rows = Vec::new();
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for record in reader.records() {
+        let (line, record) = match record {
+            Ok(record) => (record.position().map_or(0, |p| p.line() as usize), record),
+            Err(err) => {
+                let line = err.position().map_or(0, |p| p.line() as usize);
+                rows.push(ImportRow {
+                    line,
+                    outcome: RowOutcome::Rejected {
+                        field: "row".into(),
+                        reason: format!("cannot be read as CSV: {err}"),
+                        id: None,
+                    },
+                });
+                continue;
+            }
+        };
+        if record.iter().all(str::is_empty) {
+            continue; // blank line
+        }
+        let cell = |name: &str| -> Option<String> {
+            headers
+                .iter()
+                .position(|h| h == name)
+                .and_then(|i| record.get(i))
+                .map(str::to_string)
+        };
+        let id = cell("id").filter(|v| !v.is_empty());
+        let reject = |field: &str, reason: String| ImportRow {
+            line,
+            outcome: RowOutcome::Rejected {
+                field: field.into(),
+                reason,
+                id: id.clone(),
+            },
+        };
+        if record.len() != headers.len() {
+            rows.push(reject(
+                "row",
+                format!(
+                    "has {} cells but the header has {} columns",
+                    record.len(),
+                    headers.len()
+                ),
+            ));
+            continue;
+        }
+        let mut consent = [None, None];
+        let mut bad_consent = None;
+        for (slot, name) in ["sms_consent", "email_consent"].iter().enumerate() {
+            if let Some(text) = cell(name).filter(|v| !v.is_empty()) {
+                match parse_bool(&text) {
+                    Some(value) => consent[slot] = Some(value),
+                    None => bad_consent = Some((*name, text)),
+                }
+            }
+        }
+        if let Some((name, text)) = bad_consent {
+            rows.push(reject(name, format!("{text:?} is not yes or no")));
+            continue;
+        }
+        let input = CustomerInput {
+            id: cell("id"),
+            name: cell("name"),
+            phone: cell("phone"),
+            email: cell("email"),
+            locale: cell("locale"),
+            segment: cell("segment"),
+            store: cell("store"),
+            region: cell("region"),
+            last_purchase: cell("last_purchase"),
+            time_zone: cell("time_zone"),
+            sms_consent: consent[0],
+            email_consent: consent[1],
+        };
+        match input.validate(defaults) {
+            Err(problem) => rows.push(reject(&problem.field, problem.reason)),
+            Ok(customer) => {
+                if let Some(first) = seen.get(customer.id.as_str()) {
+                    rows.push(reject(
+                        "id",
+                        format!("duplicate of the customer on line {first}"),
+                    ));
+                    continue;
+                }
+                seen.insert(customer.id.as_str().to_string(), line);
+                rows.push(ImportRow {
+                    line,
+                    outcome: RowOutcome::Valid(Box::new(customer)),
+                });
+            }
+        }
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn input(id: &str) -> CustomerInput {
+        CustomerInput {
+            id: Some(id.into()),
+            name: Some("王小明".into()),
+            phone: Some("+86 138-1234-5678".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn phones_must_be_e164() {
+        assert_eq!(
+            Phone::parse("+86 138 1234 5678").unwrap().as_str(),
+            "+8613812345678"
+        );
+        assert_eq!(
+            Phone::parse("+1 (415) 555-0100").unwrap().as_str(),
+            "+14155550100"
+        );
+        for bad in [
+            "13812345678",
+            "+0123456789",
+            "+86abc12345",
+            "+1234567",
+            "+1234567890123456",
+            "",
+        ] {
+            assert!(Phone::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn emails_are_checked() {
+        assert_eq!(
+            Email::parse("Li.Na@Example.COM").unwrap().as_str(),
+            "Li.Na@example.com"
+        );
+        for bad in [
+            "no-at.example.com",
+            "a@b",
+            "a b@example.com",
+            "@example.com",
+            "a@@example.com",
+            "a@-x.com",
+            "a..b@example.com",
+            "x@example.com,y@example.com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn a_customer_needs_a_way_to_be_reached() {
+        let mut customer = input("C1");
+        customer.phone = None;
+        assert_eq!(
+            customer
+                .validate(CustomerDefaults::default())
+                .unwrap_err()
+                .field,
+            "phone"
+        );
+    }
+
+    #[test]
+    fn defaults_fill_in_and_consent_follows_the_contact() {
+        let customer = input("C202405001")
+            .validate(CustomerDefaults::default())
+            .unwrap();
+        assert_eq!(customer.segment, Segment::New);
+        assert_eq!(customer.time_zone, "Asia/Shanghai");
+        assert_eq!(customer.locale, Locale::ZhCn);
+        assert!(customer.sms_consent);
+        assert!(!customer.email_consent);
+        assert!(customer.consented_phone().is_some());
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        type Mutation = fn(&mut CustomerInput);
+        let cases: Vec<(&str, Mutation)> = vec![
+            ("id", |c| c.id = Some("C 1".into())),
+            ("locale", |c| c.locale = Some("fr".into())),
+            ("segment", |c| c.segment = Some("gold".into())),
+            ("last_purchase", |c| {
+                c.last_purchase = Some("22/11/2026".into())
+            }),
+            ("time_zone", |c| c.time_zone = Some("Mars/Olympus".into())),
+            ("store", |c| c.store = Some("store #1".into())),
+            ("email", |c| c.email = Some("nope".into())),
+        ];
+        for (field, mutate) in cases {
+            let mut customer = input("C1");
+            mutate(&mut customer);
+            assert_eq!(
+                customer
+                    .validate(CustomerDefaults::default())
+                    .unwrap_err()
+                    .field,
+                field
+            );
+        }
+    }
+
+    #[test]
+    fn csv_rows_are_judged_one_by_one() {
+        let csv = "id,name,phone,email,locale,segment,store,region,last purchase\n\
+C1,Li,+8613800000001,,zh-CN,vip,S01,east,2026-11-01\n\
+C2,Bad phone,12345,,en,new,S01,east,\n\
+C3,\"Smith, Jo\",,jo@example.com,en,returning,S02,west,2026-10-30\n\
+C1,Again,+8613800000009,,,,,,\n\
+C4,Short row,+8613800000004\n\
+,No id,+8613800000005,,,,,,\n";
+        let rows = parse_customer_csv(csv, CustomerDefaults::default()).unwrap();
+        assert_eq!(rows.len(), 6);
+        let summary: Vec<(usize, &str)> = rows
+            .iter()
+            .map(|r| match &r.outcome {
+                RowOutcome::Valid(_) => (r.line, "ok"),
+                RowOutcome::Rejected { field, .. } => (r.line, field.as_str()),
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (2, "ok"),
+                (3, "phone"),
+                (4, "ok"),
+                (5, "id"),
+                (6, "row"),
+                (7, "id")
+            ]
+        );
+        let RowOutcome::Valid(c3) = &rows[2].outcome else {
+            panic!()
+        };
+        assert_eq!(c3.name, "Smith, Jo");
+        assert_eq!(c3.segment, Segment::Returning);
+    }
+
+    #[test]
+    fn csv_with_unknown_columns_is_refused_whole() {
+        let err =
+            parse_customer_csv("id,shoe_size\nC1,42\n", CustomerDefaults::default()).unwrap_err();
+        assert!(err.reason.contains("shoe_size"), "{err}");
+        assert!(parse_customer_csv("", CustomerDefaults::default()).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn phone_parse_never_panics_and_keeps_e164(text in ".{0,24}") {
+            if let Ok(phone) = Phone::parse(&text) {
+                prop_assert!(phone.as_str().starts_with('+'));
+                prop_assert!(phone.as_str()[1..].chars().all(|c| c.is_ascii_digit()));
+            }
+        }
+
+        #[test]
+        fn csv_parse_never_panics(text in "[a-z,\"\n +0-9@.]{0,200}") {
+            let _ = parse_customer_csv(&format!("id,phone\n{text}"), CustomerDefaults::default());
+        }
+    }
+}

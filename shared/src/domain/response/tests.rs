@@ -1,0 +1,685 @@
+use super::*;
+use crate::domain::survey::{NewSurvey, ValidSurvey};
+use chrono::TimeZone;
+use proptest::prelude::*;
+use serde_json::json;
+
+const DEFAULT_JSON: &str = include_str!("../../../../surveys/default.json");
+
+fn default_survey() -> ValidSurvey {
+    serde_json::from_str::<NewSurvey>(DEFAULT_JSON)
+        .unwrap()
+        .definition
+        .validate()
+        .unwrap()
+}
+
+fn qid(s: &str) -> QuestionId {
+    QuestionId::parse(s).unwrap()
+}
+
+/// Every always-shown required question of the default survey answered with `rating`.
+fn complete_form(rating: u8) -> String {
+    let survey = default_survey();
+    let mut parts = Vec::new();
+    for q in survey.questions() {
+        if q.show_if.is_some() || !q.required {
+            continue;
+        }
+        match &q.kind {
+            QuestionKind::Rating { .. } => parts.push(format!("{}={rating}", q.id)),
+            QuestionKind::Nps => parts.push(format!("{}=9", q.id)),
+            QuestionKind::SingleChoice { options } => {
+                parts.push(format!("{}={}", q.id, options[0].id))
+            }
+            _ => {}
+        }
+    }
+    parts.join("&")
+}
+
+fn decode_and_check(body: &str) -> Result<CheckedAnswers, Vec<AnswerProblem>> {
+    let survey = default_survey();
+    let submission = decode_form(body.as_bytes(), &survey).map_err(|p| vec![p])?;
+    check_answers(&survey, &submission.answers, Completeness::Complete)
+}
+
+// ---- decoding ----
+
+#[test]
+fn decodes_a_complete_form() {
+    let checked = decode_and_check(&complete_form(4)).unwrap();
+    assert_eq!(
+        checked.answers.get("pq_reliability"),
+        Some(&Answer::Number(4))
+    );
+    assert_eq!(checked.answers.get("nps"), Some(&Answer::Number(9)));
+    assert_eq!(
+        checked.answers.get("repurchase"),
+        Some(&Answer::Choice("definitely".into()))
+    );
+    // The optional always-shown questions are missing, in survey order; hidden ones are not.
+    let missing: Vec<&str> = checked.missing.iter().map(|q| q.as_str()).collect();
+    assert_eq!(missing, ["improve_most", "improve_text", "callback"]);
+}
+
+#[test]
+fn form_decoding_handles_plus_percent_and_utf8() {
+    let body = format!(
+        "{}&improve_text=%E6%9C%8D%E5%8A%A1+%E5%BE%88%E5%A5%BD%21&improve_most=staff_training&improve_most=other",
+        complete_form(5)
+    );
+    let checked = decode_and_check(&body).unwrap();
+    assert_eq!(
+        checked.answers.get("improve_text"),
+        Some(&Answer::Text("服务 很好!".into()))
+    );
+    assert_eq!(
+        checked.answers.get("improve_most"),
+        Some(&Answer::Choices(vec![
+            "staff_training".into(),
+            "other".into()
+        ]))
+    );
+}
+
+#[test]
+fn blank_values_are_missing_not_zero() {
+    let body = format!("{}&improve_text=+++&callback=", complete_form(3));
+    let checked = decode_and_check(&body).unwrap();
+    assert!(!checked.answers.contains_key("improve_text"));
+    assert!(!checked.answers.contains_key("callback"));
+    assert!(checked.missing.contains(&qid("improve_text")));
+}
+
+#[test]
+fn form_refuses_bad_encodings() {
+    let survey = default_survey();
+    for body in [
+        &b"nps=%"[..],
+        b"nps=%4",
+        b"nps=%zz",
+        b"nps=%ff",
+        b"improve_text=%C3%28",
+        b"improve_text=\xff\xfe",
+        b"%E6%9C=1",
+    ] {
+        let problem = decode_form(body, &survey).unwrap_err();
+        assert!(
+            matches!(problem.kind, ProblemKind::Malformed(_)),
+            "{body:?}: {problem:?}"
+        );
+        assert!(!problem.reason().is_empty());
+    }
+}
+
+#[test]
+fn form_refuses_unknown_fields_and_repeats() {
+    let survey = default_survey();
+    let err = decode_form(b"q999=1", &survey).unwrap_err();
+    assert_eq!(err.kind, ProblemKind::UnknownQuestion);
+    assert_eq!(err.field, "q999");
+    assert!(err.reason().contains("q999"));
+    let err = decode_form(b"_evil=1", &survey).unwrap_err();
+    assert!(matches!(err.kind, ProblemKind::Malformed(_)));
+    let err = decode_form(b"nps=9&nps=8", &survey).unwrap_err();
+    assert_eq!(err.kind, ProblemKind::Duplicate);
+    let err = decode_form(b"nps=nine", &survey).unwrap_err();
+    assert_eq!(err.kind, ProblemKind::OutOfRange { min: 0, max: 10 });
+    let err = decode_form(b"nps=-1", &survey).unwrap_err();
+    assert_eq!(err.kind, ProblemKind::OutOfRange { min: 0, max: 10 });
+    let err = decode_form(b"nps=99999999999", &survey).unwrap_err();
+    assert_eq!(err.kind, ProblemKind::OutOfRange { min: 0, max: 10 });
+    let many = "nps=&".repeat(MAX_FIELDS + 1);
+    assert!(decode_form(many.as_bytes(), &survey).is_err());
+}
+
+#[test]
+fn form_reads_its_own_fields() {
+    let survey = default_survey();
+    let submission = decode_form(
+        b"_shown=pq_fit,nps,,nonsense&_nonce=abc&_version=3&nps=10",
+        &survey,
+    )
+    .unwrap();
+    assert_eq!(
+        submission.shown,
+        Some(BTreeSet::from([qid("pq_fit"), qid("nps")]))
+    );
+    assert_eq!(submission.nonce.as_deref(), Some("abc"));
+    assert_eq!(submission.version, Some(3));
+    assert!(decode_form(b"_version=x", &survey).is_err());
+}
+
+#[test]
+fn json_decoding_checks_types() {
+    let survey = default_survey();
+    let ok = decode_json(
+        json!({"answers": {"nps": 7, "repurchase": "unsure", "improve_most": ["other"],
+               "improve_text": " fine ", "callback": null}, "nonce": "n", "version": 2})
+        .to_string()
+        .as_bytes(),
+        &survey,
+    )
+    .unwrap();
+    assert_eq!(ok.answers.len(), 4);
+    assert_eq!(
+        ok.answers.get("improve_text"),
+        Some(&Answer::Text("fine".into()))
+    );
+    assert_eq!(ok.version, Some(2));
+    assert_eq!(ok.shown, None);
+
+    let cases = [
+        (json!({"answers": {"nps": "7"}}), "nps"),
+        (json!({"answers": {"nps": 7.5}}), "nps"),
+        (json!({"answers": {"nps": -3}}), "nps"),
+        (json!({"answers": {"nps": 300}}), "nps"),
+        (json!({"answers": {"repurchase": 1}}), "repurchase"),
+        (
+            json!({"answers": {"improve_most": "other"}}),
+            "improve_most",
+        ),
+        (json!({"answers": {"improve_most": [1]}}), "improve_most"),
+        (
+            json!({"answers": {"improve_text": {"a": 1}}}),
+            "improve_text",
+        ),
+        (json!({"answers": {"nope": 1}}), "nope"),
+        (json!({"answers": []}), "answers"),
+        (json!({"answers": {}, "extra": 1}), "extra"),
+        (json!({}), "answers"),
+        (json!([1, 2]), "body"),
+        (json!({"answers": {}, "version": "x"}), "version"),
+        (json!({"answers": {}, "nonce": 5}), "nonce"),
+    ];
+    for (body, field) in cases {
+        let err = decode_json(body.to_string().as_bytes(), &survey).unwrap_err();
+        assert_eq!(err.field, field, "{body}");
+    }
+    for raw in [
+        &b""[..],
+        b"  ",
+        b"{",
+        b"\xff",
+        b"nul",
+        b"{\"answers\":{\"nps\":1e999}}",
+    ] {
+        assert!(decode_json(raw, &survey).is_err(), "{raw:?}");
+    }
+    let deep = "[".repeat(10_000);
+    assert!(decode_json(deep.as_bytes(), &survey).is_err());
+}
+
+// ---- validation ----
+
+#[test]
+fn required_visible_questions_must_be_answered() {
+    let survey = default_survey();
+    let problems = check_answers(&survey, &Answers::new(), Completeness::Complete).unwrap_err();
+    let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+    assert!(fields.contains(&"pq_reliability") && fields.contains(&"nps"));
+    // The hidden required follow-up is not asked for.
+    assert!(!fields.contains(&"disappointing_step"));
+    assert!(problems.iter().all(|p| p.kind == ProblemKind::Required));
+    // A partial answer needs nothing else.
+    let partial = Answers::from([(qid("overall_satisfaction"), Answer::Number(2))]);
+    assert!(check_answers(&survey, &partial, Completeness::Partial).is_ok());
+}
+
+#[test]
+fn a_low_service_score_makes_the_follow_up_required() {
+    let body = complete_form(2);
+    let problems = decode_and_check(&body).unwrap_err();
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].field, "disappointing_step");
+    assert_eq!(problems[0].kind, ProblemKind::Required);
+    let checked = decode_and_check(&format!("{body}&disappointing_step=slow+reply")).unwrap();
+    assert_eq!(
+        checked.answers.get("disappointing_step"),
+        Some(&Answer::Text("slow reply".into()))
+    );
+}
+
+#[test]
+fn answers_to_hidden_questions_are_refused() {
+    let problems =
+        decode_and_check(&format!("{}&disappointing_step=x", complete_form(5))).unwrap_err();
+    assert_eq!(
+        problems,
+        vec![AnswerProblem::new(
+            "disappointing_step",
+            ProblemKind::Hidden
+        )]
+    );
+    let problems = decode_and_check(&format!(
+        "{}&callback=no&callback_time=morning",
+        complete_form(5)
+    ))
+    .unwrap_err();
+    assert_eq!(problems[0].field, "callback_time");
+    assert_eq!(problems[0].kind, ProblemKind::Hidden);
+}
+
+#[test]
+fn ranges_options_limits() {
+    let survey = default_survey();
+    let with = |id: &str, answer: Answer| {
+        let mut answers = decode_form(complete_form(4).as_bytes(), &survey)
+            .unwrap()
+            .answers;
+        answers.insert(qid(id), answer);
+        check_answers(&survey, &answers, Completeness::Complete).unwrap_err()[0]
+            .kind
+            .clone()
+    };
+    assert_eq!(
+        with("pq_fit", Answer::Number(0)),
+        ProblemKind::OutOfRange { min: 1, max: 5 }
+    );
+    assert_eq!(
+        with("pq_fit", Answer::Number(6)),
+        ProblemKind::OutOfRange { min: 1, max: 5 }
+    );
+    assert_eq!(
+        with("nps", Answer::Number(11)),
+        ProblemKind::OutOfRange { min: 0, max: 10 }
+    );
+    assert!(matches!(
+        with("repurchase", Answer::Choice("maybe".into())),
+        ProblemKind::NotAnOption { .. }
+    ));
+    assert_eq!(
+        with(
+            "improve_most",
+            Answer::Choices(vec![
+                "other".into(),
+                "staff_training".into(),
+                "more_channels".into(),
+                "simplify_process".into()
+            ])
+        ),
+        ProblemKind::TooMany { max: 3 }
+    );
+    assert_eq!(
+        with(
+            "improve_most",
+            Answer::Choices(vec!["other".into(), "other".into()])
+        ),
+        ProblemKind::Duplicate
+    );
+    assert_eq!(
+        with("improve_text", Answer::Text("字".repeat(1001))),
+        ProblemKind::TooLong { max: 1000 }
+    );
+    assert!(matches!(
+        with("improve_text", Answer::Number(3)),
+        ProblemKind::WrongType { .. }
+    ));
+    assert!(matches!(
+        with("nps", Answer::Text("9".into())),
+        ProblemKind::WrongType { .. }
+    ));
+}
+
+#[test]
+fn messages_exist_in_both_languages() {
+    let problem = AnswerProblem::new("nps", ProblemKind::Required);
+    assert_eq!(problem.message(Locale::ZhCn), "请回答此问题。");
+    assert_eq!(problem.message(Locale::En), "this question needs an answer");
+    assert_eq!(problem.to_string(), "nps: this question needs an answer");
+}
+
+#[test]
+fn newly_visible_names_revealed_questions() {
+    let survey = default_survey();
+    let submission = decode_form(
+        format!(
+            "{}&callback=yes&_shown=pq_reliability,callback",
+            complete_form(5)
+        )
+        .as_bytes(),
+        &survey,
+    )
+    .unwrap();
+    let new = newly_visible(
+        &survey,
+        &submission.answers,
+        submission.shown.as_ref().unwrap(),
+    );
+    assert!(new.iter().any(|q| q.as_str() == "callback_time"));
+}
+
+#[test]
+fn without_hidden_drops_stale_follow_ups() {
+    let survey = default_survey();
+    let answers = decode_form(
+        format!("{}&callback=no&callback_time=noon", complete_form(5)).as_bytes(),
+        &survey,
+    )
+    .unwrap()
+    .answers;
+    let cleaned = without_hidden(&survey, &answers);
+    assert!(!cleaned.contains_key("callback_time"));
+    assert!(cleaned.contains_key("callback"));
+}
+
+// ---- one tap ----
+
+#[test]
+fn one_tap_rates_the_overall_question() {
+    let survey = default_survey();
+    assert_eq!(
+        one_tap_question(&survey).unwrap().id.as_str(),
+        "overall_satisfaction"
+    );
+    assert_eq!(
+        one_tap_answers(&survey, "4").unwrap(),
+        Answers::from([(qid("overall_satisfaction"), Answer::Number(4))])
+    );
+    for bad in ["0", "6", "", "x", "-1", "1.5", "99999", "٣"] {
+        assert!(one_tap_answers(&survey, bad).is_err(), "{bad}");
+    }
+}
+
+// ---- scoring ----
+
+#[test]
+fn scores_are_averages_weighted_over_answered_dimensions() {
+    let survey = default_survey();
+    let mut answers = Answers::new();
+    answers.insert(qid("pq_reliability"), Answer::Number(5));
+    answers.insert(qid("pq_fit"), Answer::Number(4));
+    answers.insert(qid("sr_first_response"), Answer::Number(2));
+    answers.insert(qid("nps"), Answer::Number(8));
+    let scores = score(&survey, &answers);
+    assert_eq!(scores.dimensions.len(), 2);
+    assert_eq!(scores.dimensions["product_quality"], 4.5);
+    assert_eq!(scores.dimensions["service_response"], 2.0);
+    // Both dimensions weigh 0.25: the unanswered ones do not drag the mean to zero.
+    assert!((scores.overall.unwrap() - 3.25).abs() < 1e-9);
+    assert_eq!(scores.nps, Some(8));
+    assert_eq!(scores.nps_bucket, Some(NpsBucket::Passive));
+    assert_eq!(score(&survey, &Answers::new()), Scores::default());
+}
+
+#[test]
+fn weights_matter() {
+    let survey = default_survey();
+    let answers = Answers::from([
+        (qid("pq_reliability"), Answer::Number(5)), // weight 0.25
+        (qid("va_pricing"), Answer::Number(1)),     // weight 0.15
+    ]);
+    let overall = score(&survey, &answers).overall.unwrap();
+    assert!((overall - (0.25 * 5.0 + 0.15 * 1.0) / 0.4).abs() < 1e-9);
+}
+
+#[test]
+fn nps_buckets() {
+    for (n, bucket) in [
+        (0, NpsBucket::Detractor),
+        (6, NpsBucket::Detractor),
+        (7, NpsBucket::Passive),
+        (8, NpsBucket::Passive),
+        (9, NpsBucket::Promoter),
+        (10, NpsBucket::Promoter),
+    ] {
+        assert_eq!(NpsBucket::of(n), bucket);
+    }
+}
+
+#[test]
+fn callback_and_open_text() {
+    let answers = Answers::from([
+        (qid("callback"), Answer::Choice("yes".into())),
+        (
+            qid("callback_time"),
+            Answer::Text("weekday mornings".into()),
+        ),
+        (qid("improve_text"), Answer::Text("faster replies".into())),
+    ]);
+    assert_eq!(
+        callback(&answers),
+        Some(Callback {
+            requested: true,
+            preferred_time: Some("weekday mornings".into()),
+            contact: None
+        })
+    );
+    assert_eq!(
+        open_text(&answers),
+        BTreeMap::from([(qid("improve_text"), "faster replies".to_string())])
+    );
+    let no = Answers::from([(qid("callback"), Answer::Choice("no".into()))]);
+    assert_eq!(callback(&no).map(|c| c.requested), Some(false));
+    assert_eq!(callback(&Answers::new()), None);
+}
+
+#[test]
+fn fingerprints_tell_answers_apart() {
+    let a = Answers::from([(qid("nps"), Answer::Number(9))]);
+    let b = Answers::from([(qid("nps"), Answer::Number(8))]);
+    assert_eq!(fingerprint(&a), fingerprint(&a.clone()));
+    assert_ne!(fingerprint(&a), fingerprint(&b));
+}
+
+#[test]
+fn built_response_carries_everything() {
+    let survey = default_survey();
+    let now = Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap();
+    let checked = decode_and_check(&format!(
+        "{}&callback=yes&callback_time=evening&_shown=callback_time",
+        complete_form(5)
+    ))
+    .unwrap();
+    let response = build_response(
+        "inv-1".into(),
+        "csat-default",
+        1,
+        &survey,
+        Locale::ZhCn,
+        Respondent {
+            invitation_id: Some("inv-1".into()),
+            customer_id: Some("C1".into()),
+            channel: "sms".into(),
+            agent: Some("S008".into()),
+            ..Respondent::default()
+        },
+        checked,
+        Completeness::Complete,
+        now,
+        now,
+        730,
+    );
+    assert!(response.complete && !response.anonymous);
+    assert_eq!(response.overall_score, Some(5.0));
+    assert_eq!(response.nps_bucket, Some(NpsBucket::Promoter));
+    assert_eq!(response.submitted_at, Some(now));
+    assert_eq!(response.expires_at, now.timestamp() + 730 * 86_400);
+    assert!(response.callback.unwrap().requested);
+    assert!(response
+        .missing
+        .iter()
+        .any(|q| q.as_str() == "improve_text"));
+    let json = serde_json::to_value(&response.answers).unwrap();
+    assert_eq!(json["nps"], json!({"number": 9}));
+}
+
+// ---- properties ----
+
+/// `PROPTEST_CASES` raises the case count (see the README); the default keeps `make test` fast.
+fn cases(default: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default);
+    ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+fn field_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(vec![
+            "pq_reliability",
+            "nps",
+            "repurchase",
+            "improve_most",
+            "improve_text",
+            "callback",
+            "callback_time",
+            "disappointing_step",
+            "_shown",
+            "_nonce",
+            "_version",
+            "_x",
+            "unknown",
+            "",
+        ])
+        .prop_map(String::from),
+        ".{0,12}",
+    ]
+}
+
+fn field_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        (0u16..300).prop_map(|n| n.to_string()),
+        prop::sample::select(vec![
+            "yes",
+            "no",
+            "other",
+            "staff_training",
+            "definitely",
+            "%",
+            "%4",
+            "%zz",
+            "%ff",
+            "+",
+            "%E6%9C%8D",
+            "nps,pq_fit",
+            "-1",
+            "1e3",
+            " 3 ",
+        ])
+        .prop_map(String::from),
+        ".{0,40}",
+        prop::collection::vec(any::<u8>(), 0..40)
+            .prop_map(|b| b.iter().map(|x| format!("%{x:02X}")).collect()),
+    ]
+}
+
+fn structured_form() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec((field_name(), field_value()), 0..30).prop_map(|pairs| {
+        pairs
+            .into_iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("&")
+            .into_bytes()
+    })
+}
+
+fn json_body() -> impl Strategy<Value = Vec<u8>> {
+    let leaf = prop_oneof![
+        Just(json!(null)),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<f64>().prop_map(|n| json!(n)),
+        (0u8..12).prop_map(|n| json!(n)),
+        ".{0,10}".prop_map(|s| json!(s)),
+        Just(json!("yes")),
+        Just(json!(["other", "staff_training"])),
+    ];
+    let answers = prop::collection::btree_map(field_name(), leaf, 0..10);
+    (answers, prop::option::of(any::<u32>())).prop_map(|(answers, version)| {
+        let mut body = json!({ "answers": answers });
+        if let Some(v) = version {
+            body["version"] = json!(v);
+        }
+        body.to_string().into_bytes()
+    })
+}
+
+proptest! {
+    #![proptest_config(cases(2_000))]
+
+    /// The fuzz test of the decoder: arbitrary bytes, near-valid forms and JSON bodies never
+    /// panic, and whatever decodes either validates or names a problem.
+    #[test]
+    fn decoder_never_panics(
+        raw in prop::collection::vec(any::<u8>(), 0..200),
+        form in structured_form(),
+        json in json_body(),
+    ) {
+        let survey = default_survey_cached();
+        for body in [&raw, &form, &json] {
+            for decoded in [decode_form(body, survey), decode_json(body, survey)] {
+                match decoded {
+                    Ok(submission) => {
+                        let _ = without_hidden(survey, &submission.answers);
+                        match check_answers(survey, &submission.answers, Completeness::Complete) {
+                            Ok(checked) => {
+                                let scores = score(survey, &checked.answers);
+                                if let Some(overall) = scores.overall {
+                                    prop_assert!((1.0..=5.0).contains(&overall));
+                                }
+                            }
+                            Err(problems) => {
+                                prop_assert!(!problems.is_empty());
+                                for p in problems {
+                                    prop_assert!(!p.reason().is_empty());
+                                    prop_assert!(!p.message(Locale::ZhCn).is_empty());
+                                }
+                            }
+                        }
+                    }
+                    Err(problem) => prop_assert!(!problem.reason().is_empty()),
+                }
+            }
+        }
+    }
+
+    /// Valid answers survive a round trip through the form encoding exactly.
+    #[test]
+    fn form_round_trip(rating in 1u8..=5, nps in 0u8..=10, text in "[a-zA-Z0-9 中文!&=+%]{1,30}") {
+        let survey = default_survey_cached();
+        let encoded: String = text
+            .bytes()
+            .map(|b| format!("%{b:02X}"))
+            .collect();
+        let body = format!("pq_fit={rating}&nps={nps}&improve_text={encoded}");
+        let submission = decode_form(body.as_bytes(), survey).unwrap();
+        prop_assert_eq!(submission.answers.get("pq_fit"), Some(&Answer::Number(rating)));
+        prop_assert_eq!(submission.answers.get("nps"), Some(&Answer::Number(nps)));
+        let expected = (!text.trim().is_empty()).then(|| Answer::Text(text.trim().to_string()));
+        prop_assert_eq!(submission.answers.get("improve_text"), expected.as_ref());
+    }
+
+    /// Overall is a weighted mean: always between the lowest and highest dimension average.
+    #[test]
+    fn overall_lies_between_dimension_averages(
+        ratings in prop::collection::vec(prop::option::of(1u8..=5), 15)
+    ) {
+        let survey = default_survey_cached();
+        let answers: Answers = survey
+            .questions()
+            .iter()
+            .filter(|q| matches!(q.kind, QuestionKind::Rating { .. }))
+            .zip(&ratings)
+            .filter_map(|(q, r)| r.map(|r| (q.id.clone(), Answer::Number(r))))
+            .collect();
+        let scores = score(survey, &answers);
+        prop_assert_eq!(scores.overall.is_some(), !answers.is_empty());
+        if let Some(overall) = scores.overall {
+            let lo = scores.dimensions.values().cloned().fold(f64::INFINITY, f64::min);
+            let hi = scores.dimensions.values().cloned().fold(f64::NEG_INFINITY, f64::max);
+            prop_assert!(overall >= lo - 1e-9 && overall <= hi + 1e-9);
+        }
+    }
+}
+
+fn default_survey_cached() -> &'static ValidSurvey {
+    static SURVEY: std::sync::OnceLock<ValidSurvey> = std::sync::OnceLock::new();
+    SURVEY.get_or_init(default_survey)
+}

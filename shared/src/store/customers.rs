@@ -1,0 +1,269 @@
+//! Customer access patterns:
+//! - put a profile: PutItem `CUSTOMER#id / PROFILE` (imports: BatchWriteItem, one item per row);
+//! - a customer with consent state: BatchGetItem profile + `CUSTOMER#id / CONTACT` +
+//!   `SUPPRESS#<phone>` + `SUPPRESS#<email>`;
+//! - audience by segment and last purchase: Query `gsi1` on `gsi1pk = CUSTOMERS#<segment>`,
+//!   `gsi1sk >= <date>`;
+//! - opt out: UpdateItem `CUSTOMER#id / CONTACT` SET `opted_out_at` (if not already);
+//! - suppress an address (SMS STOP): PutItem `SUPPRESS#<address> / SUPPRESS`.
+//!
+//! The profile is replaced whole by imports; consent decisions the customer made (opt-out)
+//! and the fatigue record live on the CONTACT item, which imports never touch.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::batch::pair;
+use super::{from_item, timestamp, to_item, Item, Store};
+use crate::domain::customer::{Customer, Segment};
+use crate::error::{Error, Result};
+use crate::keys::{customer as keys, suppression, GSI1, GSI1_PK, GSI1_SK};
+
+#[derive(Serialize, Deserialize)]
+struct ProfileRecord {
+    pk: String,
+    sk: String,
+    entity: String,
+    gsi1pk: String,
+    gsi1sk: String,
+    updated_at: DateTime<Utc>,
+    #[serde(flatten)]
+    customer: Customer,
+}
+
+/// The CONTACT item: what the customer decided and when they were last invited.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactState {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opted_out_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opt_out_source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_invited_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_invitation_id: Option<String>,
+}
+
+/// An address on the suppression list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppression {
+    pub address: String,
+    /// e.g. `stop` (SMS STOP reply), `complaint`, `bounce`, `admin`.
+    pub reason: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SuppressionRecord {
+    pk: String,
+    sk: String,
+    entity: String,
+    #[serde(flatten)]
+    suppression: Suppression,
+}
+
+/// A customer and everything that decides whether and how they may be contacted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerView {
+    pub customer: Customer,
+    pub contact: ContactState,
+    pub phone_suppressed: Option<Suppression>,
+    pub email_suppressed: Option<Suppression>,
+}
+
+impl Store {
+    pub(crate) fn customer_item(&self, customer: &Customer, now: DateTime<Utc>) -> Result<Item> {
+        let key = keys::profile(customer.id.as_str());
+        let last = customer.last_purchase.map(|d| d.to_string());
+        to_item(&ProfileRecord {
+            pk: key.pk,
+            sk: key.sk,
+            entity: "customer".into(),
+            gsi1pk: keys::by_segment(customer.segment.as_str()),
+            gsi1sk: keys::by_segment_sort(last.as_deref(), customer.id.as_str()),
+            updated_at: now,
+            customer: customer.clone(),
+        })
+    }
+
+    /// Creates or replaces a customer's profile; consent state is kept.
+    pub async fn put_customer(&self, customer: &Customer, now: DateTime<Utc>) -> Result<()> {
+        self.client()
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(self.customer_item(customer, now)?))
+            .send()
+            .await
+            .map_err(Error::upstream)?;
+        Ok(())
+    }
+
+    /// Writes many profiles; returns the ids that could not be written (after retries).
+    pub async fn put_customers(
+        &self,
+        customers: &[Customer],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
+        let items = customers
+            .iter()
+            .map(|c| self.customer_item(c, now))
+            .collect::<Result<Vec<_>>>()?;
+        let left = self.batch_put(items).await?;
+        Ok(left
+            .into_iter()
+            .filter_map(|item| item.get("id").and_then(|v| v.as_s().ok()).cloned())
+            .collect())
+    }
+
+    /// Many customers with their consent state, in a few BatchGetItem calls.
+    pub async fn customer_views(&self, ids: &[&str]) -> Result<Vec<Option<CustomerView>>> {
+        let mut first = Vec::new();
+        for id in ids {
+            first.push(keys::profile(id));
+            first.push(keys::contact(id));
+        }
+        let found = self.batch_get(&first).await?;
+        let mut partial = Vec::new();
+        let mut addresses = Vec::new();
+        for id in ids {
+            let Some(profile) = found.get(&pair(&keys::profile(id))) else {
+                partial.push(None);
+                continue;
+            };
+            let customer = from_item::<ProfileRecord>(profile.clone())?.customer;
+            let contact = match found.get(&pair(&keys::contact(id))) {
+                Some(item) => from_item::<ContactState>(item.clone())?,
+                None => ContactState::default(),
+            };
+            if let Some(phone) = &customer.phone {
+                addresses.push(suppression::address(phone.as_str()));
+            }
+            if let Some(email) = &customer.email {
+                addresses.push(suppression::address(email.as_str()));
+            }
+            partial.push(Some((customer, contact)));
+        }
+        let suppressed = if addresses.is_empty() {
+            Default::default()
+        } else {
+            self.batch_get(&addresses).await?
+        };
+        let lookup = |address: Option<&str>| -> Result<Option<Suppression>> {
+            address
+                .and_then(|a| suppressed.get(&pair(&suppression::address(a))))
+                .map(|item| from_item::<SuppressionRecord>(item.clone()).map(|r| r.suppression))
+                .transpose()
+        };
+        partial
+            .into_iter()
+            .map(|entry| {
+                entry
+                    .map(|(customer, contact)| {
+                        Ok(CustomerView {
+                            phone_suppressed: lookup(customer.phone.as_ref().map(|p| p.as_str()))?,
+                            email_suppressed: lookup(customer.email.as_ref().map(|e| e.as_str()))?,
+                            customer,
+                            contact,
+                        })
+                    })
+                    .transpose()
+            })
+            .collect()
+    }
+
+    pub async fn customer_view(&self, id: &str) -> Result<Option<CustomerView>> {
+        Ok(self.customer_views(&[id]).await?.pop().flatten())
+    }
+
+    /// Customers of a segment, optionally only those whose last purchase is on or after `since`.
+    pub async fn customers_in_segment(
+        &self,
+        segment: Segment,
+        since: Option<NaiveDate>,
+    ) -> Result<Vec<Customer>> {
+        let mut customers = Vec::new();
+        let mut start = None;
+        loop {
+            let mut query = self
+                .client()
+                .query()
+                .table_name(self.table())
+                .index_name(GSI1)
+                .expression_attribute_values(
+                    ":p",
+                    AttributeValue::S(keys::by_segment(segment.as_str())),
+                )
+                .set_exclusive_start_key(start);
+            query = match since {
+                Some(date) => query
+                    .key_condition_expression(format!("{GSI1_PK} = :p AND {GSI1_SK} >= :since"))
+                    .expression_attribute_values(":since", AttributeValue::S(date.to_string())),
+                None => query.key_condition_expression(format!("{GSI1_PK} = :p")),
+            };
+            let output = query.send().await.map_err(Error::upstream)?;
+            for item in output.items.unwrap_or_default() {
+                customers.push(from_item::<ProfileRecord>(item)?.customer);
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(customers);
+            }
+        }
+    }
+
+    /// Records that the customer unsubscribed; the first time and source are kept.
+    pub async fn opt_out(&self, customer_id: &str, source: &str, now: DateTime<Utc>) -> Result<()> {
+        self.client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(keys::contact(customer_id).to_attributes()))
+            .update_expression(
+                "SET entity = :entity, customer_id = :id, \
+                 opted_out_at = if_not_exists(opted_out_at, :now), \
+                 opt_out_source = if_not_exists(opt_out_source, :source)",
+            )
+            .expression_attribute_values(":entity", AttributeValue::S("customer_contact".into()))
+            .expression_attribute_values(":id", AttributeValue::S(customer_id.into()))
+            .expression_attribute_values(":now", AttributeValue::S(timestamp(now)))
+            .expression_attribute_values(":source", AttributeValue::S(source.into()))
+            .send()
+            .await
+            .map_err(Error::upstream)?;
+        Ok(())
+    }
+
+    /// Puts an address on the suppression list (idempotent: the first record stays).
+    pub async fn suppress_address(&self, suppression: &Suppression) -> Result<Suppression> {
+        let key = suppression::address(&suppression.address);
+        let record = SuppressionRecord {
+            pk: key.pk.clone(),
+            sk: key.sk.clone(),
+            entity: "suppression".into(),
+            suppression: suppression.clone(),
+        };
+        let result = self
+            .client()
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(to_item(&record)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(suppression.clone()),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                let existing: SuppressionRecord = self
+                    .get(&key)
+                    .await?
+                    .ok_or_else(|| Error::Upstream("suppression vanished".into()))?;
+                Ok(existing.suppression)
+            }
+            Err(err) => Err(Error::upstream(err)),
+        }
+    }
+}
