@@ -12,6 +12,13 @@
 //!    and writes the link. A failed publish goes back to `scheduled` with a backoff, or to
 //!    `failed` with the reason after the last attempt (and the fatigue stamp is released).
 //!
+//! Sends go in batches of up to [`BATCH`] invitations of distinct customers: one transaction
+//! claims them all (the same writes and conditions as one claim each), and one records every
+//! send of the batch that went out. If a batch claim is cancelled, the invitations whose own
+//! condition failed were taken by another sweep, those whose contact item refused are claimed
+//! one by one (which finds out why), and the rest are claimed together again; a cancelled
+//! batch record falls back the same way.
+//!
 //! If the process dies between 2 and 3 the invitation stays `sending` until its lease ends;
 //! the next sweep then takes it over and sends again: a rare duplicate, never a loss. The time
 //! budget makes that rarer still: no new send starts once the budget is spent, so Lambda's
@@ -38,7 +45,11 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 /// Items read per Query page.
-const PAGE: i32 = 100;
+const PAGE: i32 = 500;
+
+/// Invitations claimed together in one transaction, and their sends recorded together in
+/// another: two writes each, and a DynamoDB transaction takes at most 100.
+pub const BATCH: usize = 50;
 
 /// What one sweep did, by outcome.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -102,23 +113,45 @@ impl Pace {
         }
     }
 
+    /// Takes the next slot without waiting for it; `None` if that slot is past the deadline.
+    fn reserve(&self, deadline: Instant) -> Option<Instant> {
+        let now = Instant::now();
+        let Some(interval) = self.interval else {
+            return (now < deadline).then_some(now);
+        };
+        let mut next = self.next.lock().expect("pace lock");
+        let at = (*next).max(now);
+        if at >= deadline {
+            return None;
+        }
+        *next = at + interval;
+        Some(at)
+    }
+
     /// Waits for the next slot; `false` if that slot is past the deadline.
     async fn acquire(&self, deadline: Instant) -> bool {
-        let Some(interval) = self.interval else {
-            return Instant::now() < deadline;
-        };
-        let at = {
-            let mut next = self.next.lock().expect("pace lock");
-            let at = (*next).max(Instant::now());
-            if at >= deadline {
-                return false;
+        match self.reserve(deadline) {
+            Some(at) => {
+                tokio::time::sleep_until(at).await;
+                true
             }
-            *next = at + interval;
-            at
-        };
-        tokio::time::sleep_until(at).await;
-        true
+            None => false,
+        }
     }
+}
+
+/// A due invitation to send now, on this channel.
+struct Ready {
+    due: DueInvitation,
+    view: CustomerView,
+    channel: Channel,
+}
+
+/// An invitation with its publish slot and the claim id it is (to be) claimed under.
+struct Slotted {
+    ready: Ready,
+    claim: String,
+    slot: Instant,
 }
 
 struct Sweep<'a> {
@@ -181,6 +214,11 @@ impl Sweep<'_> {
         f(&mut self.report.lock().expect("report lock"));
     }
 
+    fn failed(&self, invitation_id: &str, err: &Error) {
+        tracing::error!(invitation = %invitation_id, error = %err, "due work failed");
+        self.count(|r| r.errors += 1);
+    }
+
     fn out_of_time(&self) -> bool {
         Instant::now() >= self.deadline
     }
@@ -222,24 +260,26 @@ impl Sweep<'_> {
                     .collect::<HashMap<String, Option<CustomerView>>>()
             };
             let concurrency = (self.limits.concurrency / usize::from(DUE_SHARDS)).max(1);
-            stream::iter(fresh)
-                .for_each_concurrent(concurrency, |due| {
-                    let view = views.get(&due.invitation.customer_id).cloned().flatten();
-                    async move {
-                        let id = due.invitation.id.clone();
-                        let result = match kind {
-                            DueKind::InvitationSend => self.send(due, view).await,
-                            DueKind::InvitationReminder => self.remind(due, view).await,
-                            DueKind::InvitationExpiry => self.expire(due).await,
-                            DueKind::TicketDeadline => Ok(()),
-                        };
-                        if let Err(err) = result {
-                            tracing::error!(invitation = %id, error = %err, ?kind, "due work failed");
-                            self.count(|r| r.errors += 1);
+            if kind == DueKind::InvitationSend {
+                self.send_page(fresh, &views, concurrency).await;
+            } else {
+                stream::iter(fresh)
+                    .for_each_concurrent(concurrency, |due| {
+                        let view = views.get(&due.invitation.customer_id).cloned().flatten();
+                        async move {
+                            let id = due.invitation.id.clone();
+                            let result = match kind {
+                                DueKind::InvitationReminder => self.remind(due, view).await,
+                                DueKind::InvitationExpiry => self.expire(due).await,
+                                DueKind::InvitationSend | DueKind::TicketDeadline => Ok(()),
+                            };
+                            if let Err(err) = result {
+                                self.failed(&id, &err);
+                            }
                         }
-                    }
-                })
-                .await;
+                    })
+                    .await;
+            }
             start = next;
             if start.is_none() {
                 return Ok(());
@@ -341,7 +381,53 @@ impl Sweep<'_> {
         }
     }
 
-    async fn send(&self, due: DueInvitation, view: Option<CustomerView>) -> Result<(), Error> {
+    /// The sends of one page: each is planned (suppressions and deferrals recorded), then they
+    /// go in batches of [`BATCH`] of distinct customers (a transaction cannot touch one contact
+    /// item twice); a customer's further invitations in the page go alone, after the batches.
+    async fn send_page(
+        &self,
+        page: Vec<DueInvitation>,
+        views: &HashMap<String, Option<CustomerView>>,
+        concurrency: usize,
+    ) {
+        let ready: Vec<Ready> = stream::iter(page)
+            .map(|due| {
+                let view = views.get(&due.invitation.customer_id).cloned().flatten();
+                async move {
+                    let id = due.invitation.id.clone();
+                    self.plan(due, view).await.unwrap_or_else(|err| {
+                        self.failed(&id, &err);
+                        None
+                    })
+                }
+            })
+            .buffered(concurrency)
+            .filter_map(futures::future::ready)
+            .collect()
+            .await;
+        let mut customers = HashSet::new();
+        let (mut batched, alone): (Vec<Ready>, Vec<Ready>) = ready
+            .into_iter()
+            .partition(|r| customers.insert(r.due.invitation.customer_id.clone()));
+        while !batched.is_empty() {
+            let rest = batched.split_off(batched.len().min(BATCH));
+            self.send_batch(batched, concurrency).await;
+            batched = rest;
+        }
+        stream::iter(alone)
+            .for_each_concurrent(concurrency, |ready| {
+                self.send_batch(vec![ready], concurrency)
+            })
+            .await;
+    }
+
+    /// What to do with a due send: `Some` to send it now on that channel; otherwise it has been
+    /// dealt with (suppressed, deferred, or already finished).
+    async fn plan(
+        &self,
+        due: DueInvitation,
+        view: Option<CustomerView>,
+    ) -> Result<Option<Ready>, Error> {
         let store = &self.deps.store;
         let rules = &self.deps.config.delivery.rules;
         let invitation = &due.invitation;
@@ -349,47 +435,176 @@ impl Sweep<'_> {
             invitation.state,
             InvitationState::Scheduled | InvitationState::Sending
         ) {
-            return Ok(()); // the index lagged behind a finished invitation
+            return Ok(None); // the index lagged behind a finished invitation
         }
         let Some(view) = view else {
-            return self.suppress(&due, SuppressReason::NoContact).await;
+            self.suppress(&due, SuppressReason::NoContact).await?;
+            return Ok(None);
         };
         let tz = view.customer.tz();
-        let channel = match rules.plan_send(Self::reach(&view), self.now, invitation.send_by, tz) {
-            SendPlan::Suppress(reason) => return self.suppress(&due, reason).await,
+        match rules.plan_send(Self::reach(&view), self.now, invitation.send_by, tz) {
+            SendPlan::Suppress(reason) => {
+                self.suppress(&due, reason).await?;
+                Ok(None)
+            }
             SendPlan::Defer(until) => {
                 if store.defer(&due, InvitationState::Scheduled, until).await? {
                     self.count(|r| r.deferred += 1);
                 }
-                return Ok(());
+                Ok(None)
             }
-            SendPlan::Send(channel) => channel,
-        };
-        if !self.pace(channel).acquire(self.deadline).await {
-            self.count(|r| r.left_for_next_run += 1);
-            return Ok(());
+            SendPlan::Send(channel) => Ok(Some(Ready { due, view, channel })),
         }
-        let claim = format!("{:032x}", rand::random::<u128>());
-        let lease_until = self.now + rules.claim_lease;
+    }
+
+    /// Sends up to [`BATCH`] invitations of distinct customers: a publish slot for each (what
+    /// cannot start before the deadline stays due), one transaction claiming them all (those it
+    /// cannot claim together are claimed one by one), the publishes, and one transaction
+    /// recording every send that went out.
+    async fn send_batch(&self, batch: Vec<Ready>, concurrency: usize) {
+        let store = &self.deps.store;
+        let rules = &self.deps.config.delivery.rules;
+        let mut slotted = Vec::with_capacity(batch.len());
+        for ready in batch {
+            match self.pace(ready.channel).reserve(self.deadline) {
+                Some(slot) => slotted.push(Slotted {
+                    ready,
+                    claim: format!("{:032x}", rand::random::<u128>()),
+                    slot,
+                }),
+                None => self.count(|r| r.left_for_next_run += 1),
+            }
+        }
+        let outcomes = match slotted.len() {
+            0 => return,
+            1 => vec![None],
+            _ => {
+                let claims: Vec<(&DueInvitation, &str)> = slotted
+                    .iter()
+                    .map(|s| (&s.ready.due, s.claim.as_str()))
+                    .collect();
+                match store
+                    .claim_invitations(
+                        &claims,
+                        self.now,
+                        self.now + rules.claim_lease,
+                        rules.fatigue_cutoff(self.now),
+                    )
+                    .await
+                {
+                    Ok(outcomes) => outcomes,
+                    Err(err) => {
+                        for s in &slotted {
+                            self.failed(&s.ready.due.invitation.id, &err);
+                        }
+                        return;
+                    }
+                }
+            }
+        };
+        let mut claimed = Vec::with_capacity(slotted.len());
+        let mut alone = Vec::new();
+        for (s, outcome) in slotted.into_iter().zip(outcomes) {
+            match outcome {
+                Some(Ok(())) => claimed.push(s),
+                Some(Err(ClaimRefused::Taken)) => self.count(|r| r.taken_by_another_sweep += 1),
+                Some(Err(ClaimRefused::Customer)) | None => alone.push(s),
+            }
+        }
+        let claimed_alone: Vec<Slotted> = stream::iter(alone)
+            .map(|s| async move {
+                match self.claim_alone(&s).await {
+                    Ok(true) => Some(s),
+                    Ok(false) => None,
+                    Err(err) => {
+                        self.failed(&s.ready.due.invitation.id, &err);
+                        None
+                    }
+                }
+            })
+            .buffer_unordered(concurrency)
+            .filter_map(futures::future::ready)
+            .collect()
+            .await;
+        claimed.extend(claimed_alone);
+        let sent: Vec<(Slotted, Link, (DueKind, DateTime<Utc>))> = stream::iter(claimed)
+            .map(|s| async move {
+                match self.deliver(&s).await {
+                    Ok(Some((link, next))) => Some((s, link, next)),
+                    Ok(None) => None,
+                    Err(err) => {
+                        self.failed(&s.ready.due.invitation.id, &err);
+                        None
+                    }
+                }
+            })
+            .buffer_unordered(concurrency)
+            .filter_map(futures::future::ready)
+            .collect()
+            .await;
+        if sent.is_empty() {
+            return;
+        }
+        let records: Vec<_> = sent
+            .iter()
+            .map(|(s, link, next)| {
+                (
+                    s.ready.due.invitation.id.as_str(),
+                    s.claim.as_str(),
+                    link,
+                    *next,
+                )
+            })
+            .collect();
+        match store.record_sends(&records).await {
+            Ok(recorded) => {
+                for ((s, _, _), recorded) in sent.iter().zip(recorded) {
+                    if recorded {
+                        self.count(|r| {
+                            r.sent += 1;
+                            match s.ready.channel {
+                                Channel::Sms => r.sent_sms += 1,
+                                Channel::Email => r.sent_email += 1,
+                            }
+                        });
+                    } else {
+                        tracing::warn!(invitation = %s.ready.due.invitation.id, "claim lost after the message went out");
+                    }
+                }
+            }
+            Err(err) => {
+                for (s, _, _) in &sent {
+                    self.failed(&s.ready.due.invitation.id, &err);
+                }
+            }
+        }
+    }
+
+    /// Claims one invitation on its own; `false` if another sweep took it, or the customer's
+    /// contact item refused (then it is suppressed, with the reason).
+    async fn claim_alone(&self, s: &Slotted) -> Result<bool, Error> {
+        let store = &self.deps.store;
+        let rules = &self.deps.config.delivery.rules;
+        let due = &s.ready.due;
         match store
             .claim_invitation(
-                &due,
-                &claim,
+                due,
+                &s.claim,
                 self.now,
-                lease_until,
+                self.now + rules.claim_lease,
                 rules.fatigue_cutoff(self.now),
             )
             .await?
         {
-            Ok(()) => {}
+            Ok(()) => Ok(true),
             Err(ClaimRefused::Taken) => {
                 self.count(|r| r.taken_by_another_sweep += 1);
-                return Ok(());
+                Ok(false)
             }
             Err(ClaimRefused::Customer) => {
                 // Opted out or invited since the page was read: find out which, then record it.
                 let contact = store
-                    .customer_view(&invitation.customer_id)
+                    .customer_view(&due.invitation.customer_id)
                     .await?
                     .map(|v| v.contact)
                     .unwrap_or_default();
@@ -398,9 +613,23 @@ impl Sweep<'_> {
                 } else {
                     SuppressReason::Fatigue
                 };
-                return self.suppress(&due, reason).await;
+                self.suppress(due, reason).await?;
+                Ok(false)
             }
         }
+    }
+
+    /// Publishes a claimed invitation at its slot: `Some` (the link and what is due next) to
+    /// record as sent; `None` if it failed, which is recorded here (retry later, or failed).
+    async fn deliver(
+        &self,
+        s: &Slotted,
+    ) -> Result<Option<(Link, (DueKind, DateTime<Utc>))>, Error> {
+        let store = &self.deps.store;
+        let rules = &self.deps.config.delivery.rules;
+        let Ready { due, view, channel } = &s.ready;
+        let (invitation, channel, claim) = (&due.invitation, *channel, &s.claim);
+        tokio::time::sleep_until(s.slot).await;
         let attempts = invitation.attempts + 1;
         let version = match self
             .survey_version(&invitation.survey_id, invitation.survey_version)
@@ -409,10 +638,10 @@ impl Sweep<'_> {
             Ok(version) => version,
             Err(Error::NotFound { what }) => {
                 store
-                    .mark_failed(invitation, &claim, &format!("{what} not found"))
+                    .mark_failed(invitation, claim, &format!("{what} not found"))
                     .await?;
                 self.count(|r| r.failed += 1);
-                return Ok(());
+                return Ok(None);
             }
             Err(other) => return Err(other),
         };
@@ -446,37 +675,23 @@ impl Sweep<'_> {
                         + chrono::Duration::days(i64::from(self.deps.config.retention_days)))
                     .timestamp(),
                 };
-                let next = match rules.reminder_at(self.now, channel, tz) {
+                let next = match rules.reminder_at(self.now, channel, view.customer.tz()) {
                     Some(at) => (DueKind::InvitationReminder, at),
                     None => (DueKind::InvitationExpiry, link_expires_at),
                 };
-                if store
-                    .record_sent(&invitation.id, &claim, &link, next)
-                    .await?
-                {
-                    self.count(|r| {
-                        r.sent += 1;
-                        match channel {
-                            Channel::Sms => r.sent_sms += 1,
-                            Channel::Email => r.sent_email += 1,
-                        }
-                    });
-                } else {
-                    tracing::warn!(invitation = %invitation.id, "claim lost after the message went out");
-                }
-                Ok(())
+                Ok(Some((link, next)))
             }
             Err(err) => {
                 let reason = format!("{} send failed: {err}", channel.as_str());
                 tracing::warn!(invitation = %invitation.id, attempts, error = %reason, "send failed");
                 if attempts >= rules.max_attempts {
-                    if store.mark_failed(invitation, &claim, &reason).await? {
+                    if store.mark_failed(invitation, claim, &reason).await? {
                         self.count(|r| r.failed += 1);
                     }
                 } else if store
                     .retry_later(
                         &invitation.id,
-                        &claim,
+                        claim,
                         self.now + rules.retry_delay(attempts),
                         &reason,
                     )
@@ -484,7 +699,7 @@ impl Sweep<'_> {
                 {
                     self.count(|r| r.retrying += 1);
                 }
-                Ok(())
+                Ok(None)
             }
         }
     }

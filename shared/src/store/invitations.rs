@@ -6,14 +6,16 @@
 //! - due work: Query `due` on `due_pk = <kind>#<shard> AND due_at <= :now`, paginated;
 //! - claim for sending: TransactWriteItems update `INV#id` (state scheduled/sending and the
 //!   `due_at` the sweep saw) + update `CUSTOMER#c / CONTACT` (not opted out, and not invited
-//!   since the fatigue cut-off unless by this same invitation);
+//!   since the fatigue cut-off unless by this same invitation); up to 50 invitations of
+//!   distinct customers in one transaction;
 //! - record a send: TransactWriteItems update `INV#id` (state sending with this claim) + put the
-//!   link `LINK#<hash>`;
+//!   link `LINK#<hash>`; up to 50 sends in one transaction;
 //! - retry / fail / suppress / defer / remind / expire: UpdateItem on `INV#id` conditional on
 //!   state (and, for claims, the claim id);
 //! - a campaign's invitations: Query `gsi1` on `gsi1pk = CAMPAIGN#<id>#INV`.
 
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
@@ -144,6 +146,23 @@ pub enum ClaimRefused {
     Taken,
     /// The customer's contact item refused: opted out or invited too recently.
     Customer,
+}
+
+/// Most invitations claimed or recorded in one transaction: two writes each, and DynamoDB
+/// takes at most 100 writes per transaction.
+const MAX_BATCH: usize = 50;
+
+/// A send to record: invitation id, claim id, link, and the due work that follows (see
+/// [`Store::record_sent`]).
+pub type SentRecord<'a> = (&'a str, &'a str, &'a Link, (DueKind, DateTime<Utc>));
+
+/// How one write of a cancelled transaction fared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reason {
+    Passed,
+    ConditionFailed,
+    /// Anything else, or the cancellation did not say.
+    Unknown,
 }
 
 fn shard_of(invitation_id: &str) -> u8 {
@@ -366,6 +385,29 @@ impl Store {
         lease_until: DateTime<Utc>,
         fatigue_cutoff: DateTime<Utc>,
     ) -> Result<Result<(), ClaimRefused>> {
+        let items = self
+            .claim_items(due, claim, now, lease_until, fatigue_cutoff)
+            .to_vec();
+        match self
+            .transact(items, |index| Error::Conflict(index.to_string()))
+            .await
+        {
+            Ok(()) => Ok(Ok(())),
+            Err(Error::Conflict(index)) if index == "0" => Ok(Err(ClaimRefused::Taken)),
+            Err(Error::Conflict(_)) => Ok(Err(ClaimRefused::Customer)),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// The two writes of a claim: the invitation to `sending` and the customer's contact stamp.
+    fn claim_items(
+        &self,
+        due: &DueInvitation,
+        claim: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        fatigue_cutoff: DateTime<Utc>,
+    ) -> [TransactWriteItem; 2] {
         let invitation = &due.invitation;
         let claim_update = update(self, &invitation.id)
             .update_expression(
@@ -408,19 +450,10 @@ impl Store {
             .expression_attribute_values(":cutoff", s(timestamp(fatigue_cutoff)))
             .build()
             .expect("key and expression are set");
-        let items = vec![
+        [
             TransactWriteItem::builder().update(claim_update).build(),
             TransactWriteItem::builder().update(contact).build(),
-        ];
-        match self
-            .transact(items, |index| Error::Conflict(index.to_string()))
-            .await
-        {
-            Ok(()) => Ok(Ok(())),
-            Err(Error::Conflict(index)) if index == "0" => Ok(Err(ClaimRefused::Taken)),
-            Err(Error::Conflict(_)) => Ok(Err(ClaimRefused::Customer)),
-            Err(other) => Err(other),
-        }
+        ]
     }
 
     /// Records a send: `sending` under this claim → `sent`, due for its reminder (or expiry),
@@ -432,6 +465,27 @@ impl Store {
         link: &Link,
         next: (DueKind, DateTime<Utc>),
     ) -> Result<bool> {
+        let items = self
+            .record_items(invitation_id, claim, link, next)?
+            .to_vec();
+        match self
+            .transact(items, |_| Error::Conflict("claim lost".into()))
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(Error::Conflict(_)) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// The two writes of a recorded send: the invitation to `sent` and the link.
+    fn record_items(
+        &self,
+        invitation_id: &str,
+        claim: &str,
+        link: &Link,
+        next: (DueKind, DateTime<Utc>),
+    ) -> Result<[TransactWriteItem; 2]> {
         let (due_pk, due_at) = due_position(next.0, invitation_id, next.1);
         let mark = update(self, invitation_id)
             .update_expression(
@@ -457,18 +511,144 @@ impl Store {
             .expression_attribute_values(":due_at", s(due_at))
             .build()
             .expect("key and expression are set");
-        let items = vec![
+        Ok([
             TransactWriteItem::builder().update(mark).build(),
             self.link_put(link)?,
-        ];
-        match self
-            .transact(items, |_| Error::Conflict("claim lost".into()))
+        ])
+    }
+
+    /// TransactWriteItems; `Ok(None)` if applied, else how each write fared (DynamoDB lists
+    /// the cancellation reasons in the order of the writes).
+    async fn transact_reasons(&self, items: Vec<TransactWriteItem>) -> Result<Option<Vec<Reason>>> {
+        let count = items.len();
+        let err = match self
+            .client()
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
             .await
         {
-            Ok(()) => Ok(true),
-            Err(Error::Conflict(_)) => Ok(false),
-            Err(other) => Err(other),
+            Ok(_) => return Ok(None),
+            Err(err) => err,
+        };
+        let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
+            err.as_service_error()
+        else {
+            return Err(Error::upstream(err));
+        };
+        let reasons = cancelled.cancellation_reasons();
+        if reasons.len() != count {
+            return Ok(Some(vec![Reason::Unknown; count]));
         }
+        Ok(Some(
+            reasons
+                .iter()
+                .map(|reason| match reason.code() {
+                    None | Some("None") => Reason::Passed,
+                    Some("ConditionalCheckFailed") => Reason::ConditionFailed,
+                    Some(_) => Reason::Unknown,
+                })
+                .collect(),
+        ))
+    }
+
+    /// Claims up to 50 invitations, of distinct customers, in one transaction (each
+    /// exactly as [`Store::claim_invitation`] would). Per invitation: `Some(Ok(()))` claimed,
+    /// `Some(Err(Taken))` its own condition failed (another sweep moved it first), `None` not
+    /// claimed here: its contact item refused (or the cancellation did not say), so claim it
+    /// alone with [`Store::claim_invitation`], which tells why. After a cancellation the
+    /// invitations whose writes all passed are tried again together.
+    pub async fn claim_invitations(
+        &self,
+        batch: &[(&DueInvitation, &str)],
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        fatigue_cutoff: DateTime<Utc>,
+    ) -> Result<Vec<Option<std::result::Result<(), ClaimRefused>>>> {
+        if batch.len() > MAX_BATCH {
+            return Err(Error::Upstream(format!(
+                "at most {MAX_BATCH} claims in one transaction, not {}",
+                batch.len()
+            )));
+        }
+        let mut outcome = vec![None; batch.len()];
+        let mut pending: Vec<usize> = (0..batch.len()).collect();
+        while !pending.is_empty() {
+            let items = pending
+                .iter()
+                .flat_map(|&i| {
+                    let (due, claim) = batch[i];
+                    self.claim_items(due, claim, now, lease_until, fatigue_cutoff)
+                })
+                .collect();
+            let Some(reasons) = self.transact_reasons(items).await? else {
+                for &i in &pending {
+                    outcome[i] = Some(Ok(()));
+                }
+                break;
+            };
+            let mut again = Vec::new();
+            for (n, &i) in pending.iter().enumerate() {
+                match (reasons[2 * n], reasons[2 * n + 1]) {
+                    (Reason::ConditionFailed, _) => outcome[i] = Some(Err(ClaimRefused::Taken)),
+                    (Reason::Passed, Reason::Passed) => again.push(i),
+                    _ => outcome[i] = None,
+                }
+            }
+            if again.len() == pending.len() {
+                // Cancelled, but not by any condition: each is claimed alone.
+                break;
+            }
+            pending = again;
+        }
+        Ok(outcome)
+    }
+
+    /// Records up to 50 sends in one transaction (each exactly as
+    /// [`Store::record_sent`] would); `false` where the claim was lost. If it is cancelled, a
+    /// send whose own condition failed lost its claim; one whose link was refused is recorded
+    /// alone; the rest are tried again together.
+    pub async fn record_sends(&self, sends: &[SentRecord<'_>]) -> Result<Vec<bool>> {
+        if sends.len() > MAX_BATCH {
+            return Err(Error::Upstream(format!(
+                "at most {MAX_BATCH} sends in one transaction, not {}",
+                sends.len()
+            )));
+        }
+        let mut recorded = vec![false; sends.len()];
+        let mut alone = Vec::new();
+        let mut pending: Vec<usize> = (0..sends.len()).collect();
+        while !pending.is_empty() {
+            let mut items = Vec::with_capacity(2 * pending.len());
+            for &i in &pending {
+                let (invitation_id, claim, link, next) = sends[i];
+                items.extend(self.record_items(invitation_id, claim, link, next)?);
+            }
+            let Some(reasons) = self.transact_reasons(items).await? else {
+                for &i in &pending {
+                    recorded[i] = true;
+                }
+                break;
+            };
+            let mut again = Vec::new();
+            for (n, &i) in pending.iter().enumerate() {
+                match (reasons[2 * n], reasons[2 * n + 1]) {
+                    (Reason::ConditionFailed, _) => recorded[i] = false,
+                    (Reason::Passed, Reason::Passed) => again.push(i),
+                    _ => alone.push(i),
+                }
+            }
+            if again.len() == pending.len() {
+                alone.append(&mut again);
+                break;
+            }
+            pending = again;
+        }
+        for i in alone {
+            let (invitation_id, claim, link, next) = sends[i];
+            recorded[i] = self.record_sent(invitation_id, claim, link, next).await?;
+        }
+        Ok(recorded)
     }
 
     /// A send failed: back to `scheduled`, due again at `retry_at`.
