@@ -19,11 +19,11 @@ from moto.moto_server.werkzeug_app import (
 
 
 def main() -> None:
-    # Transactions in O(items touched), not O(table): see moto_fast_transactions.py.
+    # Transactions in O(items touched), expressions parsed once: see moto_fast_paths.py.
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import moto_fast_transactions
+    import moto_fast_paths
 
-    moto_fast_transactions.install()
+    moto_fast_paths.install()
 
     parser = argparse.ArgumentParser()
     parser.add_argument("-H", "--host", default="127.0.0.1")
