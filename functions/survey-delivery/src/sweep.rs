@@ -38,7 +38,7 @@ use closeloop::domain::survey::SurveyId;
 use closeloop::domain::token::Token;
 use closeloop::keys::{DueKind, DUE_SHARDS};
 use closeloop::messaging::Email;
-use closeloop::store::{ClaimRefused, CustomerView, DueInvitation, Link};
+use closeloop::store::{ClaimRefused, CustomerView, DueInvitation, Link, SentRecord};
 use closeloop::{Deps, Error};
 use futures::stream::{self, StreamExt};
 use serde::Serialize;
@@ -545,15 +545,15 @@ impl Sweep<'_> {
         if sent.is_empty() {
             return;
         }
-        let records: Vec<_> = sent
+        let records: Vec<SentRecord> = sent
             .iter()
-            .map(|(s, link, next)| {
-                (
-                    s.ready.due.invitation.id.as_str(),
-                    s.claim.as_str(),
-                    link,
-                    *next,
-                )
+            .map(|(s, link, next)| SentRecord {
+                read: &s.ready.due.invitation,
+                claim: &s.claim,
+                claimed_at: self.now,
+                channel: s.ready.channel,
+                link,
+                next: *next,
             })
             .collect();
         match store.record_sends(&records).await {

@@ -1098,3 +1098,228 @@ async fn an_import_reports_every_bad_row_and_writes_only_the_good_ones() {
     assert_eq!(reply["field"], "time");
     assert_eq!(env.items().await.len(), before + 2);
 }
+
+/// An invitation item and a contact item, as stored, for comparing two paths.
+async fn raw_items(
+    env: &TestEnv,
+    invitation_id: &str,
+    customer_id: &str,
+) -> (
+    std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+    std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+) {
+    let get = |key: closeloop::keys::Key| async move {
+        env.dynamodb
+            .get_item()
+            .table_name(&env.table)
+            .set_key(Some(key.to_attributes()))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .item
+            .expect("item exists")
+    };
+    (
+        get(closeloop::keys::invitation::home(invitation_id)).await,
+        get(closeloop::keys::customer::contact(customer_id)).await,
+    )
+}
+
+#[tokio::test]
+async fn a_batched_claim_and_record_store_what_the_single_ones_do() {
+    use closeloop::domain::customer::{CustomerDefaults, CustomerInput};
+    use closeloop::domain::delivery::Channel;
+    use closeloop::domain::survey::Locale;
+    use closeloop::keys::{DueKind, DUE_SHARDS};
+    use closeloop::store::{DueInvitation, Link, SentRecord};
+
+    let (env, _function) = setup("batch-equivalence").await;
+    let store = &env.deps.store;
+    let now = event_time();
+    let rules = &env.deps.config.delivery.rules;
+    let run = rand::thread_rng().gen_range(0..1_000_000u32);
+    let ids = [format!("alone-{run}"), format!("batched-{run}")];
+    let customers: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            CustomerInput {
+                id: Some(format!("C{id}")),
+                phone: Some(phone()),
+                ..Default::default()
+            }
+            .validate(CustomerDefaults::default())
+            .unwrap()
+        })
+        .collect();
+    assert!(store
+        .put_customers(&customers, now)
+        .await
+        .unwrap()
+        .is_empty());
+    let invitations: Vec<Invitation> = ids
+        .iter()
+        .map(|id| Invitation {
+            id: id.clone(),
+            state: InvitationState::Scheduled,
+            customer_id: format!("C{id}"),
+            survey_id: "csat-default".into(),
+            survey_version: None,
+            campaign_id: Some(format!("camp-{run}")),
+            event_id: None,
+            agent: Some("agent-7".into()),
+            store: Some("SH-01".into()),
+            service_type: None,
+            scheduled_for: now,
+            send_by: None,
+            attempts: 1,
+            claim: None,
+            channel: None,
+            sent_at: None,
+            reminded_at: None,
+            answered_at: None,
+            link_expires_at: None,
+            suppressed_reason: None,
+            last_error: Some("sms send failed: throttled".into()),
+            created_at: now - Duration::hours(1),
+            expires_at: 1_900_000_000,
+        })
+        .collect();
+    assert!(store
+        .schedule_invitations(&invitations)
+        .await
+        .unwrap()
+        .is_empty());
+    let mut due: Vec<DueInvitation> = Vec::new();
+    for shard in 0..DUE_SHARDS {
+        let (page, _) = store
+            .due_invitations(DueKind::InvitationSend, shard, now, 1000, None)
+            .await
+            .unwrap();
+        due.extend(page.into_iter().filter(|d| ids.contains(&d.invitation.id)));
+    }
+    due.sort_by(|a, b| a.invitation.id.cmp(&b.invitation.id));
+    assert_eq!(due.len(), 2, "both invitations are due");
+    let (alone, batched) = (&due[0], &due[1]);
+    let link = |invitation: &Invitation| Link {
+        token_hash: Token::generate(&mut rand::thread_rng()).hash(),
+        invitation_id: invitation.id.clone(),
+        survey_id: invitation.survey_id.clone(),
+        survey_version: 3,
+        locale: Locale::ZhCn,
+        channel: "sms".into(),
+        customer_id: Some(invitation.customer_id.clone()),
+        segment: Some("new".into()),
+        agent: invitation.agent.clone(),
+        store: invitation.store.clone(),
+        service_type: None,
+        sent_at: now,
+        link_expires_at: now + Duration::days(7),
+        expires_at: 1_900_000_000,
+    };
+    let lease = now + rules.claim_lease;
+    let cutoff = rules.fatigue_cutoff(now);
+    let next = (DueKind::InvitationReminder, now + Duration::days(3));
+
+    // One alone, through the UpdateItem path.
+    assert_eq!(
+        store
+            .claim_invitation(alone, "claim-alone", now, lease, cutoff)
+            .await
+            .unwrap(),
+        Ok(())
+    );
+    let (claimed_alone, contact_alone) =
+        raw_items(&env, &alone.invitation.id, &alone.invitation.customer_id).await;
+    let link_alone = link(&alone.invitation);
+    assert!(store
+        .record_sent(&alone.invitation.id, "claim-alone", &link_alone, next)
+        .await
+        .unwrap());
+    // One in a batch, through the Put path.
+    assert_eq!(
+        store
+            .claim_invitations(&[(batched, "claim-batched")], now, lease, cutoff)
+            .await
+            .unwrap(),
+        vec![Some(Ok(()))]
+    );
+    let (claimed_batched, contact_batched) = raw_items(
+        &env,
+        &batched.invitation.id,
+        &batched.invitation.customer_id,
+    )
+    .await;
+    let link_batched = link(&batched.invitation);
+    let record = SentRecord {
+        read: &batched.invitation,
+        claim: "claim-batched",
+        claimed_at: now,
+        channel: Channel::Sms,
+        link: &link_batched,
+        next,
+    };
+    assert_eq!(store.record_sends(&[record]).await.unwrap(), vec![true]);
+    // A stale batch (the due position it saw is gone) claims nothing and writes nothing.
+    assert_eq!(
+        store
+            .claim_invitations(&[(batched, "claim-late")], now, lease, cutoff)
+            .await
+            .unwrap(),
+        vec![Some(Err(closeloop::store::ClaimRefused::Taken))]
+    );
+
+    let (sent_alone, _) =
+        raw_items(&env, &alone.invitation.id, &alone.invitation.customer_id).await;
+    let (sent_batched, contact_after) = raw_items(
+        &env,
+        &batched.invitation.id,
+        &batched.invitation.customer_id,
+    )
+    .await;
+    assert_eq!(
+        contact_after, contact_batched,
+        "the late claim left the contact alone"
+    );
+    // Same attributes with the same values, but for what names the invitation itself.
+    let same = |a: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+                b: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+                what: &str| {
+        let mut names_a: Vec<&String> = a.keys().collect();
+        let mut names_b: Vec<&String> = b.keys().collect();
+        names_a.sort();
+        names_b.sort();
+        assert_eq!(names_a, names_b, "{what}: the same attributes");
+        for name in names_a {
+            if [
+                "pk",
+                "id",
+                "customer_id",
+                "claim",
+                "gsi1sk",
+                "due_pk",
+                "last_invitation_id",
+            ]
+            .contains(&name.as_str())
+            {
+                continue;
+            }
+            assert_eq!(a[name], b[name], "{what}: {name}");
+        }
+    };
+    same(&claimed_alone, &claimed_batched, "claimed invitation");
+    same(&contact_alone, &contact_batched, "contact stamp");
+    same(&sent_alone, &sent_batched, "sent invitation");
+    assert_eq!(sent_batched["state"].as_s().unwrap(), "sent");
+    assert_eq!(sent_batched["attempts"].as_n().unwrap(), "2");
+    assert_eq!(
+        claimed_batched["claim"].as_s().unwrap(),
+        "claim-batched",
+        "the claim is on the item while sending"
+    );
+    assert!(!sent_batched.contains_key("claim") && !sent_batched.contains_key("last_error"));
+    assert_eq!(
+        store.get_link(&link_batched.token_hash).await.unwrap(),
+        Some(link_batched.clone())
+    );
+}

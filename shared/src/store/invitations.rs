@@ -6,10 +6,12 @@
 //! - due work: Query `due` on `due_pk = <kind>#<shard> AND due_at <= :now`, paginated;
 //! - claim for sending: TransactWriteItems update `INV#id` (state scheduled/sending and the
 //!   `due_at` the sweep saw) + update `CUSTOMER#c / CONTACT` (not opted out, and not invited
-//!   since the fatigue cut-off unless by this same invitation); up to 50 invitations of
-//!   distinct customers in one transaction;
+//!   since the fatigue cut-off unless by this same invitation);
 //! - record a send: TransactWriteItems update `INV#id` (state sending with this claim) + put the
-//!   link `LINK#<hash>`; up to 50 sends in one transaction;
+//!   link `LINK#<hash>`;
+//! - the same claims and records for up to 50 invitations of distinct customers in one
+//!   transaction, as conditional Puts of the whole items under the same conditions (see
+//!   [`Store::claim_invitations`]: the condition proves the item is the one the sweep read);
 //! - retry / fail / suppress / defer / remind / expire: UpdateItem on `INV#id` conditional on
 //!   state (and, for claims, the claim id);
 //! - a campaign's invitations: Query `gsi1` on `gsi1pk = CAMPAIGN#<id>#INV`.
@@ -152,9 +154,28 @@ pub enum ClaimRefused {
 /// takes at most 100 writes per transaction.
 const MAX_BATCH: usize = 50;
 
-/// A send to record: invitation id, claim id, link, and the due work that follows (see
-/// [`Store::record_sent`]).
-pub type SentRecord<'a> = (&'a str, &'a str, &'a Link, (DueKind, DateTime<Utc>));
+/// A send to record in a batch (see [`Store::record_sends`]): the invitation as the sweep read
+/// it before claiming it, the claim, when it was claimed, the channel, the link, and the due
+/// work that follows.
+#[derive(Debug, Clone, Copy)]
+pub struct SentRecord<'a> {
+    pub read: &'a Invitation,
+    pub claim: &'a str,
+    pub claimed_at: DateTime<Utc>,
+    pub channel: Channel,
+    pub link: &'a Link,
+    pub next: (DueKind, DateTime<Utc>),
+}
+
+/// The invitation as a claim leaves it: `sending` under `claim`, one more attempt.
+fn claimed(read: &Invitation, claim: &str) -> Invitation {
+    Invitation {
+        state: InvitationState::Sending,
+        claim: Some(claim.to_string()),
+        attempts: read.attempts + 1,
+        ..read.clone()
+    }
+}
 
 /// How one write of a cancelled transaction fared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -517,6 +538,127 @@ impl Store {
         ])
     }
 
+    /// The whole invitation item as a conditional Put at a due position, stamped with when it
+    /// was claimed. Used where `condition` proves the stored item is still the one `invitation`
+    /// was read from (see [`Store::claim_invitations`]), so the Put writes exactly what the
+    /// matching UpdateItem would, in one pass instead of an expression per attribute.
+    fn invitation_put(
+        &self,
+        invitation: &Invitation,
+        (due_pk, due_at): (String, String),
+        claimed_at: DateTime<Utc>,
+        condition: &str,
+        values: &[(&str, &str)],
+    ) -> Result<TransactWriteItem> {
+        let key = keys::home(&invitation.id);
+        let mut item = to_item(&InvitationRecord {
+            pk: key.pk,
+            sk: key.sk,
+            entity: "invitation".into(),
+            gsi1pk: invitation
+                .campaign_id
+                .as_deref()
+                .map(campaign_invitations::gsi1pk),
+            gsi1sk: invitation
+                .campaign_id
+                .as_ref()
+                .map(|_| invitation.id.clone()),
+            due_pk: Some(due_pk),
+            due_at: Some(due_at),
+            invitation: invitation.clone(),
+        })?;
+        item.insert("claimed_at".into(), s(timestamp(claimed_at)));
+        let mut put = Put::builder()
+            .table_name(self.table())
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .expression_attribute_names("#state", "state");
+        if condition.contains("#due_pk") {
+            put = put
+                .expression_attribute_names("#due_pk", DUE_PK)
+                .expression_attribute_names("#due_at", DUE_AT);
+        }
+        for (name, value) in values {
+            put = put.expression_attribute_values(*name, s(*value));
+        }
+        Ok(TransactWriteItem::builder()
+            .put(put.build().expect("table, item and condition are set"))
+            .build())
+    }
+
+    /// The two writes of a claim in a batch, as Puts: the same result and conditions as
+    /// [`Store::claim_invitation`]'s updates. The invitation's condition (state and the due
+    /// position the sweep saw) proves it is unchanged since it was read, because every
+    /// transition moves its due position. The contact item holds nothing but its key, the
+    /// customer id, the opt-out (required absent) and the fatigue stamp (replaced), so the Put
+    /// loses nothing; a contact with any opt-out attribute is claimed alone.
+    fn claim_puts(
+        &self,
+        due: &DueInvitation,
+        claim: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        fatigue_cutoff: DateTime<Utc>,
+    ) -> Result<[TransactWriteItem; 2]> {
+        let invitation = &due.invitation;
+        let take = self.invitation_put(
+            &claimed(invitation, claim),
+            (due.due_pk.clone(), timestamp(lease_until)),
+            now,
+            "#state IN (:scheduled, :sending) AND #due_pk = :seen_pk AND #due_at = :seen_at",
+            &[
+                (":scheduled", "scheduled"),
+                (":sending", "sending"),
+                (":seen_pk", &due.due_pk),
+                (":seen_at", &due.due_at),
+            ],
+        )?;
+        let key = customer::contact(&invitation.customer_id);
+        let contact = Put::builder()
+            .table_name(self.table())
+            .item("pk", s(key.pk))
+            .item("sk", s(key.sk))
+            .item("entity", s("customer_contact"))
+            .item("customer_id", s(&invitation.customer_id))
+            .item("last_invited_at", s(timestamp(now)))
+            .item("last_invitation_id", s(&invitation.id))
+            .condition_expression(
+                "attribute_not_exists(opted_out_at) AND attribute_not_exists(opt_out_source) \
+                 AND (attribute_not_exists(last_invited_at) OR last_invited_at <= :cutoff \
+                 OR last_invitation_id = :invitation)",
+            )
+            .expression_attribute_values(":invitation", s(&invitation.id))
+            .expression_attribute_values(":cutoff", s(timestamp(fatigue_cutoff)))
+            .build()
+            .expect("table, item and condition are set");
+        Ok([take, TransactWriteItem::builder().put(contact).build()])
+    }
+
+    /// The two writes of a recorded send in a batch, as Puts: the same result and condition as
+    /// [`Store::record_sent`]'s update. While this claim holds, only its holder changes the
+    /// invitation, so the item is the claimed one this sweep wrote.
+    fn record_puts(&self, send: &SentRecord<'_>) -> Result<[TransactWriteItem; 2]> {
+        let link = send.link;
+        let sent = Invitation {
+            state: InvitationState::Sent,
+            claim: None,
+            last_error: None,
+            sent_at: Some(timestamp(link.sent_at)),
+            channel: Some(send.channel),
+            survey_version: Some(link.survey_version),
+            link_expires_at: Some(timestamp(link.link_expires_at)),
+            ..claimed(send.read, send.claim)
+        };
+        let mark = self.invitation_put(
+            &sent,
+            due_position(send.next.0, &sent.id, send.next.1),
+            send.claimed_at,
+            "#state = :sending AND claim = :claim",
+            &[(":sending", "sending"), (":claim", send.claim)],
+        )?;
+        Ok([mark, self.link_put(link)?])
+    }
+
     /// TransactWriteItems; `Ok(None)` if applied, else how each write fared (DynamoDB lists
     /// the cancellation reasons in the order of the writes).
     async fn transact_reasons(&self, items: Vec<TransactWriteItem>) -> Result<Option<Vec<Reason>>> {
@@ -552,8 +694,9 @@ impl Store {
         ))
     }
 
-    /// Claims up to 50 invitations, of distinct customers, in one transaction (each
-    /// exactly as [`Store::claim_invitation`] would). Per invitation: `Some(Ok(()))` claimed,
+    /// Claims up to 50 invitations, of distinct customers, in one transaction (each with
+    /// the result and conditions of [`Store::claim_invitation`], written as Puts: see
+    /// [`Store::claim_puts`]). Per invitation: `Some(Ok(()))` claimed,
     /// `Some(Err(Taken))` its own condition failed (another sweep moved it first), `None` not
     /// claimed here: its contact item refused (or the cancellation did not say), so claim it
     /// alone with [`Store::claim_invitation`], which tells why. After a cancellation the
@@ -574,13 +717,11 @@ impl Store {
         let mut outcome = vec![None; batch.len()];
         let mut pending: Vec<usize> = (0..batch.len()).collect();
         while !pending.is_empty() {
-            let items = pending
-                .iter()
-                .flat_map(|&i| {
-                    let (due, claim) = batch[i];
-                    self.claim_items(due, claim, now, lease_until, fatigue_cutoff)
-                })
-                .collect();
+            let mut items = Vec::with_capacity(2 * pending.len());
+            for &i in &pending {
+                let (due, claim) = batch[i];
+                items.extend(self.claim_puts(due, claim, now, lease_until, fatigue_cutoff)?);
+            }
             let Some(reasons) = self.transact_reasons(items).await? else {
                 for &i in &pending {
                     outcome[i] = Some(Ok(()));
@@ -604,8 +745,8 @@ impl Store {
         Ok(outcome)
     }
 
-    /// Records up to 50 sends in one transaction (each exactly as
-    /// [`Store::record_sent`] would); `false` where the claim was lost. If it is cancelled, a
+    /// Records up to 50 sends in one transaction (each with the result and condition of
+    /// [`Store::record_sent`], written as Puts: see [`Store::record_puts`]); `false` where the claim was lost. If it is cancelled, a
     /// send whose own condition failed lost its claim; one whose link was refused is recorded
     /// alone; the rest are tried again together.
     pub async fn record_sends(&self, sends: &[SentRecord<'_>]) -> Result<Vec<bool>> {
@@ -621,8 +762,7 @@ impl Store {
         while !pending.is_empty() {
             let mut items = Vec::with_capacity(2 * pending.len());
             for &i in &pending {
-                let (invitation_id, claim, link, next) = sends[i];
-                items.extend(self.record_items(invitation_id, claim, link, next)?);
+                items.extend(self.record_puts(&sends[i])?);
             }
             let Some(reasons) = self.transact_reasons(items).await? else {
                 for &i in &pending {
@@ -645,8 +785,10 @@ impl Store {
             pending = again;
         }
         for i in alone {
-            let (invitation_id, claim, link, next) = sends[i];
-            recorded[i] = self.record_sent(invitation_id, claim, link, next).await?;
+            let send = &sends[i];
+            recorded[i] = self
+                .record_sent(&send.read.id, send.claim, send.link, send.next)
+                .await?;
         }
         Ok(recorded)
     }

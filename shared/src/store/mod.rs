@@ -21,7 +21,9 @@ use serde::Serialize;
 
 pub use campaigns::{Audience, Campaign};
 pub use customers::{ContactState, CustomerView, Suppression};
-pub use invitations::{due_position, ClaimRefused, DueInvitation, Invitation, ServiceEvent};
+pub use invitations::{
+    due_position, ClaimRefused, DueInvitation, Invitation, SentRecord, ServiceEvent,
+};
 pub use links::Link;
 pub use responses::{Feedback, RecordOutcome};
 pub use surveys::SurveySummary;
