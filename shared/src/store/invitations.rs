@@ -195,6 +195,27 @@ pub fn due_position(kind: DueKind, invitation_id: &str, at: DateTime<Utc>) -> (S
     (kind.partition(shard_of(invitation_id)), timestamp(at))
 }
 
+/// The stored form of an invitation at a due position.
+fn stored_invitation(invitation: &Invitation, (due_pk, due_at): (String, String)) -> Result<Item> {
+    let key = keys::home(&invitation.id);
+    to_item(&InvitationRecord {
+        pk: key.pk,
+        sk: key.sk,
+        entity: "invitation".into(),
+        gsi1pk: invitation
+            .campaign_id
+            .as_deref()
+            .map(campaign_invitations::gsi1pk),
+        gsi1sk: invitation
+            .campaign_id
+            .as_ref()
+            .map(|_| invitation.id.clone()),
+        due_pk: Some(due_pk),
+        due_at: Some(due_at),
+        invitation: invitation.clone(),
+    })
+}
+
 fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
@@ -212,24 +233,8 @@ fn is_conditional(err: &SdkError<UpdateItemError>) -> bool {
 
 impl Store {
     pub(crate) fn invitation_item(&self, invitation: &Invitation, kind: DueKind) -> Result<Item> {
-        let key = keys::home(&invitation.id);
-        let (due_pk, due_at) = due_position(kind, &invitation.id, invitation.scheduled_for);
-        to_item(&InvitationRecord {
-            pk: key.pk,
-            sk: key.sk,
-            entity: "invitation".into(),
-            gsi1pk: invitation
-                .campaign_id
-                .as_deref()
-                .map(campaign_invitations::gsi1pk),
-            gsi1sk: invitation
-                .campaign_id
-                .as_ref()
-                .map(|_| invitation.id.clone()),
-            due_pk: Some(due_pk),
-            due_at: Some(due_at),
-            invitation: invitation.clone(),
-        })
+        let due = due_position(kind, &invitation.id, invitation.scheduled_for);
+        stored_invitation(invitation, due)
     }
 
     /// Records an event and, if it gets one, its invitation, together. A replay of the same
@@ -545,28 +550,12 @@ impl Store {
     fn invitation_put(
         &self,
         invitation: &Invitation,
-        (due_pk, due_at): (String, String),
+        due: (String, String),
         claimed_at: DateTime<Utc>,
         condition: &str,
         values: &[(&str, &str)],
     ) -> Result<TransactWriteItem> {
-        let key = keys::home(&invitation.id);
-        let mut item = to_item(&InvitationRecord {
-            pk: key.pk,
-            sk: key.sk,
-            entity: "invitation".into(),
-            gsi1pk: invitation
-                .campaign_id
-                .as_deref()
-                .map(campaign_invitations::gsi1pk),
-            gsi1sk: invitation
-                .campaign_id
-                .as_ref()
-                .map(|_| invitation.id.clone()),
-            due_pk: Some(due_pk),
-            due_at: Some(due_at),
-            invitation: invitation.clone(),
-        })?;
+        let mut item = stored_invitation(invitation, due)?;
         item.insert("claimed_at".into(), s(timestamp(claimed_at)));
         let mut put = Put::builder()
             .table_name(self.table())
