@@ -150,6 +150,11 @@ pub enum ClaimRefused {
     Customer,
 }
 
+/// The fatigue rule on the customer's contact item: not invited since the cut-off, unless by
+/// this same invitation (a retried claim).
+const NOT_FATIGUED: &str = "(attribute_not_exists(last_invited_at) OR last_invited_at <= :cutoff \
+                            OR last_invitation_id = :invitation)";
+
 /// Most invitations claimed or recorded in one transaction: two writes each, and DynamoDB
 /// takes at most 100 writes per transaction.
 const MAX_BATCH: usize = 50;
@@ -465,10 +470,9 @@ impl Store {
                 "SET entity = :entity, customer_id = :customer, last_invited_at = :now, \
                  last_invitation_id = :invitation",
             )
-            .condition_expression(
-                "attribute_not_exists(opted_out_at) AND (attribute_not_exists(last_invited_at) \
-                 OR last_invited_at <= :cutoff OR last_invitation_id = :invitation)",
-            )
+            .condition_expression(format!(
+                "attribute_not_exists(opted_out_at) AND {NOT_FATIGUED}"
+            ))
             .expression_attribute_values(":entity", s("customer_contact"))
             .expression_attribute_values(":customer", s(&invitation.customer_id))
             .expression_attribute_values(":now", s(timestamp(now)))
@@ -553,6 +557,7 @@ impl Store {
         due: (String, String),
         claimed_at: DateTime<Utc>,
         condition: &str,
+        names: &[(&str, &str)],
         values: &[(&str, &str)],
     ) -> Result<TransactWriteItem> {
         let mut item = stored_invitation(invitation, due)?;
@@ -560,12 +565,9 @@ impl Store {
         let mut put = Put::builder()
             .table_name(self.table())
             .set_item(Some(item))
-            .condition_expression(condition)
-            .expression_attribute_names("#state", "state");
-        if condition.contains("#due_pk") {
-            put = put
-                .expression_attribute_names("#due_pk", DUE_PK)
-                .expression_attribute_names("#due_at", DUE_AT);
+            .condition_expression(condition);
+        for (placeholder, name) in names {
+            put = put.expression_attribute_names(*placeholder, *name);
         }
         for (name, value) in values {
             put = put.expression_attribute_values(*name, s(*value));
@@ -596,6 +598,11 @@ impl Store {
             now,
             "#state IN (:scheduled, :sending) AND #due_pk = :seen_pk AND #due_at = :seen_at",
             &[
+                ("#state", "state"),
+                ("#due_pk", DUE_PK),
+                ("#due_at", DUE_AT),
+            ],
+            &[
                 (":scheduled", "scheduled"),
                 (":sending", "sending"),
                 (":seen_pk", &due.due_pk),
@@ -611,11 +618,10 @@ impl Store {
             .item("customer_id", s(&invitation.customer_id))
             .item("last_invited_at", s(timestamp(now)))
             .item("last_invitation_id", s(&invitation.id))
-            .condition_expression(
+            .condition_expression(format!(
                 "attribute_not_exists(opted_out_at) AND attribute_not_exists(opt_out_source) \
-                 AND (attribute_not_exists(last_invited_at) OR last_invited_at <= :cutoff \
-                 OR last_invitation_id = :invitation)",
-            )
+                 AND {NOT_FATIGUED}"
+            ))
             .expression_attribute_values(":invitation", s(&invitation.id))
             .expression_attribute_values(":cutoff", s(timestamp(fatigue_cutoff)))
             .build()
@@ -643,6 +649,7 @@ impl Store {
             due_position(send.next.0, &sent.id, send.next.1),
             send.claimed_at,
             "#state = :sending AND claim = :claim",
+            &[("#state", "state")],
             &[(":sending", "sending"), (":claim", send.claim)],
         )?;
         Ok([mark, self.link_put(link)?])
