@@ -18,11 +18,22 @@ what a request answers or what the tables hold.
 - **Index queries without sorting the table.** A query on a secondary index filters every
   item and then sorts the matches by the index key; moto also sorted the whole table first,
   which only costs time (the matches are sorted again, and keys are unique).
+- **Item size checked once.** moto checks an item's 400 KB limit as each attribute is added,
+  summing the sizes of all attributes so far every time: O(attributes²) per item written, so
+  a realistic 20-attribute item cost many times a 3-attribute one. Sizes are positive, so
+  one check of the total when the item is built refuses exactly the items the running check
+  refused, with the same error.
+- **Attribute values serialised by the members they have.** moto's response serialiser
+  looks up every member an AttributeValue could have (S, N, B, SS, NS, BS, M, L, NULL,
+  BOOL), each under several spellings, for every value of every item it returns: reads
+  cost several times what the same items cost to write. An AttributeValue holds exactly one
+  of them, so only the members present are serialised, in the same order, by the same code.
 """
 import copy
 import pickle
 from typing import Any
 
+from moto.core.serialize import BaseJSONSerializer
 from moto.dynamodb.comparisons import (
     AttributeValue,
     ConditionExpressionParser,
@@ -36,7 +47,10 @@ from moto.dynamodb.exceptions import (
     TransactionCanceledException,
     TransactWriteSingleOpException,
 )
+from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+from moto.dynamodb.models.utilities import bytesize
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
@@ -228,6 +242,53 @@ def _query(self: Table, *args: Any, **kwargs: Any) -> Any:
         self._unsorted_scan = False
 
 
+# moto's limit (between the documented 400 KB and the 409-410 KB measured on AWS).
+_ITEM_SIZE_LIMIT = 405000
+
+
+def _item_init(
+    self: Item, hash_key: DynamoType, range_key: DynamoType | None, attrs: dict[str, Any]
+) -> None:
+    self.hash_key = hash_key
+    self.range_key = range_key
+    converted = LimitedSizeDict.__new__(LimitedSizeDict)
+    dict.__init__(converted)
+    size = 0
+    for key, value in attrs.items():
+        value = DynamoType(value)
+        size += bytesize(key) + value.size()
+        dict.__setitem__(converted, key, value)
+    if size > _ITEM_SIZE_LIMIT:
+        raise ItemSizeTooLarge
+    self.attrs = converted
+
+
+_original_json_structure = BaseJSONSerializer._serialize_type_structure
+
+
+def _serialize_json_structure(
+    self: BaseJSONSerializer, serialized: Any, value: Any, shape: Any, key: str
+) -> None:
+    # Only where skipping absent members cannot change the result: a plain dict whose keys
+    # are all members' own names (so no member is spelt another way) and no transformer that
+    # could turn an absent member into a value.
+    if (
+        shape.name != "AttributeValue"
+        or type(value) is not dict
+        or not value.keys() <= shape.members.keys()
+        or getattr(self._value_picker, "response_transformers", None)
+    ):
+        _original_json_structure(self, serialized, value, shape, key)
+        return
+    wrapper = self.MAP_TYPE() if key else serialized
+    for member_key, member_shape in shape.members.items():
+        if member_key in value:
+            member_shape.parent = shape
+            self._serialize_structure_member(wrapper, value, member_shape, member_key)
+    if key:
+        self._default_serialize(serialized, wrapper, shape, key)
+
+
 def install() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items
     ConditionExpressionParser.parse = _parse_condition
@@ -235,3 +296,5 @@ def install() -> None:
     UpdateExpressionParser.make = classmethod(_make_update)
     Table.all_items = _all_items
     Table.query = _query
+    Item.__init__ = _item_init
+    BaseJSONSerializer._serialize_type_structure = _serialize_json_structure

@@ -45,7 +45,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 /// Items read per Query page.
-const PAGE: i32 = 500;
+const PAGE: i32 = 1000;
 
 /// Invitations claimed together in one transaction, and their sends recorded together in
 /// another: two writes each, and a DynamoDB transaction takes at most 100.
