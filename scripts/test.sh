@@ -27,6 +27,9 @@ echo "== template"
 echo "== clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 
+echo "== emulator fast paths answer as stock moto"
+.venv/bin/python scripts/check_moto_fast_paths.py
+
 mkdir -p .local
 port=$(free_port)
 echo "== AWS emulator on 127.0.0.1:$port"
