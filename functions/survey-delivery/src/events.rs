@@ -1,5 +1,7 @@
 //! `POST /events`: a service completion or purchase. Recorded once (a replay answers with the
-//! first result), and it schedules the customer's invitation inside the window after it.
+//! first result), and it schedules the customer's invitation inside the window after it. A
+//! purchase also moves the customer's last purchase forward, so campaigns for recent buyers
+//! find them.
 
 use aws_lambda_events::encodings::Body;
 use chrono::{DateTime, Utc};
@@ -155,6 +157,13 @@ pub async fn record(
         .store
         .record_event(&event, invitation.as_ref(), deps.config.retention_days)
         .await?;
+    if event.kind == "purchase" {
+        // Also on a replay: a retry after this write failed must not lose the purchase.
+        let on = event.time.with_timezone(&customer.tz()).date_naive();
+        deps.store
+            .record_purchase(&event.customer_id, on, now)
+            .await?;
+    }
     let invitation = match invitation_id {
         Some(id) => deps.store.get_invitation(&id).await?.map(|i| {
             json!({"id": i.id, "state": i.state, "scheduled_for": i.scheduled_for, "send_by": i.send_by})

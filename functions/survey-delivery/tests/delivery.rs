@@ -823,6 +823,87 @@ async fn campaigns_target_an_audience_and_count_outcomes() {
 }
 
 #[tokio::test]
+async fn a_purchase_moves_the_last_purchase_forward_for_campaigns() {
+    let (env, function) = setup("dlv-purchase").await;
+    put_customer(
+        &function,
+        "P1",
+        json!({"phone": phone(), "segment": "vip", "last_purchase": "2026-08-01"}),
+    )
+    .await;
+    put_customer(&function, "P2", json!({"phone": phone(), "segment": "vip"})).await;
+    let purchase = |id: &str, customer: &str, time: DateTime<Utc>| json!({"id": id, "customer_id": customer, "type": "purchase", "time": time, "store": "S01"});
+    let (status, reply) = post_event(
+        &function,
+        purchase("buy-1", "P1", event_time()),
+        event_time(),
+    )
+    .await;
+    assert_eq!(status, 201, "{reply}");
+    // 17:30 UTC on the 17th is the 18th in Shanghai, the customer's own date; 60 h old, so
+    // too late for an invitation, but still a purchase.
+    let late = Utc.with_ymd_and_hms(2026, 11, 17, 17, 30, 0).unwrap();
+    let (status, reply) = post_event(&function, purchase("buy-2", "P2", late), event_time()).await;
+    assert_eq!(status, 201, "{reply}");
+    assert_eq!(reply["invitation"], Value::Null, "{reply}");
+    // An older purchase reported late never moves it back; a replay changes nothing.
+    let older = Utc.with_ymd_and_hms(2026, 10, 1, 6, 0, 0).unwrap();
+    let (status, _) = post_event(&function, purchase("buy-0", "P1", older), event_time()).await;
+    assert_eq!(status, 201);
+    let (status, _) = post_event(
+        &function,
+        purchase("buy-1", "P1", event_time()),
+        event_time(),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    for (id, date) in [("P1", "2026-11-20"), ("P2", "2026-11-18")] {
+        let (_, view) = call(
+            &function,
+            HttpEvent::new("GET /customers/{id}", &format!("/customers/{id}"))
+                .admin()
+                .path_parameter("id", id),
+            event_time(),
+        )
+        .await;
+        assert_eq!(view["customer"]["last_purchase"], date, "{view}");
+        let profile = env
+            .dynamodb
+            .get_item()
+            .table_name(&env.table)
+            .set_key(Some(closeloop::keys::customer::profile(id).to_attributes()))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .item
+            .expect("profile");
+        assert_eq!(
+            profile["gsi1sk"].as_s().unwrap(),
+            &closeloop::keys::customer::by_segment_sort(Some(date), id),
+            "the audience index follows the purchase"
+        );
+    }
+    // Both bought within the last 30 days now; before the purchases neither counted.
+    let (status, reply) = call(
+        &function,
+        HttpEvent::new("POST /campaigns", "/campaigns")
+            .admin()
+            .json_body(
+                &json!({"id": "recent", "name": "Recent VIPs", "survey_id": "csat-default",
+                    "send_at": event_time() + Duration::days(2),
+                    "audience": {"segments": ["vip"], "bought_within_days": 30}})
+                .to_string(),
+            ),
+        event_time(),
+    )
+    .await;
+    assert_eq!(status, 201, "{reply}");
+    assert_eq!(reply["campaign"]["audience_size"], 2, "{reply}");
+}
+
+#[tokio::test]
 async fn two_concurrent_sweeps_send_each_of_500_invitations_exactly_once() {
     let (env, function) = setup("dlv-race").await;
     let store = &env.deps.store;

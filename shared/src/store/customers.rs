@@ -4,6 +4,8 @@
 //!   `SUPPRESS#<phone>` + `SUPPRESS#<email>`;
 //! - audience by segment and last purchase: Query `gsi1` on `gsi1pk = CUSTOMERS#<segment>`,
 //!   `gsi1sk >= <date>`;
+//! - a purchase: UpdateItem `CUSTOMER#id / PROFILE` SET `last_purchase` and `gsi1sk`, only
+//!   forward (if the profile has no later purchase);
 //! - opt out: UpdateItem `CUSTOMER#id / CONTACT` SET `opted_out_at` (if not already);
 //! - suppress an address (SMS STOP): PutItem `SUPPRESS#<address> / SUPPRESS`.
 //!
@@ -209,6 +211,48 @@ impl Store {
             if start.is_none() {
                 return Ok(customers);
             }
+        }
+    }
+
+    /// A purchase on `on` (the customer's own date): moves the profile's last purchase, and its
+    /// place in the audience index, forward. `false` if the profile is gone or already has this
+    /// date or a later one; a purchase never moves it back.
+    pub async fn record_purchase(
+        &self,
+        customer_id: &str,
+        on: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let date = on.to_string();
+        let result = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(keys::profile(customer_id).to_attributes()))
+            .update_expression("SET last_purchase = :on, #sort = :sort, updated_at = :now")
+            .condition_expression(
+                "attribute_exists(pk) AND \
+                 (attribute_not_exists(last_purchase) OR last_purchase < :on)",
+            )
+            .expression_attribute_names("#sort", GSI1_SK)
+            .expression_attribute_values(":on", AttributeValue::S(date.clone()))
+            .expression_attribute_values(
+                ":sort",
+                AttributeValue::S(keys::by_segment_sort(Some(&date), customer_id)),
+            )
+            .expression_attribute_values(":now", AttributeValue::S(timestamp(now)))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(Error::upstream(err)),
         }
     }
 
