@@ -16,10 +16,8 @@ use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{TimeZone, Utc};
 use closeloop::domain::customer::{CustomerDefaults, CustomerInput};
-use closeloop::domain::delivery::InvitationState;
-use closeloop::store::Invitation;
 use closeloop::{Deps, Store};
-use closeloop_tests::TestEnv;
+use closeloop_tests::{scheduled_invitation, TestEnv};
 use futures::stream::{self, StreamExt};
 use survey_delivery::{sweep, SweepLimits};
 
@@ -98,31 +96,11 @@ async fn main() {
         }
         .validate(defaults)
         .expect("valid customer");
-        invitations.push(Invitation {
-            id: format!("bench-{n:05}"),
-            state: InvitationState::Scheduled,
-            customer_id: customer.id.as_str().to_string(),
-            survey_id: "csat-default".into(),
-            survey_version: Some(1),
-            campaign_id: None,
-            event_id: None,
-            agent: None,
-            store: None,
-            service_type: None,
-            scheduled_for: now,
-            send_by: None,
-            attempts: 0,
-            claim: None,
-            channel: None,
-            sent_at: None,
-            reminded_at: None,
-            answered_at: None,
-            link_expires_at: None,
-            suppressed_reason: None,
-            last_error: None,
-            created_at: now,
-            expires_at: 0,
-        });
+        invitations.push(scheduled_invitation(
+            &format!("bench-{n:05}"),
+            customer.id.as_str(),
+            now,
+        ));
         customers.push(customer);
     }
     let store = &env.deps.store;

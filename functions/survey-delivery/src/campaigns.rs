@@ -1,5 +1,10 @@
 //! `POST /campaigns` (an audience, a survey version, a send time) and `GET /campaigns/{id}`
 //! (the campaign with its counts, read from its invitations' own states).
+//!
+//! Creation can fail halfway (a timeout, a throttled write): the campaign is stored first as
+//! `scheduling`, and the same request sent again finishes it without touching invitations
+//! already written. A replay of a finished request answers 200 with the campaign; the same
+//! id with another definition is a 409.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +14,7 @@ use closeloop::domain::customer::{Customer, CustomerId, Segment};
 use closeloop::domain::delivery::InvitationState;
 use closeloop::domain::survey::SurveyId;
 use closeloop::lambda::{json_body, json_response, path_parameter};
-use closeloop::store::{Audience, Campaign, Invitation};
+use closeloop::store::{Audience, Campaign, CampaignStatus, Invitation};
 use closeloop::{Deps, Error};
 use http::{Response, StatusCode};
 use lambda_http::Request;
@@ -17,6 +22,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 const MAX_CAMPAIGN_BYTES: usize = 16 * 1024;
+
+/// Conditional writes in flight when a campaign is resumed.
+const SCHEDULE_CONCURRENCY: usize = 16;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -123,7 +131,9 @@ pub async fn create(
                 .map_err(|r| Error::invalid(field, r.replace("a customer id", "the name")))?;
         }
     }
-    if input.send_at < now - Duration::hours(1) {
+    // A past send time is only fine for a retry of a campaign already stored (resumed or
+    // replayed below).
+    if input.send_at < now - Duration::hours(1) && deps.store.get_campaign(&id).await?.is_none() {
         return Err(Error::invalid(
             "send_at",
             "is in the past; give a time from now on",
@@ -145,19 +155,50 @@ pub async fn create(
         }
         Err(other) => return Err(other),
     };
-    let send_at = input.send_at.max(now);
-    let customers = audience(deps, &input.audience, send_at).await?;
-    let campaign = Campaign {
+    let fixed_version = input.survey_version;
+    let requested = Campaign {
         id: id.clone(),
         name,
         survey_id: survey_id.as_str().to_string(),
         survey_version: survey.version,
-        send_at,
+        send_at: input.send_at.max(now),
         audience: input.audience,
-        audience_size: customers.len(),
+        audience_size: 0,
         created_at: now,
+        status: CampaignStatus::Scheduling,
     };
-    deps.store.create_campaign(&campaign).await?;
+    let (campaign, resumed) = match deps.store.create_campaign(&requested).await {
+        Ok(()) => (requested, false),
+        Err(Error::Conflict(taken)) => {
+            let existing = deps
+                .store
+                .get_campaign(&id)
+                .await?
+                .ok_or(Error::Conflict(taken))?;
+            let same = existing.name == requested.name
+                && existing.survey_id == requested.survey_id
+                && fixed_version.is_none_or(|v| v == existing.survey_version)
+                && existing.audience == requested.audience
+                && existing.send_at == input.send_at.max(existing.created_at);
+            if !same {
+                return Err(Error::Conflict(format!(
+                    "a campaign with id \"{id}\" already exists with another definition; \
+                     choose another id"
+                )));
+            }
+            if existing.status == CampaignStatus::Scheduled {
+                // A replay of a finished request: the campaign as it stands.
+                return Ok(json_response(
+                    StatusCode::OK,
+                    &json!({"campaign": existing}),
+                ));
+            }
+            (existing, true)
+        }
+        Err(other) => return Err(other),
+    };
+    let send_at = campaign.send_at;
+    let customers = audience(deps, &campaign.audience, send_at).await?;
     let rules = &deps.config.delivery.rules;
     let expires_at = (now + Duration::days(i64::from(deps.config.retention_days))).timestamp();
     let invitations: Vec<Invitation> = customers
@@ -188,16 +229,30 @@ pub async fn create(
             expires_at,
         })
         .collect();
-    let unwritten = deps.store.schedule_invitations(&invitations).await?;
-    if !unwritten.is_empty() {
-        return Err(Error::Upstream(format!(
-            "campaign {id}: {} invitations could not be scheduled",
-            unwritten.len()
-        )));
+    if resumed {
+        // Some may exist, and may have been sent already: only the missing ones are written.
+        deps.store
+            .schedule_missing_invitations(&invitations, SCHEDULE_CONCURRENCY)
+            .await?;
+    } else {
+        let unwritten = deps.store.schedule_invitations(&invitations).await?;
+        if !unwritten.is_empty() {
+            return Err(Error::Upstream(format!(
+                "campaign {id}: {} invitations could not be scheduled yet; send the same \
+                 request again to finish it",
+                unwritten.len()
+            )));
+        }
     }
+    deps.store.finish_campaign(&id, invitations.len()).await?;
+    let campaign = Campaign {
+        audience_size: invitations.len(),
+        status: CampaignStatus::Scheduled,
+        ..campaign
+    };
     Ok(json_response(
         StatusCode::CREATED,
-        &json!({"campaign": campaign}),
+        &json!({"campaign": campaign, "resumed": resumed}),
     ))
 }
 

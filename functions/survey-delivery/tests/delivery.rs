@@ -9,7 +9,7 @@ use closeloop::domain::delivery::InvitationState;
 use closeloop::domain::token::Token;
 use closeloop::lambda::{dispatch, Function};
 use closeloop::store::Invitation;
-use closeloop_tests::{outbox, scheduled_event, HttpEvent, TestEnv};
+use closeloop_tests::{outbox, scheduled_event, scheduled_invitation, HttpEvent, TestEnv};
 use rand::Rng;
 use serde_json::{json, Value};
 use survey_delivery::{SurveyDelivery, SweepLimits};
@@ -904,6 +904,122 @@ async fn a_purchase_moves_the_last_purchase_forward_for_campaigns() {
 }
 
 #[tokio::test]
+async fn a_campaign_cut_off_halfway_is_finished_by_the_same_request() {
+    let (env, function) = setup("dlv-resume").await;
+    let phones: Vec<String> = (0..3).map(|_| phone()).collect();
+    for (n, phone) in phones.iter().enumerate() {
+        put_customer(
+            &function,
+            &format!("R{n}"),
+            json!({"phone": phone, "segment": "vip", "last_purchase": "2026-11-15"}),
+        )
+        .await;
+    }
+    let send_at = event_time() + Duration::days(1);
+    let request = json!({"id": "winter", "name": "Winter VIPs", "survey_id": "csat-default", "send_at": send_at,
+                         "audience": {"segments": ["vip"], "bought_within_days": 30}});
+    // The first attempt stored the campaign and one invitation, then died; the sweep has
+    // since sent that invitation.
+    let store = &env.deps.store;
+    let cut_off = closeloop::store::Campaign {
+        id: "winter".into(),
+        name: "Winter VIPs".into(),
+        survey_id: "csat-default".into(),
+        survey_version: 1,
+        send_at,
+        audience: serde_json::from_value(request["audience"].clone()).unwrap(),
+        audience_size: 0,
+        created_at: event_time(),
+        status: closeloop::store::CampaignStatus::Scheduling,
+    };
+    store.create_campaign(&cut_off).await.unwrap();
+    let first = Invitation {
+        campaign_id: Some("winter".into()),
+        send_by: Some(send_at + Duration::hours(48)),
+        created_at: event_time(),
+        ..scheduled_invitation("winter.R0", "R0", send_at)
+    };
+    assert!(store
+        .schedule_invitations(&[first])
+        .await
+        .unwrap()
+        .is_empty());
+    let report = sweep(&function, send_at).await;
+    assert_eq!(report["sent_sms"], 1, "{report}");
+    let (_, campaign) = call(
+        &function,
+        HttpEvent::new("GET /campaigns/{id}", "/campaigns/winter")
+            .admin()
+            .path_parameter("id", "winter"),
+        send_at,
+    )
+    .await;
+    assert_eq!(campaign["campaign"]["status"], "scheduling", "{campaign}");
+
+    // The same request again, after the send time: it finishes the campaign.
+    let post = |body: Value| {
+        HttpEvent::new("POST /campaigns", "/campaigns")
+            .admin()
+            .json_body(&body.to_string())
+    };
+    let later = send_at + Duration::hours(2);
+    let (status, reply) = call(&function, post(request.clone()), later).await;
+    assert_eq!(status, 201, "{reply}");
+    assert_eq!(reply["resumed"], true);
+    assert_eq!(reply["campaign"]["status"], "scheduled");
+    assert_eq!(reply["campaign"]["audience_size"], 3, "{reply}");
+    assert_eq!(
+        invitation(&env, "winter.R0").await.state,
+        InvitationState::Sent,
+        "the invitation already sent is left as it is"
+    );
+    for n in 1..3 {
+        assert_eq!(
+            invitation(&env, &format!("winter.R{n}")).await.state,
+            InvitationState::Scheduled
+        );
+    }
+    let report = sweep(&function, later).await;
+    assert_eq!(report["sent_sms"], 2, "{report}");
+    for phone in &phones {
+        assert_eq!(sms_to(phone).len(), 1, "each customer texted once");
+    }
+
+    // A replay of the finished request answers with the campaign; another definition under
+    // the same id is refused; neither writes anything.
+    let (status, reply) = call(&function, post(request.clone()), later).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["campaign"]["audience_size"], 3);
+    let mut changed = request.clone();
+    changed["audience"]["bought_within_days"] = json!(7);
+    let (status, reply) = call(&function, post(changed), later).await;
+    assert_eq!(status, 409, "{reply}");
+    assert!(
+        reply["message"]
+            .as_str()
+            .unwrap()
+            .contains("another definition"),
+        "{reply}"
+    );
+    let (_, campaign) = call(
+        &function,
+        HttpEvent::new("GET /campaigns/{id}", "/campaigns/winter")
+            .admin()
+            .path_parameter("id", "winter"),
+        later,
+    )
+    .await;
+    assert_eq!(campaign["counts"]["invitations"], 3, "{campaign}");
+    assert_eq!(campaign["counts"]["sent"], 3, "{campaign}");
+    // A past send time for a campaign that was never stored is still refused.
+    let mut unknown = request.clone();
+    unknown["id"] = json!("never-stored");
+    let (status, reply) = call(&function, post(unknown), later).await;
+    assert_eq!(status, 400, "{reply}");
+    assert_eq!(reply["field"], "send_at");
+}
+
+#[tokio::test]
 async fn two_concurrent_sweeps_send_each_of_500_invitations_exactly_once() {
     let (env, function) = setup("dlv-race").await;
     let store = &env.deps.store;
@@ -919,31 +1035,11 @@ async fn two_concurrent_sweeps_send_each_of_500_invitations_exactly_once() {
         }
         .validate(defaults)
         .unwrap();
-        invitations.push(Invitation {
-            id: format!("race-{n:04}"),
-            state: InvitationState::Scheduled,
-            customer_id: customer.id.as_str().to_string(),
-            survey_id: "csat-default".into(),
-            survey_version: Some(1),
-            campaign_id: None,
-            event_id: None,
-            agent: None,
-            store: None,
-            service_type: None,
-            scheduled_for: now,
-            send_by: None,
-            attempts: 0,
-            claim: None,
-            channel: None,
-            sent_at: None,
-            reminded_at: None,
-            answered_at: None,
-            link_expires_at: None,
-            suppressed_reason: None,
-            last_error: None,
-            created_at: now,
-            expires_at: 0,
-        });
+        invitations.push(scheduled_invitation(
+            &format!("race-{n:04}"),
+            customer.id.as_str(),
+            now,
+        ));
         customers.push(customer);
     }
     assert!(store
@@ -1241,29 +1337,15 @@ async fn a_batched_claim_and_record_store_what_the_single_ones_do() {
     let invitations: Vec<Invitation> = ids
         .iter()
         .map(|id| Invitation {
-            id: id.clone(),
-            state: InvitationState::Scheduled,
-            customer_id: format!("C{id}"),
-            survey_id: "csat-default".into(),
             survey_version: None,
             campaign_id: Some(format!("camp-{run}")),
-            event_id: None,
             agent: Some("agent-7".into()),
             store: Some("SH-01".into()),
-            service_type: None,
-            scheduled_for: now,
-            send_by: None,
             attempts: 1,
-            claim: None,
-            channel: None,
-            sent_at: None,
-            reminded_at: None,
-            answered_at: None,
-            link_expires_at: None,
-            suppressed_reason: None,
             last_error: Some("sms send failed: throttled".into()),
             created_at: now - Duration::hours(1),
             expires_at: 1_900_000_000,
+            ..scheduled_invitation(id, &format!("C{id}"), now)
         })
         .collect();
     assert!(store

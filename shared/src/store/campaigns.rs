@@ -1,9 +1,13 @@
 //! Campaign access patterns:
-//! - create: PutItem `CAMPAIGN#id / CAMPAIGN` with `attribute_not_exists(pk)`, then the
-//!   invitations (see `invitations`);
+//! - create: PutItem `CAMPAIGN#id / CAMPAIGN` with `attribute_not_exists(pk)` in status
+//!   `scheduling`, then the invitations (see `invitations`), then UpdateItem to `scheduled`
+//!   with the audience size. A retry of the same definition finds it `scheduling` and
+//!   resumes: only invitations that do not exist yet are written (conditional PutItem), so
+//!   one already sent is never reset;
 //! - read: GetItem; its counts: Query `gsi1` on `CAMPAIGN#<id>#INV` (the invitations carry
 //!   their own state, including `answered` set by response capture, so counts never drift).
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +42,17 @@ impl Audience {
     }
 }
 
+/// Where a campaign's creation stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignStatus {
+    /// Stored, its invitations being written: a retry of the same request finishes it.
+    Scheduling,
+    /// Every invitation is written.
+    #[default]
+    Scheduled,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Campaign {
     pub id: String,
@@ -48,6 +63,9 @@ pub struct Campaign {
     pub audience: Audience,
     pub audience_size: usize,
     pub created_at: DateTime<Utc>,
+    /// Campaigns stored before creation could be resumed have none: they were complete.
+    #[serde(default)]
+    pub status: CampaignStatus,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -95,6 +113,23 @@ impl Store {
             }
             Err(err) => Err(Error::upstream(err)),
         }
+    }
+
+    /// Every invitation is written: the campaign is `scheduled`, with its audience size.
+    pub async fn finish_campaign(&self, id: &str, audience_size: usize) -> Result<()> {
+        self.client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(keys::item(id).to_attributes()))
+            .update_expression("SET #status = :scheduled, audience_size = :size")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":scheduled", AttributeValue::S("scheduled".into()))
+            .expression_attribute_values(":size", AttributeValue::N(audience_size.to_string()))
+            .send()
+            .await
+            .map_err(Error::upstream)?;
+        Ok(())
     }
 
     pub async fn get_campaign(&self, id: &str) -> Result<Option<Campaign>> {

@@ -21,6 +21,7 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
+use futures::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 
 use super::{from_item, timestamp, to_item, Item, Link, Store};
@@ -352,6 +353,48 @@ impl Store {
             .into_iter()
             .filter_map(|item| item.get("id").and_then(|v| v.as_s().ok()).cloned())
             .collect())
+    }
+
+    /// Schedules those of `invitations` that do not exist yet, each by a PutItem that refuses
+    /// if it does (a campaign resumed after a failure: one already claimed or sent stays as
+    /// it is). Returns how many were written.
+    pub async fn schedule_missing_invitations(
+        &self,
+        invitations: &[Invitation],
+        concurrency: usize,
+    ) -> Result<usize> {
+        let written = stream::iter(invitations)
+            .map(|invitation| async move {
+                let result = self
+                    .client()
+                    .put_item()
+                    .table_name(self.table())
+                    .set_item(Some(
+                        self.invitation_item(invitation, DueKind::InvitationSend)?,
+                    ))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .send()
+                    .await;
+                match result {
+                    Ok(_) => Ok(true),
+                    Err(err)
+                        if err
+                            .as_service_error()
+                            .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+                    {
+                        Ok(false)
+                    }
+                    Err(err) => Err(Error::upstream(err)),
+                }
+            })
+            .buffer_unordered(concurrency.max(1))
+            .collect::<Vec<Result<bool>>>()
+            .await;
+        let mut count = 0;
+        for result in written {
+            count += usize::from(result?);
+        }
+        Ok(count)
     }
 
     pub async fn get_invitation(&self, id: &str) -> Result<Option<Invitation>> {

@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-pub use campaigns::{Audience, Campaign};
+pub use campaigns::{Audience, Campaign, CampaignStatus};
 pub use customers::{ContactState, CustomerView, Suppression};
 pub use invitations::{
     due_position, ClaimRefused, DueInvitation, Invitation, SentRecord, ServiceEvent,
