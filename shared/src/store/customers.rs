@@ -17,7 +17,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::batch::pair;
-use super::{from_item, timestamp, to_item, Item, Store};
+use super::{from_item, timestamp, to_item, written, Item, Store};
 use crate::domain::customer::{Customer, Segment};
 use crate::error::{Error, Result};
 use crate::keys::{customer as keys, suppression, GSI1, GSI1_PK, GSI1_SK};
@@ -243,17 +243,7 @@ impl Store {
             .expression_attribute_values(":now", AttributeValue::S(timestamp(now)))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(Error::upstream(err)),
-        }
+        written(result)
     }
 
     /// Records that the customer unsubscribed; the first time and source are kept.

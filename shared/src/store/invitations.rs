@@ -24,7 +24,7 @@ use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 
-use super::{from_item, timestamp, to_item, Item, Link, Store};
+use super::{from_item, timestamp, to_item, written, Item, Link, Store};
 use crate::domain::delivery::{Channel, InvitationState, SuppressReason};
 use crate::error::{Error, Result};
 use crate::keys::{
@@ -375,17 +375,7 @@ impl Store {
                     .condition_expression("attribute_not_exists(pk)")
                     .send()
                     .await;
-                match result {
-                    Ok(_) => Ok(true),
-                    Err(err)
-                        if err
-                            .as_service_error()
-                            .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-                    {
-                        Ok(false)
-                    }
-                    Err(err) => Err(Error::upstream(err)),
-                }
+                written(result)
             })
             .buffer_unordered(concurrency.max(1))
             .collect::<Vec<Result<bool>>>()

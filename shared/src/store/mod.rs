@@ -11,7 +11,7 @@ mod surveys;
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
@@ -38,6 +38,24 @@ pub type Item = HashMap<String, AttributeValue>;
 pub struct Store {
     client: Client,
     table: String,
+}
+
+/// A conditional write's outcome: `Ok(true)` written, `Ok(false)` refused by its condition.
+pub(crate) fn written<T, E, R>(result: std::result::Result<T, SdkError<E, R>>) -> Result<bool>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(err)
+            if err.as_service_error().and_then(ProvideErrorMetadata::code)
+                == Some("ConditionalCheckFailedException") =>
+        {
+            Ok(false)
+        }
+        Err(err) => Err(Error::upstream(err)),
+    }
 }
 
 /// Timestamps in the table: RFC 3339, UTC, whole seconds, so they sort as strings.
