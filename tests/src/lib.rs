@@ -273,29 +273,8 @@ pub fn scheduled_invitation(
     at: DateTime<Utc>,
 ) -> closeloop::store::Invitation {
     closeloop::store::Invitation {
-        id: id.into(),
-        state: closeloop::domain::delivery::InvitationState::Scheduled,
-        customer_id: customer_id.into(),
-        survey_id: "csat-default".into(),
         survey_version: Some(1),
-        campaign_id: None,
-        event_id: None,
-        agent: None,
-        store: None,
-        service_type: None,
-        scheduled_for: at,
-        send_by: None,
-        attempts: 0,
-        claim: None,
-        channel: None,
-        sent_at: None,
-        reminded_at: None,
-        answered_at: None,
-        link_expires_at: None,
-        suppressed_reason: None,
-        last_error: None,
-        created_at: at,
-        expires_at: 0,
+        ..closeloop::store::Invitation::scheduled(id, customer_id, "csat-default", at, at, 0)
     }
 }
 

@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use aws_lambda_events::encodings::Body;
 use chrono::{DateTime, Duration, Utc};
 use closeloop::domain::customer::{Customer, CustomerId, Segment};
-use closeloop::domain::delivery::InvitationState;
 use closeloop::domain::survey::SurveyId;
 use closeloop::lambda::{json_body, json_response, path_parameter};
 use closeloop::store::{Audience, Campaign, CampaignStatus, Invitation};
@@ -204,29 +203,19 @@ pub async fn create(
     let invitations: Vec<Invitation> = customers
         .iter()
         .map(|customer| Invitation {
-            id: format!("{id}.{}", customer.id.as_str()),
-            state: InvitationState::Scheduled,
-            customer_id: customer.id.as_str().to_string(),
-            survey_id: campaign.survey_id.clone(),
             survey_version: Some(campaign.survey_version),
             campaign_id: Some(id.clone()),
-            event_id: None,
-            agent: None,
             store: customer.store.clone(),
             service_type: campaign.audience.service_type.clone(),
-            scheduled_for: send_at,
             send_by: Some(send_at + rules.max_delay),
-            attempts: 0,
-            claim: None,
-            channel: None,
-            sent_at: None,
-            reminded_at: None,
-            answered_at: None,
-            link_expires_at: None,
-            suppressed_reason: None,
-            last_error: None,
-            created_at: now,
-            expires_at,
+            ..Invitation::scheduled(
+                format!("{id}.{}", customer.id.as_str()),
+                customer.id.as_str(),
+                campaign.survey_id.clone(),
+                send_at,
+                now,
+                expires_at,
+            )
         })
         .collect();
     if resumed {

@@ -6,7 +6,7 @@
 use aws_lambda_events::encodings::Body;
 use chrono::{DateTime, Utc};
 use closeloop::domain::customer::CustomerId;
-use closeloop::domain::delivery::{InvitationState, ScheduleProblem};
+use closeloop::domain::delivery::ScheduleProblem;
 use closeloop::domain::survey::SurveyId;
 use closeloop::lambda::{json_body, json_response};
 use closeloop::store::{Invitation, ServiceEvent};
@@ -115,29 +115,21 @@ pub async fn record(
     let (invitation, not_invited) = match rules.schedule_after_event(event.time, now, customer.tz(), by_sms) {
         Ok(at) => (
             Some(Invitation {
-                id: format!("ev-{}", event.id),
-                state: InvitationState::Scheduled,
-                customer_id: event.customer_id.clone(),
-                survey_id,
                 survey_version: input.survey_version,
-                campaign_id: None,
                 event_id: Some(event.id.clone()),
                 agent: event.agent.clone(),
                 store: event.store.clone().or_else(|| customer.store.clone()),
                 service_type: event.service_type.clone(),
-                scheduled_for: at,
                 send_by: Some(event.time + rules.max_delay),
-                attempts: 0,
-                claim: None,
-                channel: None,
-                sent_at: None,
-                reminded_at: None,
-                answered_at: None,
-                link_expires_at: None,
-                suppressed_reason: None,
-                last_error: None,
-                created_at: now,
-                expires_at: (now + chrono::Duration::days(i64::from(deps.config.retention_days))).timestamp(),
+                ..Invitation::scheduled(
+                    format!("ev-{}", event.id),
+                    event.customer_id.clone(),
+                    survey_id,
+                    at,
+                    now,
+                    (now + chrono::Duration::days(i64::from(deps.config.retention_days)))
+                        .timestamp(),
+                )
             }),
             None,
         ),

@@ -116,6 +116,45 @@ pub struct Invitation {
     pub expires_at: i64,
 }
 
+impl Invitation {
+    /// A new invitation due at `at`: nothing tried, sent or recorded yet, no campaign, event
+    /// or context (set those by struct update).
+    pub fn scheduled(
+        id: impl Into<String>,
+        customer_id: impl Into<String>,
+        survey_id: impl Into<String>,
+        at: DateTime<Utc>,
+        created_at: DateTime<Utc>,
+        expires_at: i64,
+    ) -> Self {
+        Invitation {
+            id: id.into(),
+            state: InvitationState::Scheduled,
+            customer_id: customer_id.into(),
+            survey_id: survey_id.into(),
+            survey_version: None,
+            campaign_id: None,
+            event_id: None,
+            agent: None,
+            store: None,
+            service_type: None,
+            scheduled_for: at,
+            send_by: None,
+            attempts: 0,
+            claim: None,
+            channel: None,
+            sent_at: None,
+            reminded_at: None,
+            answered_at: None,
+            link_expires_at: None,
+            suppressed_reason: None,
+            last_error: None,
+            created_at,
+            expires_at,
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct InvitationRecord {
     pk: String,
