@@ -88,6 +88,23 @@ async fn post_event(function: &SurveyDelivery, body: Value, now: DateTime<Utc>) 
     .await
 }
 
+/// `GET <route>` (`/customers/{id}`, `/campaigns/{id}`) as an admin.
+async fn admin_get(
+    function: &SurveyDelivery,
+    route: &str,
+    id: &str,
+    now: DateTime<Utc>,
+) -> (u16, Value) {
+    call(
+        function,
+        HttpEvent::new(&format!("GET {route}"), &route.replace("{id}", id))
+            .admin()
+            .path_parameter("id", id),
+        now,
+    )
+    .await
+}
+
 async fn sweep(function: &SurveyDelivery, now: DateTime<Utc>) -> Value {
     // The wall clock passed is a decoy: the sweep must use the event's time.
     dispatch(function, scheduled_event(now), Utc::now())
@@ -520,15 +537,7 @@ async fn unsubscribing_and_stop_replies_end_all_messages() {
         .as_str()
         .unwrap()
         .contains("<form method=\"post\""));
-    let customer = |now| {
-        call(
-            &function,
-            HttpEvent::new("GET /customers/{id}", "/customers/C5001")
-                .admin()
-                .path_parameter("id", "C5001"),
-            now,
-        )
-    };
+    let customer = |now| admin_get(&function, "/customers/{id}", "C5001", now);
     assert_eq!(customer(sent_at).await.1["consent"]["opted_out"], false);
     let (status, page) = call(
         &function,
@@ -594,14 +603,7 @@ async fn unsubscribing_and_stop_replies_end_all_messages() {
     )
     .await;
     assert_eq!(status, 201, "{reply}");
-    let (_, view) = call(
-        &function,
-        HttpEvent::new("GET /customers/{id}", "/customers/C5002")
-            .admin()
-            .path_parameter("id", "C5002"),
-        event_time(),
-    )
-    .await;
+    let (_, view) = admin_get(&function, "/customers/{id}", "C5002", event_time()).await;
     assert_eq!(
         view["consent"]["sms"]["suppressed"]["reason"], "stop",
         "{view}"
@@ -682,14 +684,7 @@ async fn fatigue_holds_across_channels_and_campaigns() {
         "fatigue"
     );
 
-    let (status, campaign) = call(
-        &function,
-        HttpEvent::new("GET /campaigns/{id}", "/campaigns/vip-nov")
-            .admin()
-            .path_parameter("id", "vip-nov"),
-        ten_days,
-    )
-    .await;
+    let (status, campaign) = admin_get(&function, "/campaigns/{id}", "vip-nov", ten_days).await;
     assert_eq!(status, 200);
     assert_eq!(campaign["counts"]["suppressed"], 1, "{campaign}");
     assert_eq!(campaign["counts"]["suppressed_by_reason"]["fatigue"], 1);
@@ -736,14 +731,7 @@ async fn campaigns_target_an_audience_and_count_outcomes() {
     for other in &phones[1..] {
         assert!(sms_to(other).is_empty());
     }
-    let (_, campaign) = call(
-        &function,
-        HttpEvent::new("GET /campaigns/{id}", "/campaigns/s01-vip")
-            .admin()
-            .path_parameter("id", "s01-vip"),
-        send_at,
-    )
-    .await;
+    let (_, campaign) = admin_get(&function, "/campaigns/{id}", "s01-vip", send_at).await;
     assert_eq!(campaign["counts"]["sent"], 1, "{campaign}");
     assert_eq!(
         campaign["counts"]["suppressed_by_reason"]["opt_out"], 1,
@@ -766,14 +754,7 @@ async fn campaigns_target_an_audience_and_count_outcomes() {
         .send()
         .await
         .unwrap();
-    let (_, campaign) = call(
-        &function,
-        HttpEvent::new("GET /campaigns/{id}", "/campaigns/s01-vip")
-            .admin()
-            .path_parameter("id", "s01-vip"),
-        send_at,
-    )
-    .await;
+    let (_, campaign) = admin_get(&function, "/campaigns/{id}", "s01-vip", send_at).await;
     assert_eq!(campaign["counts"]["answered"], 1, "{campaign}");
     assert_eq!(campaign["counts"]["sent"], 1);
 
@@ -859,14 +840,7 @@ async fn a_purchase_moves_the_last_purchase_forward_for_campaigns() {
     assert_eq!(status, 200);
 
     for (id, date) in [("P1", "2026-11-20"), ("P2", "2026-11-18")] {
-        let (_, view) = call(
-            &function,
-            HttpEvent::new("GET /customers/{id}", &format!("/customers/{id}"))
-                .admin()
-                .path_parameter("id", id),
-            event_time(),
-        )
-        .await;
+        let (_, view) = admin_get(&function, "/customers/{id}", id, event_time()).await;
         assert_eq!(view["customer"]["last_purchase"], date, "{view}");
         let profile = env
             .dynamodb
@@ -946,14 +920,7 @@ async fn a_campaign_cut_off_halfway_is_finished_by_the_same_request() {
         .is_empty());
     let report = sweep(&function, send_at).await;
     assert_eq!(report["sent_sms"], 1, "{report}");
-    let (_, campaign) = call(
-        &function,
-        HttpEvent::new("GET /campaigns/{id}", "/campaigns/winter")
-            .admin()
-            .path_parameter("id", "winter"),
-        send_at,
-    )
-    .await;
+    let (_, campaign) = admin_get(&function, "/campaigns/{id}", "winter", send_at).await;
     assert_eq!(campaign["campaign"]["status"], "scheduling", "{campaign}");
 
     // The same request again, after the send time: it finishes the campaign.
@@ -1001,14 +968,7 @@ async fn a_campaign_cut_off_halfway_is_finished_by_the_same_request() {
             .contains("another definition"),
         "{reply}"
     );
-    let (_, campaign) = call(
-        &function,
-        HttpEvent::new("GET /campaigns/{id}", "/campaigns/winter")
-            .admin()
-            .path_parameter("id", "winter"),
-        later,
-    )
-    .await;
+    let (_, campaign) = admin_get(&function, "/campaigns/{id}", "winter", later).await;
     assert_eq!(campaign["counts"]["invitations"], 3, "{campaign}");
     assert_eq!(campaign["counts"]["sent"], 3, "{campaign}");
     // A past send time for a campaign that was never stored is still refused.
@@ -1135,14 +1095,7 @@ async fn a_failed_send_is_retried_with_backoff_then_marked_failed() {
     assert!(failed.last_error.unwrap().contains("email send failed"));
     assert!(emails_to(&address).is_empty());
     // The customer was never reached, so the fatigue stamp is released.
-    let (_, view) = call(
-        &function,
-        HttpEvent::new("GET /customers/{id}", "/customers/C7001")
-            .admin()
-            .path_parameter("id", "C7001"),
-        now,
-    )
-    .await;
+    let (_, view) = admin_get(&function, "/customers/{id}", "C7001", now).await;
     assert_eq!(view["last_invited_at"], Value::Null, "{view}");
     // Nothing left due.
     let report = sweep(&function, now + Duration::days(1)).await;
@@ -1214,14 +1167,7 @@ async fn an_import_reports_every_bad_row_and_writes_only_the_good_ones() {
         .collect();
     ids.sort();
     assert_eq!(ids, ["C8001", "C8003"]);
-    let (_, jo) = call(
-        &function,
-        HttpEvent::new("GET /customers/{id}", "/customers/C8003")
-            .admin()
-            .path_parameter("id", "C8003"),
-        event_time(),
-    )
-    .await;
+    let (_, jo) = admin_get(&function, "/customers/{id}", "C8003", event_time()).await;
     assert_eq!(jo["customer"]["name"], "Smith, Jo");
     assert_eq!(jo["customer"]["segment"], "returning");
     assert_eq!(jo["consent"]["email"]["can_send"], true);
