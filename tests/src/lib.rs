@@ -130,6 +130,22 @@ impl TestEnv {
     pub async fn item_count(&self) -> usize {
         self.items().await.len()
     }
+
+    /// One item as stored (a consistent GetItem), attribute by attribute.
+    pub async fn item(
+        &self,
+        key: closeloop::keys::Key,
+    ) -> Option<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        self.dynamodb
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key.to_attributes()))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("get item")
+            .item
+    }
 }
 
 /// The emulator's record of everything sent: `sns.SMS`, `sns.Topic[].sent_notifications`,

@@ -197,15 +197,7 @@ pub fn complete_form(rating: u8) -> String {
 }
 
 pub async fn item(env: &TestEnv, key: keys::Key) -> Option<Item> {
-    env.dynamodb
-        .get_item()
-        .table_name(&env.table)
-        .set_key(Some(key.to_attributes()))
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap()
-        .item
+    env.item(key).await
 }
 
 pub fn s<'a>(item: &'a Item, name: &str) -> &'a str {
