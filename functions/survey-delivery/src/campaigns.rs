@@ -154,7 +154,6 @@ pub async fn create(
         }
         Err(other) => return Err(other),
     };
-    let fixed_version = input.survey_version;
     let requested = Campaign {
         id: id.clone(),
         name,
@@ -174,12 +173,7 @@ pub async fn create(
                 .get_campaign(&id)
                 .await?
                 .ok_or(Error::Conflict(taken))?;
-            let same = existing.name == requested.name
-                && existing.survey_id == requested.survey_id
-                && fixed_version.is_none_or(|v| v == existing.survey_version)
-                && existing.audience == requested.audience
-                && existing.send_at == input.send_at.max(existing.created_at);
-            if !same {
+            if !existing.requested_again(&requested, input.send_at, input.survey_version) {
                 return Err(Error::Conflict(format!(
                     "a campaign with id \"{id}\" already exists with another definition; \
                      choose another id"

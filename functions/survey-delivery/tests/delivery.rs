@@ -843,15 +843,8 @@ async fn a_purchase_moves_the_last_purchase_forward_for_campaigns() {
         let (_, view) = admin_get(&function, "/customers/{id}", id, event_time()).await;
         assert_eq!(view["customer"]["last_purchase"], date, "{view}");
         let profile = env
-            .dynamodb
-            .get_item()
-            .table_name(&env.table)
-            .set_key(Some(closeloop::keys::customer::profile(id).to_attributes()))
-            .consistent_read(true)
-            .send()
+            .item(closeloop::keys::customer::profile(id))
             .await
-            .unwrap()
-            .item
             .expect("profile");
         assert_eq!(
             profile["gsi1sk"].as_s().unwrap(),
@@ -1231,18 +1224,7 @@ async fn raw_items(
     std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
     std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
 ) {
-    let get = |key: closeloop::keys::Key| async move {
-        env.dynamodb
-            .get_item()
-            .table_name(&env.table)
-            .set_key(Some(key.to_attributes()))
-            .consistent_read(true)
-            .send()
-            .await
-            .unwrap()
-            .item
-            .expect("item exists")
-    };
+    let get = |key: closeloop::keys::Key| async move { env.item(key).await.expect("item exists") };
     (
         get(closeloop::keys::invitation::home(invitation_id)).await,
         get(closeloop::keys::customer::contact(customer_id)).await,

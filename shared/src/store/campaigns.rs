@@ -68,6 +68,24 @@ pub struct Campaign {
     pub status: CampaignStatus,
 }
 
+impl Campaign {
+    /// Whether a new request asks for this stored campaign again (a retry or a replay): the
+    /// same name, survey (and version, if the request fixed one), audience and send time, the
+    /// send time taken as it was when this campaign was created (`max(send_at, created_at)`).
+    pub fn requested_again(
+        &self,
+        requested: &Campaign,
+        requested_send_at: DateTime<Utc>,
+        fixed_version: Option<u32>,
+    ) -> bool {
+        self.name == requested.name
+            && self.survey_id == requested.survey_id
+            && fixed_version.is_none_or(|v| v == self.survey_version)
+            && self.audience == requested.audience
+            && self.send_at == requested_send_at.max(self.created_at)
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct CampaignRecord {
     pk: String,
@@ -137,5 +155,69 @@ impl Store {
             .get::<CampaignRecord>(&keys::item(id))
             .await?
             .map(|r| r.campaign))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone};
+
+    fn stored() -> Campaign {
+        let created = Utc.with_ymd_and_hms(2026, 11, 20, 6, 0, 0).unwrap();
+        Campaign {
+            id: "winter".into(),
+            name: "Winter VIPs".into(),
+            survey_id: "csat-default".into(),
+            survey_version: 2,
+            send_at: created,
+            audience: Audience {
+                segments: vec![Segment::Vip],
+                bought_within_days: Some(30),
+                ..Audience::default()
+            },
+            audience_size: 0,
+            created_at: created,
+            status: CampaignStatus::Scheduling,
+        }
+    }
+
+    #[test]
+    fn a_retry_is_the_same_request_whenever_it_comes() {
+        let campaign = stored();
+        // Asked for "as soon as possible" (a time before creation), retried a day later.
+        let asked = campaign.created_at - Duration::minutes(30);
+        let retry = Campaign {
+            send_at: asked.max(campaign.created_at + Duration::days(1)),
+            created_at: campaign.created_at + Duration::days(1),
+            survey_version: 3,
+            ..campaign.clone()
+        };
+        assert!(campaign.requested_again(&retry, asked, None));
+        assert!(campaign.requested_again(&retry, asked, Some(2)));
+        assert!(
+            !campaign.requested_again(&retry, asked, Some(3)),
+            "another fixed version"
+        );
+        let later = campaign.created_at + Duration::hours(1);
+        assert!(
+            !campaign.requested_again(&retry, later, None),
+            "another send time"
+        );
+        let renamed = Campaign {
+            name: "Other".into(),
+            ..retry.clone()
+        };
+        assert!(!campaign.requested_again(&renamed, asked, None));
+        let wider = Campaign {
+            audience: Audience::default(),
+            ..retry.clone()
+        };
+        assert!(!campaign.requested_again(&wider, asked, None));
+        let other_survey = Campaign {
+            survey_id: "nps".into(),
+            ..retry
+        };
+        assert!(!campaign.requested_again(&other_survey, asked, None));
     }
 }
