@@ -484,12 +484,7 @@ impl Sweep<'_> {
                     .map(|s| (&s.ready.due, s.claim.as_str()))
                     .collect();
                 match store
-                    .claim_invitations(
-                        &claims,
-                        self.now,
-                        self.now + rules.claim_lease,
-                        rules.fatigue_cutoff(self.now),
-                    )
+                    .claim_invitations(&claims, rules.claim_terms(self.now))
                     .await
                 {
                     Ok(outcomes) => outcomes,
@@ -587,13 +582,7 @@ impl Sweep<'_> {
         let rules = &self.deps.config.delivery.rules;
         let due = &s.ready.due;
         match store
-            .claim_invitation(
-                due,
-                &s.claim,
-                self.now,
-                self.now + rules.claim_lease,
-                rules.fatigue_cutoff(self.now),
-            )
+            .claim_invitation(due, &s.claim, rules.claim_terms(self.now))
             .await?
         {
             Ok(()) => Ok(true),

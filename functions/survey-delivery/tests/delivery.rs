@@ -1308,14 +1308,13 @@ async fn a_batched_claim_and_record_store_what_the_single_ones_do() {
         link_expires_at: now + Duration::days(7),
         expires_at: 1_900_000_000,
     };
-    let lease = now + rules.claim_lease;
-    let cutoff = rules.fatigue_cutoff(now);
+    let terms = rules.claim_terms(now);
     let next = (DueKind::InvitationReminder, now + Duration::days(3));
 
     // One alone, through the UpdateItem path.
     assert_eq!(
         store
-            .claim_invitation(alone, "claim-alone", now, lease, cutoff)
+            .claim_invitation(alone, "claim-alone", terms)
             .await
             .unwrap(),
         Ok(())
@@ -1330,7 +1329,7 @@ async fn a_batched_claim_and_record_store_what_the_single_ones_do() {
     // One in a batch, through the Put path.
     assert_eq!(
         store
-            .claim_invitations(&[(batched, "claim-batched")], now, lease, cutoff)
+            .claim_invitations(&[(batched, "claim-batched")], terms)
             .await
             .unwrap(),
         vec![Some(Ok(()))]
@@ -1354,7 +1353,7 @@ async fn a_batched_claim_and_record_store_what_the_single_ones_do() {
     // A stale batch (the due position it saw is gone) claims nothing and writes nothing.
     assert_eq!(
         store
-            .claim_invitations(&[(batched, "claim-late")], now, lease, cutoff)
+            .claim_invitations(&[(batched, "claim-late")], terms)
             .await
             .unwrap(),
         vec![Some(Err(closeloop::store::ClaimRefused::Taken))]

@@ -108,6 +108,16 @@ impl QuietHours {
     }
 }
 
+/// The times a send is claimed under: when, until when the claim's lease holds (after that
+/// another sweep may take it over), and the fatigue cutoff (an invitation of the customer's
+/// after it blocks this one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimTerms {
+    pub now: DateTime<Utc>,
+    pub lease_until: DateTime<Utc>,
+    pub fatigue_cutoff: DateTime<Utc>,
+}
+
 /// The delivery policy, from configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeliveryRules {
@@ -236,6 +246,15 @@ impl DeliveryRules {
             return Ok(backward);
         }
         Err(ScheduleProblem::NoSlot)
+    }
+
+    /// The times a claim made at `now` is made under.
+    pub fn claim_terms(&self, now: DateTime<Utc>) -> ClaimTerms {
+        ClaimTerms {
+            now,
+            lease_until: now + self.claim_lease,
+            fatigue_cutoff: self.fatigue_cutoff(now),
+        }
     }
 
     /// Invitations at or before this instant count against the fatigue rule.

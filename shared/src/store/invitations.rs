@@ -25,7 +25,7 @@ use futures::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 
 use super::{from_item, timestamp, to_item, written, Item, Link, Store};
-use crate::domain::delivery::{Channel, InvitationState, SuppressReason};
+use crate::domain::delivery::{Channel, ClaimTerms, InvitationState, SuppressReason};
 use crate::error::{Error, Result};
 use crate::keys::{
     campaign_invitations, customer, event as event_keys, invitation as keys, DueKind, DUE_AT,
@@ -484,13 +484,9 @@ impl Store {
         &self,
         due: &DueInvitation,
         claim: &str,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        fatigue_cutoff: DateTime<Utc>,
+        terms: ClaimTerms,
     ) -> Result<Result<(), ClaimRefused>> {
-        let items = self
-            .claim_items(due, claim, now, lease_until, fatigue_cutoff)
-            .to_vec();
+        let items = self.claim_items(due, claim, terms).to_vec();
         match self
             .transact(items, |index| Error::Conflict(index.to_string()))
             .await
@@ -507,10 +503,13 @@ impl Store {
         &self,
         due: &DueInvitation,
         claim: &str,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        fatigue_cutoff: DateTime<Utc>,
+        terms: ClaimTerms,
     ) -> [TransactWriteItem; 2] {
+        let ClaimTerms {
+            now,
+            lease_until,
+            fatigue_cutoff,
+        } = terms;
         let invitation = &due.invitation;
         let claim_update = update(self, &invitation.id)
             .update_expression(
@@ -659,10 +658,13 @@ impl Store {
         &self,
         due: &DueInvitation,
         claim: &str,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        fatigue_cutoff: DateTime<Utc>,
+        terms: ClaimTerms,
     ) -> Result<[TransactWriteItem; 2]> {
+        let ClaimTerms {
+            now,
+            lease_until,
+            fatigue_cutoff,
+        } = terms;
         let invitation = &due.invitation;
         let take = self.invitation_put(
             &claimed(invitation, claim),
@@ -772,9 +774,7 @@ impl Store {
     pub async fn claim_invitations(
         &self,
         batch: &[(&DueInvitation, &str)],
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        fatigue_cutoff: DateTime<Utc>,
+        terms: ClaimTerms,
     ) -> Result<Vec<Option<std::result::Result<(), ClaimRefused>>>> {
         if batch.len() > MAX_BATCH {
             return Err(Error::Upstream(format!(
@@ -788,7 +788,7 @@ impl Store {
             let mut items = Vec::with_capacity(2 * pending.len());
             for &i in &pending {
                 let (due, claim) = batch[i];
-                items.extend(self.claim_puts(due, claim, now, lease_until, fatigue_cutoff)?);
+                items.extend(self.claim_puts(due, claim, terms)?);
             }
             let Some(reasons) = self.transact_reasons(items).await? else {
                 for &i in &pending {
