@@ -151,7 +151,7 @@ pub async fn record(
         .await?;
     if event.kind == "purchase" {
         // Also on a replay: a retry after this write failed must not lose the purchase.
-        let on = event.time.with_timezone(&customer.tz()).date_naive();
+        let on = customer.local_date(event.time);
         deps.store
             .record_purchase(&event.customer_id, on, now)
             .await?;

@@ -357,7 +357,7 @@ impl Sweep<'_> {
                     .email
                     .as_ref()
                     .ok_or_else(|| Error::invalid("email", "the customer has no email"))?;
-                let expires_on = link_expires_at.with_timezone(&customer.tz()).date_naive();
+                let expires_on = customer.local_date(link_expires_at);
                 let content = invitation_email(customer.locale, links, reminder, expires_on);
                 messenger
                     .send_mime_email(&Email {

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -255,6 +255,11 @@ pub struct Customer {
 impl Customer {
     pub fn tz(&self) -> Tz {
         self.time_zone.parse().unwrap_or(Tz::Asia__Shanghai)
+    }
+
+    /// The customer's own calendar date at `time` (in their time zone).
+    pub fn local_date(&self, time: DateTime<Utc>) -> NaiveDate {
+        time.with_timezone(&self.tz()).date_naive()
     }
 
     /// A phone the customer agreed to be texted on.
