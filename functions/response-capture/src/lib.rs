@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use aws_lambda_events::encodings::Body;
 use chrono::{DateTime, Utc};
 use closeloop::domain::feedback::NewFeedback;
+use closeloop::domain::reference::Reference;
 use closeloop::domain::response::{
     build_response, check_answers, decode_form, decode_json, newly_visible, one_tap_answers,
     AnswerProblem, Completeness, Respondent, Submission, SurveyResponse, MAX_BODY_BYTES,
@@ -87,23 +88,9 @@ fn reply_format(request: &Request) -> Format {
     body_format(request).unwrap_or(Format::Html)
 }
 
-/// A store or other reference in a query string: short and plain.
-fn reference(field: &str, value: Option<String>) -> Result<Option<String>, Error> {
-    match value {
-        None => Ok(None),
-        Some(v) if v.is_empty() => Ok(None),
-        Some(v)
-            if v.len() <= 64
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"_-.:".contains(&b)) =>
-        {
-            Ok(Some(v))
-        }
-        Some(_) => Err(Error::invalid(
-            field,
-            "use 1 to 64 letters, digits, '_', '-', '.' or ':'",
-        )),
-    }
+/// A store or other reference in a query string.
+fn reference(field: &str, value: Option<String>) -> Result<Option<Reference>, Error> {
+    Reference::optional(value.as_deref()).map_err(|e| Error::invalid(field, e.to_string()))
 }
 
 fn problem_error(problem: &AnswerProblem) -> Error {
@@ -525,7 +512,7 @@ impl ResponseCapture {
 
     // ---- /q/{surveyId} -------------------------------------------------------------------
 
-    fn anonymous_context(request: &Request) -> Result<(String, Option<String>), Error> {
+    fn anonymous_context(request: &Request) -> Result<(String, Option<Reference>), Error> {
         let channel = query_parameter(request, "channel").unwrap_or_else(|| "qr".into());
         if !ANONYMOUS_CHANNELS.contains(&channel.as_str()) {
             return Err(Error::invalid(
@@ -632,7 +619,7 @@ impl ResponseCapture {
             locale,
             Respondent {
                 channel,
-                store: store_ref,
+                store: store_ref.map(Reference::into_string),
                 ..Respondent::default()
             },
             checked,
@@ -668,7 +655,8 @@ impl ResponseCapture {
     ) -> Result<Response<Body>, Error> {
         let admin = require_admin(request)?;
         let new: NewFeedback = json_body(request, MAX_BODY_BYTES)?;
-        let generated = Token::generate(&mut rand::thread_rng()).hash()[..32].to_string();
+        let generated = Reference::parse(&Token::generate(&mut rand::thread_rng()).hash()[..32])
+            .expect("hex digits are a reference");
         let feedback = new.accept(
             generated,
             &admin.subject,
@@ -679,7 +667,7 @@ impl ResponseCapture {
         if store.record_feedback(&feedback).await? {
             return Ok(json_response(StatusCode::CREATED, &feedback));
         }
-        match store.get_feedback(&feedback.feedback_id).await? {
+        match store.get_feedback(feedback.feedback_id.as_str()).await? {
             Some(existing) if existing.fingerprint == feedback.fingerprint => {
                 Ok(json_response(StatusCode::OK, &existing))
             }

@@ -7,10 +7,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use super::reference::Reference;
 use super::survey::Locale;
 
-/// Longest customer id, store or region name we accept.
-const MAX_ID_CHARS: usize = 64;
 const MAX_NAME_CHARS: usize = 200;
 
 /// One field of one customer is wrong; `field` names it, `reason` says how to fix it.
@@ -35,19 +34,30 @@ impl fmt::Display for FieldProblem {
     }
 }
 
-/// A customer number from the company's own systems, e.g. `C202405001`.
+/// A customer number from the company's own systems, e.g. `C202405001`: a [`Reference`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct CustomerId(String);
+pub struct CustomerId(Reference);
 
 impl CustomerId {
     pub fn parse(text: &str) -> Result<CustomerId, String> {
-        check_name_like(text, "a customer id")?;
-        Ok(CustomerId(text.to_string()))
+        Reference::parse(text)
+            .map(CustomerId)
+            .map_err(|e| format!("a customer id {e}"))
     }
 
     pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    pub fn as_reference(&self) -> &Reference {
         &self.0
+    }
+}
+
+impl From<Reference> for CustomerId {
+    fn from(reference: Reference) -> CustomerId {
+        CustomerId(reference)
     }
 }
 
@@ -60,27 +70,14 @@ impl TryFrom<String> for CustomerId {
 
 impl From<CustomerId> for String {
     fn from(id: CustomerId) -> String {
-        id.0
+        id.0.into_string()
     }
 }
 
-/// Ids, store and region names: letters, digits, `-`, `_`, `.`; they end up in keys.
-fn check_name_like(text: &str, what: &str) -> Result<(), String> {
-    if text.is_empty() {
-        return Err(format!("{what} cannot be empty"));
+impl fmt::Display for CustomerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
-    if text.chars().count() > MAX_ID_CHARS {
-        return Err(format!("{what} has at most {MAX_ID_CHARS} characters"));
-    }
-    if let Some(bad) = text
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
-    {
-        return Err(format!(
-            "{what} may contain only letters A-Z a-z, digits, '-', '_' and '.', not {bad:?}"
-        ));
-    }
-    Ok(())
 }
 
 /// A phone number in E.164 form: `+`, country code, number; 8 to 15 digits in all.
@@ -372,9 +369,9 @@ impl CustomerInput {
         let name_like = |field: &str, value: &Option<String>| {
             present(value)
                 .map(|v| {
-                    check_name_like(v, &format!("a {field}"))
-                        .map(|()| v.to_string())
-                        .map_err(|r| FieldProblem::new(field, r))
+                    Reference::parse(v)
+                        .map(Reference::into_string)
+                        .map_err(|e| FieldProblem::new(field, format!("a {field} {e}")))
                 })
                 .transpose()
         };
@@ -615,6 +612,7 @@ pub fn parse_customer_csv(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::reference::ReferenceError;
     use proptest::prelude::*;
 
     fn input(id: &str) -> CustomerInput {
@@ -719,6 +717,26 @@ mod tests {
                 field
             );
         }
+    }
+
+    #[test]
+    fn ids_and_names_are_references() {
+        let customer = CustomerInput {
+            store: Some("SH:001".into()),
+            region: Some("east.2".into()),
+            ..input("crm:C202405001")
+        }
+        .validate(CustomerDefaults::default())
+        .unwrap();
+        assert_eq!(customer.id.as_str(), "crm:C202405001");
+        assert_eq!(customer.store.as_deref(), Some("SH:001"));
+        let problem = input("C#1")
+            .validate(CustomerDefaults::default())
+            .unwrap_err();
+        assert_eq!(
+            problem.reason,
+            format!("a customer id {}", ReferenceError::Character('#'))
+        );
     }
 
     #[test]

@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::customer::CustomerId;
+use super::reference::Reference;
 use super::response::retention_expiry;
 use crate::error::Error;
 
@@ -55,10 +57,10 @@ pub struct NewFeedback {
 /// A stored feedback item (entity `feedback`); ticket creation picks it from the stream.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Feedback {
-    pub feedback_id: String,
+    pub feedback_id: Reference,
     pub channel: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<String>,
+    pub customer_id: Option<CustomerId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<String>,
     pub category: String,
@@ -66,9 +68,9 @@ pub struct Feedback {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<u8>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub agent: Option<String>,
+    pub agent: Option<Reference>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub store: Option<String>,
+    pub store: Option<Reference>,
     /// The administrator (JWT subject) who entered it.
     pub received_by: String,
     /// Digest of what was sent, to tell a replay from a different feedback under the same id.
@@ -78,24 +80,8 @@ pub struct Feedback {
     pub expires_at: i64,
 }
 
-fn reference(field: &str, value: Option<String>) -> Result<Option<String>, Error> {
-    let Some(value) = value
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-    else {
-        return Ok(None);
-    };
-    let ok = value.len() <= 64
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_-.:".contains(&b));
-    if !ok {
-        return Err(Error::invalid(
-            field,
-            "use 1 to 64 letters, digits, '_', '-', '.' or ':' (e.g. C202405001)",
-        ));
-    }
-    Ok(Some(value))
+fn reference(field: &str, value: Option<String>) -> Result<Option<Reference>, Error> {
+    Reference::optional(value.as_deref()).map_err(|e| Error::invalid(field, e.to_string()))
 }
 
 fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<String, Error> {
@@ -115,7 +101,7 @@ impl NewFeedback {
     /// `id`.
     pub fn accept(
         self,
-        generated_id: String,
+        generated_id: Reference,
         received_by: &str,
         now: DateTime<Utc>,
         retention_days: u32,
@@ -153,7 +139,7 @@ impl NewFeedback {
                 format!("a phone number or email of at most {MAX_CONTACT_CHARS} characters"),
             ));
         }
-        let customer_id = reference("customer_id", self.customer_id)?;
+        let customer_id = reference("customer_id", self.customer_id)?.map(CustomerId::from);
         let agent = reference("agent", self.agent)?;
         let store = reference("store", self.store)?;
         let canonical = serde_json::json!([
@@ -194,7 +180,7 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap();
         serde_json::from_value::<NewFeedback>(json)
             .map_err(|e| Error::invalid("body", e.to_string()))?
-            .accept("gen-1".into(), "admin", now, 730)
+            .accept(Reference::parse("gen-1").unwrap(), "admin", now, 730)
     }
 
     #[test]
@@ -246,6 +232,29 @@ mod tests {
             match new(json.clone()) {
                 Err(Error::Invalid { field: f, .. }) => assert_eq!(f, field, "{json}"),
                 other => panic!("{json}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn references_follow_the_one_rule() {
+        let f = new(
+            serde_json::json!({"id": "call:20241122:17", "channel": "hotline",
+            "category": "service", "text": "x", "customer_id": " C202405001 ", "store": "SH-001"}),
+        )
+        .unwrap();
+        assert_eq!(f.feedback_id, "call:20241122:17");
+        assert_eq!(f.customer_id.unwrap().as_str(), "C202405001");
+        for field in ["id", "customer_id", "agent", "store"] {
+            let mut json =
+                serde_json::json!({"channel": "chat", "category": "service", "text": "x"});
+            json[field] = serde_json::json!("a#b");
+            match new(json) {
+                Err(Error::Invalid { field: f, reason }) => {
+                    assert_eq!(f, field);
+                    assert!(reason.contains("may contain only"), "{reason}");
+                }
+                other => panic!("{field}: {other:?}"),
             }
         }
     }

@@ -192,7 +192,7 @@ impl Store {
 
     /// Records a feedback item once per id; `false` when the id is taken.
     pub async fn record_feedback(&self, feedback: &FeedbackItem) -> Result<bool> {
-        let key = keys::feedback::item(&feedback.feedback_id);
+        let key = keys::feedback::item(feedback.feedback_id.as_str());
         let record = FeedbackRecord {
             pk: key.pk,
             sk: key.sk,

@@ -53,8 +53,8 @@ pub const OPEN_TEXT_MAX_LENGTH_RANGE: RangeInclusive<u16> = 1..=5000;
 pub const RATING_RANGE: RangeInclusive<u8> = 1..=5;
 /// Answers to an NPS question.
 pub const NPS_RANGE: RangeInclusive<u8> = 0..=10;
-/// Longest id, in characters.
-pub const MAX_ID_CHARS: usize = 64;
+/// Longest id, in characters: the one rule for references.
+pub const MAX_ID_CHARS: usize = super::reference::MAX_REFERENCE_CHARS;
 
 /// `text`, cut to `max_chars` characters with an ellipsis, for quoting input in a message.
 fn shorten(text: &str, max_chars: usize) -> String {
