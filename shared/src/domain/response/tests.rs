@@ -1,8 +1,11 @@
 use super::*;
-use crate::domain::survey::{NewSurvey, ValidSurvey};
-use chrono::TimeZone;
+use crate::domain::survey::{
+    Answer, Answers, Locale, NewSurvey, QuestionId, QuestionKind, ValidSurvey,
+};
+use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
 use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
 
 const DEFAULT_JSON: &str = include_str!("../../../../surveys/default.json");
 

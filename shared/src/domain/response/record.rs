@@ -1,0 +1,137 @@
+//! The stored response.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    callback, fingerprint, open_text, score, Callback, CheckedAnswers, Completeness, NpsBucket,
+};
+use crate::domain::survey::{Answers, DimensionId, Locale, QuestionId, ValidSurvey};
+
+/// Who and what a response is about: from the invitation's link, or from the anonymous form.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Respondent {
+    pub invitation_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub channel: String,
+    pub segment: Option<String>,
+    pub agent: Option<String>,
+    pub store: Option<String>,
+    pub service_type: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// One stored response (entity `response`). Ticket creation and reports read these from the
+/// table's stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurveyResponse {
+    /// The invitation id, or `q-<nonce hash>` for an anonymous answer.
+    pub response_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitation_id: Option<String>,
+    pub survey_id: String,
+    pub survey_version: u32,
+    pub locale: Locale,
+    pub anonymous: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    pub channel: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_type: Option<String>,
+    pub answers: Answers,
+    /// Visible optional questions left unanswered (missing, not zero).
+    #[serde(default)]
+    pub missing: Vec<QuestionId>,
+    #[serde(default)]
+    pub dimension_scores: BTreeMap<DimensionId, f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overall_score: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nps: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nps_bucket: Option<NpsBucket>,
+    #[serde(default)]
+    pub open_text: BTreeMap<QuestionId, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback: Option<Callback>,
+    /// False for a one-tap rating not yet followed by the rest of the form.
+    pub complete: bool,
+    /// [`fingerprint`] of `answers`.
+    pub fingerprint: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<DateTime<Utc>>,
+    /// When the first answer (or the one-tap rating) arrived.
+    pub created_at: DateTime<Utc>,
+    /// When the response became complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    /// Retention TTL, epoch seconds.
+    pub expires_at: i64,
+}
+
+/// Builds the response for checked answers. `created_at` is `now` for a new response and the
+/// first answer's time when a one-tap response is completed.
+#[allow(clippy::too_many_arguments)]
+pub fn build_response(
+    response_id: String,
+    survey_id: &str,
+    survey_version: u32,
+    survey: &ValidSurvey,
+    locale: Locale,
+    respondent: Respondent,
+    checked: CheckedAnswers,
+    completeness: Completeness,
+    created_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    retention_days: u32,
+) -> SurveyResponse {
+    let scores = score(survey, &checked.answers);
+    let complete = completeness == Completeness::Complete;
+    SurveyResponse {
+        response_id,
+        anonymous: respondent.customer_id.is_none(),
+        invitation_id: respondent.invitation_id,
+        survey_id: survey_id.to_string(),
+        survey_version,
+        locale,
+        customer_id: respondent.customer_id,
+        channel: respondent.channel,
+        segment: respondent.segment,
+        agent: respondent.agent,
+        store: respondent.store,
+        service_type: respondent.service_type,
+        fingerprint: fingerprint(&checked.answers),
+        callback: callback(&checked.answers),
+        open_text: open_text(&checked.answers),
+        missing: if complete {
+            checked.missing
+        } else {
+            Vec::new()
+        },
+        answers: checked.answers,
+        dimension_scores: scores.dimensions,
+        overall_score: scores.overall,
+        nps: scores.nps,
+        nps_bucket: scores.nps_bucket,
+        complete,
+        sent_at: respondent.sent_at,
+        created_at,
+        submitted_at: complete.then_some(now),
+        updated_at: now,
+        expires_at: retention_expiry(now, retention_days),
+    }
+}
+
+/// Epoch seconds `retention_days` after `now`.
+pub fn retention_expiry(now: DateTime<Utc>, retention_days: u32) -> i64 {
+    (now + chrono::Duration::days(i64::from(retention_days))).timestamp()
+}
