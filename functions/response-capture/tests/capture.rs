@@ -90,7 +90,10 @@ async fn an_answer_is_recorded_once_and_the_invitation_is_answered() {
     assert_eq!(s(&stored, "agent"), "S008");
     assert_eq!(s(&stored, "segment"), "returning");
     assert_eq!(stored["complete"].as_bool().unwrap(), &true);
-    assert_eq!(stored["overall_score"].as_n().unwrap(), "4");
+    // The outcome (overall satisfaction) apart from the index of the four dimensions.
+    assert_eq!(stored["outcome"].as_n().unwrap(), "4");
+    assert_eq!(stored["satisfaction_index"].as_n().unwrap(), "4");
+    assert!(!stored.contains_key("overall_score"));
     assert_eq!(s(&stored, "nps_bucket"), "promoter");
     assert!(stored["expires_at"].as_n().is_ok());
     let callback = stored["callback"].as_m().unwrap();
@@ -112,7 +115,7 @@ async fn an_answer_is_recorded_once_and_the_invitation_is_answered() {
     let answers = stored["answers"].as_m().unwrap();
     assert!(!answers.contains_key("improve_most"));
     let dims = stored["dimension_scores"].as_m().unwrap();
-    assert_eq!(dims.len(), 5);
+    assert_eq!(dims.len(), 4);
 
     let invitation = item(&env, keys::invitation::home("inv-1")).await.unwrap();
     assert_eq!(s(&invitation, "state"), "answered");
@@ -328,7 +331,11 @@ async fn one_tap_records_a_partial_response_that_finishing_upgrades() {
     let partial = item(&env, keys::response::for_invitation("inv-tap"))
         .await
         .unwrap();
-    assert_eq!(partial["overall_score"].as_n().unwrap(), "3");
+    assert_eq!(partial["outcome"].as_n().unwrap(), "3");
+    assert!(
+        !partial.contains_key("satisfaction_index"),
+        "a tap rates no dimension"
+    );
     // A bad tap writes nothing.
     let before = env.items().await;
     let bad = call(&function, get(token.as_str()).query("r", "9").into_value()).await;

@@ -3,10 +3,14 @@
 use super::{AnswerProblem, ProblemKind};
 use crate::domain::survey::{Answer, Answers, Question, QuestionKind, ValidSurvey};
 
-/// The question a one-tap rating (`?r=N` in the message) answers: the first always-shown rating
-/// question of the `overall` dimension, else the first always-shown rating question, else the
-/// first always-shown NPS question.
+/// The question a one-tap rating (`?r=N` in the message) answers: the survey's outcome question
+/// (overall satisfaction, always shown); for a survey that names none, the first always-shown
+/// rating question of the `overall` dimension, else the first always-shown rating question, else
+/// the first always-shown NPS question.
 pub fn one_tap_question(survey: &ValidSurvey) -> Option<&Question> {
+    if let Some(outcome) = survey.outcome() {
+        return Some(outcome);
+    }
     let always = || survey.questions().iter().filter(|q| q.show_if.is_none());
     always()
         .find(|q| {

@@ -50,10 +50,24 @@ pub struct SurveyResponse {
     /// Visible optional questions left unanswered (missing, not zero).
     #[serde(default)]
     pub missing: Vec<QuestionId>,
+    /// Average of the rating answers of each dimension answered.
     #[serde(default)]
     pub dimension_scores: BTreeMap<DimensionId, f64>,
+    /// The answer to the survey's outcome question (overall satisfaction, 1–5): what CSAT
+    /// counts and what key-driver analysis explains. Absent when unanswered or when the survey
+    /// names no outcome. Never part of the index.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub overall_score: Option<f64>,
+    pub outcome: Option<u8>,
+    /// The satisfaction index: the weighted mean of `dimension_scores` (see
+    /// [`Scores::index`](super::Scores::index)); absent when no dimension was answered.
+    /// Responses stored before the outcome was kept apart called it `overall_score`, an index
+    /// over all of their survey's dimensions; they are read into this field.
+    #[serde(
+        default,
+        alias = "overall_score",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub satisfaction_index: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nps: Option<u8>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -119,7 +133,8 @@ pub fn build_response(
         },
         answers: checked.answers,
         dimension_scores: scores.dimensions,
-        overall_score: scores.overall,
+        outcome: scores.outcome,
+        satisfaction_index: scores.index,
         nps: scores.nps,
         nps_bucket: scores.nps_bucket,
         complete,

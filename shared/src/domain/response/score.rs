@@ -32,12 +32,19 @@ impl NpsBucket {
 }
 
 /// What a set of answers scores. Missing answers count nowhere (never as zero).
+///
+/// The outcome and the index are kept apart: the outcome is the answer to the survey's outcome
+/// question (overall satisfaction, CSAT's input); the index is built from the dimensions, which
+/// the outcome question is never part of. Key-driver analysis relates the one to the others.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Scores {
     /// Average of the rating answers in each dimension that has at least one.
     pub dimensions: BTreeMap<DimensionId, f64>,
-    /// Weighted mean of the dimension averages, over the dimensions that have answers.
-    pub overall: Option<f64>,
+    /// The satisfaction index: the weighted mean of the dimension averages, over the dimensions
+    /// that have answers.
+    pub index: Option<f64>,
+    /// The 1–5 answer to the outcome question, when the survey names one and it was answered.
+    pub outcome: Option<u8>,
     pub nps: Option<u8>,
     pub nps_bucket: Option<NpsBucket>,
 }
@@ -73,8 +80,15 @@ pub fn score(survey: &ValidSurvey, answers: &Answers) -> Scores {
             weights += dimension.weight;
         }
     }
+    let outcome = survey
+        .outcome()
+        .and_then(|question| match answers.get(&question.id) {
+            Some(Answer::Number(n)) => Some(*n),
+            _ => None,
+        });
     Scores {
-        overall: (weights > 0.0).then(|| weighted / weights),
+        index: (weights > 0.0).then(|| weighted / weights),
+        outcome,
         dimensions,
         nps,
         nps_bucket: nps.map(NpsBucket::of),

@@ -399,8 +399,8 @@ fn scores_are_averages_weighted_over_answered_dimensions() {
     assert_eq!(scores.dimensions.len(), 2);
     assert_eq!(scores.dimensions["product_quality"], 4.5);
     assert_eq!(scores.dimensions["service_response"], 2.0);
-    // Both dimensions weigh 0.25: the unanswered ones do not drag the mean to zero.
-    assert!((scores.overall.unwrap() - 3.25).abs() < 1e-9);
+    // Both dimensions weigh 0.3: the unanswered ones do not drag the mean to zero.
+    assert!((scores.index.unwrap() - 3.25).abs() < 1e-9);
     assert_eq!(scores.nps, Some(8));
     assert_eq!(scores.nps_bucket, Some(NpsBucket::Passive));
     assert_eq!(score(&survey, &Answers::new()), Scores::default());
@@ -410,11 +410,52 @@ fn scores_are_averages_weighted_over_answered_dimensions() {
 fn weights_matter() {
     let survey = default_survey();
     let answers = Answers::from([
-        (qid("pq_reliability"), Answer::Number(5)), // weight 0.25
+        (qid("pq_reliability"), Answer::Number(5)), // weight 0.3
         (qid("va_pricing"), Answer::Number(1)),     // weight 0.15
     ]);
-    let overall = score(&survey, &answers).overall.unwrap();
-    assert!((overall - (0.25 * 5.0 + 0.15 * 1.0) / 0.4).abs() < 1e-9);
+    let index = score(&survey, &answers).index.unwrap();
+    assert!((index - (0.3 * 5.0 + 0.15 * 1.0) / 0.45).abs() < 1e-9);
+}
+
+#[test]
+fn the_outcome_is_kept_apart_from_the_index() {
+    let survey = default_survey();
+    let answers = Answers::from([
+        (qid("overall_satisfaction"), Answer::Number(1)),
+        (qid("pq_reliability"), Answer::Number(5)),
+        (qid("sr_resolution"), Answer::Number(5)),
+    ]);
+    let scores = score(&survey, &answers);
+    assert_eq!(scores.outcome, Some(1));
+    // An unhappy outcome does not pull the index of the dimensions down, nor is it one of them.
+    assert_eq!(scores.index, Some(5.0));
+    assert_eq!(
+        scores
+            .dimensions
+            .keys()
+            .map(|d| d.as_str())
+            .collect::<Vec<_>>(),
+        ["product_quality", "service_response"]
+    );
+    // The outcome alone (a one-tap rating) scores no index.
+    let tap = score(&survey, &one_tap_answers(&survey, "2").unwrap());
+    assert_eq!((tap.outcome, tap.index), (Some(2), None));
+    assert!(tap.dimensions.is_empty());
+    // Unanswered: absent, never zero.
+    assert_eq!(score(&survey, &Answers::new()).outcome, None);
+}
+
+#[test]
+fn a_survey_without_an_outcome_scores_none() {
+    let mut definition = default_survey().into_definition();
+    definition.outcome = None;
+    let survey = definition.validate().unwrap();
+    let answers = Answers::from([
+        (qid("overall_satisfaction"), Answer::Number(1)),
+        (qid("pq_reliability"), Answer::Number(4)),
+    ]);
+    let scores = score(&survey, &answers);
+    assert_eq!((scores.outcome, scores.index), (None, Some(4.0)));
 }
 
 #[test]
@@ -495,7 +536,8 @@ fn built_response_carries_everything() {
         730,
     );
     assert!(response.complete && !response.anonymous);
-    assert_eq!(response.overall_score, Some(5.0));
+    assert_eq!(response.satisfaction_index, Some(5.0));
+    assert_eq!(response.outcome, Some(5));
     assert_eq!(response.nps_bucket, Some(NpsBucket::Promoter));
     assert_eq!(response.submitted_at, Some(now));
     assert_eq!(response.expires_at, now.timestamp() + 730 * 86_400);
@@ -506,6 +548,48 @@ fn built_response_carries_everything() {
         .any(|q| q.as_str() == "improve_text"));
     let json = serde_json::to_value(&response.answers).unwrap();
     assert_eq!(json["nps"], json!({"number": 9}));
+}
+
+#[test]
+fn stored_items_from_before_the_outcome_stay_readable() {
+    let survey = default_survey();
+    let now = Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap();
+    let checked = decode_and_check(&complete_form(4)).unwrap();
+    let response = build_response(
+        "inv-1".into(),
+        "csat-default",
+        1,
+        &survey,
+        Locale::En,
+        Respondent::default(),
+        checked,
+        Completeness::Complete,
+        now,
+        now,
+        730,
+    );
+    let mut item: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_value(serde_json::to_value(&response).unwrap()).unwrap();
+    assert_eq!(item["outcome"], json!(4));
+    assert_eq!(item["satisfaction_index"], json!(4.0));
+    // An item written before: the index was `overall_score`, and there was no outcome.
+    let index = item.remove("satisfaction_index").unwrap();
+    item.remove("outcome");
+    item.insert("overall_score".into(), index);
+    item.insert("pk".into(), json!("RESPONSE#inv-1"));
+    // Read as the store reads it: the response flattened into the item, through DynamoDB's
+    // attribute values.
+    #[derive(serde::Deserialize)]
+    struct Record {
+        #[allow(dead_code)]
+        pk: String,
+        #[serde(flatten)]
+        response: SurveyResponse,
+    }
+    let attributes: serde_dynamo::Item = serde_dynamo::to_item(&item).unwrap();
+    let old: Record = serde_dynamo::from_item(attributes).unwrap();
+    assert_eq!(old.response.satisfaction_index, Some(4.0));
+    assert_eq!(old.response.outcome, None);
 }
 
 // ---- properties ----
@@ -624,8 +708,8 @@ proptest! {
                         match check_answers(survey, &submission.answers, Completeness::Complete) {
                             Ok(checked) => {
                                 let scores = score(survey, &checked.answers);
-                                if let Some(overall) = scores.overall {
-                                    prop_assert!((1.0..=5.0).contains(&overall));
+                                if let Some(index) = scores.index {
+                                    prop_assert!((1.0..=5.0).contains(&index));
                                 }
                             }
                             Err(problems) => {
@@ -659,9 +743,9 @@ proptest! {
         prop_assert_eq!(submission.answers.get("improve_text"), expected.as_ref());
     }
 
-    /// Overall is a weighted mean: always between the lowest and highest dimension average.
+    /// The index is a weighted mean: always between the lowest and highest dimension average.
     #[test]
-    fn overall_lies_between_dimension_averages(
+    fn index_lies_between_dimension_averages(
         ratings in prop::collection::vec(prop::option::of(1u8..=5), 15)
     ) {
         let survey = default_survey_cached();
@@ -673,12 +757,17 @@ proptest! {
             .filter_map(|(q, r)| r.map(|r| (q.id.clone(), Answer::Number(r))))
             .collect();
         let scores = score(survey, &answers);
-        prop_assert_eq!(scores.overall.is_some(), !answers.is_empty());
-        if let Some(overall) = scores.overall {
+        prop_assert_eq!(scores.index.is_some(), !scores.dimensions.is_empty());
+        if let Some(index) = scores.index {
             let lo = scores.dimensions.values().cloned().fold(f64::INFINITY, f64::min);
             let hi = scores.dimensions.values().cloned().fold(f64::NEG_INFINITY, f64::max);
-            prop_assert!(overall >= lo - 1e-9 && overall <= hi + 1e-9);
+            prop_assert!(index >= lo - 1e-9 && index <= hi + 1e-9);
         }
+        let outcome = answers.get("overall_satisfaction").map(|a| match a {
+            Answer::Number(n) => *n,
+            _ => unreachable!("ratings are numbers"),
+        });
+        prop_assert_eq!(scores.outcome, outcome);
     }
 }
 

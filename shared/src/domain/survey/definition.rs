@@ -20,6 +20,17 @@ pub struct SurveyDefinition {
     pub title: Localized,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intro: Option<Localized>,
+    /// The question whose answer is the survey's *outcome*: overall satisfaction, from which
+    /// CSAT is counted and against which key-driver analysis weighs the dimensions
+    /// (`"outcome": "overall_satisfaction"`).
+    ///
+    /// It must name a 1–5 rating question that every respondent is asked (no `show_if`) and
+    /// that counts towards no dimension: the outcome is kept apart from the weighted index of
+    /// the dimensions, so that the index and the drivers never contain it. The one-tap rating
+    /// in a message answers it. Optional, so definitions stored before it existed stay valid;
+    /// responses to a survey without one carry no outcome.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<QuestionId>,
     #[serde(default)]
     pub dimensions: Vec<Dimension>,
     #[serde(default)]
@@ -45,6 +56,8 @@ struct RawNewSurvey {
     title: Localized,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     intro: Option<Localized>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    outcome: Option<QuestionId>,
     #[serde(default)]
     dimensions: Vec<Dimension>,
     #[serde(default)]
@@ -58,6 +71,7 @@ impl From<RawNewSurvey> for NewSurvey {
             definition: SurveyDefinition {
                 title: raw.title,
                 intro: raw.intro,
+                outcome: raw.outcome,
                 dimensions: raw.dimensions,
                 questions: raw.questions,
             },
@@ -71,13 +85,15 @@ impl From<NewSurvey> for RawNewSurvey {
             id: new.id,
             title: new.definition.title,
             intro: new.definition.intro,
+            outcome: new.definition.outcome,
             dimensions: new.definition.dimensions,
             questions: new.definition.questions,
         }
     }
 }
 
-/// Something the survey measures, e.g. `service_response`, with its weight in the overall score.
+/// Something the survey measures, e.g. `service_response`, with its weight in the satisfaction
+/// index (weights are relative: the index divides by the weights of the dimensions answered).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Dimension {

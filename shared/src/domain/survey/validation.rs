@@ -63,6 +63,15 @@ impl ValidSurvey {
         self.definition.questions.iter().find(|q| q.id == *id)
     }
 
+    /// The outcome question (see [`SurveyDefinition::outcome`]): a 1–5 rating in no dimension,
+    /// always shown.
+    pub fn outcome(&self) -> Option<&Question> {
+        self.definition
+            .outcome
+            .as_ref()
+            .and_then(|id| self.question(id.as_str()))
+    }
+
     pub(super) fn position(&self, id: &QuestionId) -> Option<usize> {
         self.definition.questions.iter().position(|q| q.id == *id)
     }
@@ -114,6 +123,7 @@ fn check(definition: &SurveyDefinition) -> (Vec<SurveyProblem>, Vec<usize>) {
     checker.dimensions();
     checker.questions();
     checker.unmeasured_dimensions();
+    checker.outcome();
     let order = checker.evaluation_order();
     (checker.problems, order)
 }
@@ -203,6 +213,46 @@ impl<'a> Checker<'a> {
                     ),
                 );
             }
+        }
+    }
+
+    fn outcome(&mut self) {
+        let Some(id) = &self.def.outcome else {
+            return;
+        };
+        let Some(question) = self.def.questions.iter().find(|q| q.id == *id) else {
+            self.report(
+                "outcome",
+                format!(
+                    "refers to unknown question \"{id}\"; name the 1–5 rating question that asks for overall satisfaction"
+                ),
+            );
+            return;
+        };
+        let kind = question.kind.question_type();
+        match &question.kind {
+            QuestionKind::Rating {
+                dimension: Some(dimension),
+                ..
+            } => self.report(
+                "outcome",
+                format!(
+                    "question \"{id}\" counts towards dimension \"{dimension}\"; the outcome is kept apart from the weighted index, so remove its \"dimension\""
+                ),
+            ),
+            QuestionKind::Rating { dimension: None, .. } => {}
+            _ => self.report(
+                "outcome",
+                format!("question \"{id}\" is a {kind} question; the outcome must be a 1–5 rating question"),
+            ),
+        }
+        if question.show_if.is_some() {
+            self.report(
+                "outcome",
+                format!(
+                    "question \"{id}\" has a show_if; the outcome is asked of every respondent, so remove its condition"
+                ),
+            );
         }
     }
 

@@ -11,7 +11,7 @@ fn default_survey_parses_and_validates() {
 }
 
 #[test]
-fn default_survey_has_the_five_weighted_dimensions() {
+fn default_survey_has_four_weighted_dimensions_and_the_outcome_apart() {
     let survey = default_survey();
     let dims: Vec<(&str, f64)> = survey
         .dimensions()
@@ -21,16 +21,27 @@ fn default_survey_has_the_five_weighted_dimensions() {
     assert_eq!(
         dims,
         [
-            ("product_quality", 0.25),
-            ("service_response", 0.25),
-            ("after_sales", 0.2),
+            ("product_quality", 0.3),
+            ("service_response", 0.3),
+            ("after_sales", 0.25),
             ("value", 0.15),
-            ("overall", 0.15)
         ]
     );
     let total: f64 = dims.iter().map(|(_, w)| w).sum();
     assert!((total - 1.0).abs() < 1e-9);
-    assert_eq!(survey.dimensions()[4].label.get(Locale::ZhCn), "整体满意度");
+    assert_eq!(survey.dimensions()[0].label.get(Locale::ZhCn), "产品质量");
+    // Overall satisfaction is the outcome: asked of everyone, in no dimension.
+    let outcome = survey.outcome().unwrap();
+    assert_eq!(outcome.id, "overall_satisfaction");
+    assert_eq!(outcome.label.zh_cn, "您对我们的整体满意度如何？");
+    assert!(outcome.show_if.is_none() && outcome.required);
+    assert!(matches!(
+        outcome.kind,
+        QuestionKind::Rating {
+            dimension: None,
+            ..
+        }
+    ));
 }
 
 #[test]

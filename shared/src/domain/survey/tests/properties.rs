@@ -82,23 +82,28 @@ fn arb_definition() -> impl Strategy<Value = SurveyDefinition> {
         prop::option::weighted(0.6, arb_condition()),
         any::<bool>(),
     );
-    prop::collection::vec(question, 1..7).prop_map(|parts| SurveyDefinition {
-        title: Localized::new("调查", "Survey"),
-        intro: None,
-        dimensions: Vec::new(),
-        questions: parts
-            .into_iter()
-            .enumerate()
-            .map(|(i, (kind, show_if, required))| Question {
-                id: qid(POOL[i]),
-                label: Localized::new("问题", "Question"),
-                help: None,
-                required,
-                show_if,
-                kind,
-            })
-            .collect(),
-    })
+    (
+        prop::collection::vec(question, 1..7),
+        prop::option::weighted(0.3, arb_qid()),
+    )
+        .prop_map(|(parts, outcome)| SurveyDefinition {
+            title: Localized::new("调查", "Survey"),
+            intro: None,
+            outcome,
+            dimensions: Vec::new(),
+            questions: parts
+                .into_iter()
+                .enumerate()
+                .map(|(i, (kind, show_if, required))| Question {
+                    id: qid(POOL[i]),
+                    label: Localized::new("问题", "Question"),
+                    help: None,
+                    required,
+                    show_if,
+                    kind,
+                })
+                .collect(),
+        })
 }
 
 fn arb_well_formed_kind() -> impl Strategy<Value = QuestionKind> {
@@ -192,6 +197,7 @@ fn arb_well_formed_definition() -> impl Strategy<Value = SurveyDefinition> {
             SurveyDefinition {
                 title: Localized::new("调查", "Survey"),
                 intro: None,
+                outcome: None,
                 dimensions: Vec::new(),
                 questions,
             }

@@ -414,3 +414,90 @@ fn valid_survey_refuses_an_invalid_definition_when_deserialized() {
         .to_string()
         .contains("questions: a survey needs at least one question"));
 }
+
+// ---- the outcome ----
+
+fn with_outcome(outcome: &str, questions: Vec<Value>) -> Value {
+    let mut def = with_dimensions(json!([dim("d", json!(1.0))]), questions);
+    def["outcome"] = json!(outcome);
+    def
+}
+
+#[test]
+fn outcome_names_an_always_shown_rating_in_no_dimension() {
+    let survey = valid(with_outcome(
+        "overall",
+        vec![rated("q1", "d"), rating("overall")],
+    ));
+    assert_eq!(survey.outcome().unwrap().id, "overall");
+    assert_eq!(survey.definition().outcome.as_ref().unwrap(), "overall");
+    // Without the field there is no outcome, as for definitions stored before it existed.
+    let survey = valid(with_dimensions(
+        json!([dim("d", json!(1.0))]),
+        vec![rated("q1", "d"), rating("overall")],
+    ));
+    assert!(survey.outcome().is_none());
+}
+
+#[test]
+fn outcome_must_be_a_known_question() {
+    assert_problem(
+        with_outcome("nope", vec![rated("q1", "d")]),
+        "outcome",
+        "refers to unknown question \"nope\"",
+    );
+}
+
+#[test]
+fn outcome_must_be_a_rating_question() {
+    let nps = json!({"id": "nps", "type": "nps", "label": text("nps")});
+    assert_problem(
+        with_outcome("nps", vec![rated("q1", "d"), nps]),
+        "outcome",
+        "question \"nps\" is a nps question; the outcome must be a 1–5 rating question",
+    );
+    assert_problem(
+        with_outcome("c", vec![rated("q1", "d"), choice("c", &["a", "b"])]),
+        "outcome",
+        "is a single_choice question",
+    );
+}
+
+#[test]
+fn outcome_must_stay_out_of_the_dimensions() {
+    assert_problem(
+        with_outcome("q1", vec![rated("q1", "d")]),
+        "outcome",
+        "counts towards dimension \"d\"; the outcome is kept apart from the weighted index",
+    );
+}
+
+#[test]
+fn outcome_must_be_asked_of_everyone() {
+    let conditional = with_show_if(
+        rating("overall"),
+        json!({"question": "q1", "op": "le", "value": 2}),
+    );
+    assert_problem(
+        with_outcome("overall", vec![rated("q1", "d"), conditional]),
+        "outcome",
+        "has a show_if",
+    );
+}
+
+#[test]
+fn outcome_round_trips_in_the_flat_new_survey_shape() {
+    let new: NewSurvey = serde_json::from_value(json!({
+        "id": "s", "title": text("S"), "outcome": "overall",
+        "questions": [rating("overall")]
+    }))
+    .unwrap();
+    assert_eq!(new.definition.outcome.as_ref().unwrap(), "overall");
+    let json = serde_json::to_value(&new).unwrap();
+    assert_eq!(json["outcome"], "overall");
+    let err = serde_json::from_value::<NewSurvey>(json!({
+        "title": text("S"), "outcome": "Not An Id", "questions": [rating("q")]
+    }))
+    .unwrap_err();
+    assert!(err.to_string().contains("invalid question id"), "{err}");
+}
