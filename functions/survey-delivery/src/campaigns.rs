@@ -10,8 +10,7 @@ use std::collections::BTreeMap;
 
 use aws_lambda_events::encodings::Body;
 use chrono::{DateTime, Duration, Utc};
-use closeloop::domain::customer::{Customer, Segment};
-use closeloop::domain::reference::Reference;
+use closeloop::domain::customer::{Customer, CustomerId, Segment};
 use closeloop::domain::survey::SurveyId;
 use closeloop::lambda::{json_body, json_response, path_parameter};
 use closeloop::store::{Audience, Campaign, CampaignStatus, Invitation};
@@ -41,9 +40,9 @@ struct CampaignInput {
 }
 
 fn campaign_id(text: &str) -> Result<String, Error> {
-    Reference::parse(text)
-        .map(Reference::into_string)
-        .map_err(|e| Error::invalid("id", e.to_string()))
+    CustomerId::parse(text)
+        .map(|_| text.to_string())
+        .map_err(|r| Error::invalid("id", r.replace("a customer id", "a campaign id")))
 }
 
 async fn audience(
@@ -127,7 +126,8 @@ pub async fn create(
         ("audience.service_type", &input.audience.service_type),
     ] {
         if let Some(value) = value {
-            Reference::parse(value).map_err(|e| Error::invalid(field, e.to_string()))?;
+            CustomerId::parse(value)
+                .map_err(|r| Error::invalid(field, r.replace("a customer id", "the name")))?;
         }
     }
     // A past send time is only fine for a retry of a campaign already stored (resumed or

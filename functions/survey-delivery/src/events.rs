@@ -7,7 +7,6 @@ use aws_lambda_events::encodings::Body;
 use chrono::{DateTime, Utc};
 use closeloop::domain::customer::CustomerId;
 use closeloop::domain::delivery::ScheduleProblem;
-use closeloop::domain::reference::Reference;
 use closeloop::domain::survey::SurveyId;
 use closeloop::lambda::{json_body, json_response};
 use closeloop::store::{Invitation, ServiceEvent};
@@ -47,11 +46,17 @@ struct EventInput {
     survey_version: Option<u32>,
 }
 
-/// Short names that end up in keys and reports: references.
+/// Short names that end up in keys and reports: the customer-id alphabet.
 fn name(field: &str, value: Option<String>) -> Result<Option<String>, Error> {
-    Reference::optional(value.as_deref())
-        .map(|name| name.map(Reference::into_string))
-        .map_err(|e| Error::invalid(field, e.to_string()))
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            CustomerId::parse(&v)
+                .map(|_| v)
+                .map_err(|reason| Error::invalid(field, reason.replace("a customer id", field)))
+        })
+        .transpose()
 }
 
 pub async fn record(
