@@ -17,16 +17,15 @@ use closeloop::domain::feedback::NewFeedback;
 use closeloop::domain::reference::Reference;
 use closeloop::domain::response::{
     build_response, check_answers, decode_form, decode_json, newly_visible, one_tap_answers,
-    AnswerProblem, Completeness, Respondent, Submission, SurveyResponse, MAX_BODY_BYTES,
+    AnswerProblem, Completeness, Respondent, Settled, Submission, SurveyResponse, MAX_BODY_BYTES,
 };
 use closeloop::domain::survey::{Answers, Locale, Survey, SurveyId, ValidSurvey};
 use closeloop::domain::token::Token;
-use closeloop::keys;
 use closeloop::lambda::{
     body_bytes, json_body, json_response, path_parameter, query_parameter, require_admin,
     route_key, Function,
 };
-use closeloop::store::{Link, RecordOutcome};
+use closeloop::store::Link;
 use closeloop::{Deps, Error};
 use http::{header, Response, StatusCode};
 use lambda_http::Request;
@@ -306,51 +305,36 @@ impl ResponseCapture {
         let answers = one_tap_answers(&loaded.valid, &r).map_err(|p| problem_error(&p))?;
         let checked = check_answers(&loaded.valid, &answers, Completeness::Partial)
             .map_err(|problems| problem_error(&problems[0]))?;
-        let build = |created_at| {
-            build_response(
-                link.invitation_id.clone(),
-                &link.survey_id,
-                link.survey_version,
-                &loaded.valid,
-                locale,
-                Self::respondent(&link),
-                checked.clone(),
-                Completeness::Partial,
-                created_at,
-                now,
-                self.deps.config.retention_days,
-            )
-        };
         let saved = match locale {
             Locale::ZhCn => "谢谢！您的评分已保存。愿意再花两分钟告诉我们更多吗？",
             Locale::En => "Thank you, your rating is saved. Would you tell us a little more?",
         };
-        let store = &self.deps.store;
-        match store
-            .record_invited_response(&link.invitation_id, &build(now), now)
+        let tap = build_response(
+            link.invitation_id.clone(),
+            &link.survey_id,
+            link.survey_version,
+            &loaded.valid,
+            locale,
+            Self::respondent(&link),
+            checked.clone(),
+            Completeness::Partial,
+            now,
+            self.deps.config.retention_days,
+        );
+        match self
+            .deps
+            .store
+            .settle_invited_response(&link.invitation_id, tap, now)
             .await?
         {
-            RecordOutcome::Recorded => {}
-            RecordOutcome::InvitationClosed => {
-                return Err(Error::Gone("this survey is closed".into()))
+            Settled::Written(_) => {}
+            // A tap after the form was completed changes nothing and thanks again.
+            Settled::Unchanged(stored) if stored.complete => {
+                return Ok(self.page(StatusCode::OK, Page::thank_you(locale, &self.deps.config)))
             }
-            RecordOutcome::ResponseExists => {
-                let existing = store
-                    .get_invited_response(&link.invitation_id)
-                    .await?
-                    .ok_or_else(|| Error::Upstream("response vanished".into()))?;
-                if existing.complete {
-                    return Ok(
-                        self.page(StatusCode::OK, Page::thank_you(locale, &self.deps.config))
-                    );
-                }
-                if existing.answers != checked.answers {
-                    // A different tap before finishing: the latest tap counts.
-                    let _ = store
-                        .replace_partial_response(&link.invitation_id, &build(existing.created_at))
-                        .await?;
-                }
-            }
+            Settled::Unchanged(_) => {}
+            Settled::Conflict => return Err(already_answered()),
+            Settled::Closed => return Err(closed()),
         }
         Ok(self.form_page(
             StatusCode::OK,
@@ -400,58 +384,40 @@ impl ResponseCapture {
                 }
             }
         };
-        let build = |created_at| {
-            build_response(
-                link.invitation_id.clone(),
-                &link.survey_id,
-                link.survey_version,
-                &loaded.valid,
-                locale,
-                Self::respondent(&link),
-                checked.clone(),
-                Completeness::Complete,
-                created_at,
-                now,
-                self.deps.config.retention_days,
-            )
-        };
-        let response = build(now);
-        let store = &self.deps.store;
-        match store
-            .record_invited_response(&link.invitation_id, &response, now)
-            .await?
-        {
-            RecordOutcome::Recorded => return Ok(self.thank_you(format, locale, &response, true)),
-            RecordOutcome::InvitationClosed => {
-                return Err(Error::Gone("this survey is closed".into()))
-            }
-            RecordOutcome::ResponseExists => {}
+        let submission = build_response(
+            link.invitation_id.clone(),
+            &link.survey_id,
+            link.survey_version,
+            &loaded.valid,
+            locale,
+            Self::respondent(&link),
+            checked,
+            Completeness::Complete,
+            now,
+            self.deps.config.retention_days,
+        );
+        let settled = self
+            .deps
+            .store
+            .settle_invited_response(&link.invitation_id, submission, now)
+            .await?;
+        self.settled(format, locale, settled)
+    }
+
+    /// The reply to a settled answer: the thank-you (a replay gets the same page, and JSON
+    /// clients learn it was already recorded), or the refusal.
+    fn settled(
+        &self,
+        format: Format,
+        locale: Locale,
+        settled: Settled,
+    ) -> Result<Response<Body>, Error> {
+        match settled {
+            Settled::Written(response) => Ok(self.thank_you(format, locale, &response, true)),
+            Settled::Unchanged(response) => Ok(self.thank_you(format, locale, &response, false)),
+            Settled::Conflict => Err(already_answered()),
+            Settled::Closed => Err(closed()),
         }
-        // Someone answered first: the same answers are a replay, a one-tap response is
-        // completed, anything else is refused.
-        for _ in 0..3 {
-            let existing = store
-                .get_invited_response(&link.invitation_id)
-                .await?
-                .ok_or_else(|| Error::Upstream("response vanished".into()))?;
-            if existing.complete {
-                return if existing.fingerprint == response.fingerprint {
-                    Ok(self.thank_you(format, locale, &existing, false))
-                } else {
-                    Err(already_answered())
-                };
-            }
-            let completed = build(existing.created_at);
-            if store
-                .replace_partial_response(&link.invitation_id, &completed)
-                .await?
-            {
-                return Ok(self.thank_you(format, locale, &completed, true));
-            }
-        }
-        Err(Error::Upstream(
-            "could not settle a concurrent answer".into(),
-        ))
     }
 
     /// Form posts are checked against what the page showed (`_shown`) before anything is
@@ -611,7 +577,7 @@ impl ResponseCapture {
             }
         };
         let nonce_hash = nonce.hash();
-        let response = build_response(
+        let submission = build_response(
             format!("q-{}", &nonce_hash[..32]),
             id.as_str(),
             version,
@@ -625,25 +591,14 @@ impl ResponseCapture {
             checked,
             Completeness::Complete,
             now,
-            now,
             self.deps.config.retention_days,
         );
-        let store = &self.deps.store;
-        if store
-            .record_anonymous_response(&nonce_hash, &response)
-            .await?
-        {
-            return Ok(self.thank_you(format, locale, &response, true));
-        }
-        let existing = store
-            .get_response(&keys::response::anonymous(&nonce_hash))
-            .await?
-            .ok_or_else(|| Error::Upstream("response vanished".into()))?;
-        if existing.fingerprint == response.fingerprint {
-            Ok(self.thank_you(format, locale, &existing, false))
-        } else {
-            Err(already_answered())
-        }
+        let settled = self
+            .deps
+            .store
+            .settle_anonymous_response(&nonce_hash, submission, now)
+            .await?;
+        self.settled(format, locale, settled)
     }
 
     // ---- /feedback -----------------------------------------------------------------------
@@ -677,6 +632,10 @@ impl ResponseCapture {
             ))),
         }
     }
+}
+
+fn closed() -> Error {
+    Error::Gone("this survey is closed".into())
 }
 
 fn already_answered() -> Error {

@@ -3,6 +3,7 @@
 
 mod common;
 
+use closeloop::domain::response::SurveyResponse;
 use closeloop::domain::survey::Locale;
 use closeloop::keys;
 use closeloop_tests::TestEnv;
@@ -90,6 +91,7 @@ async fn an_answer_is_recorded_once_and_the_invitation_is_answered() {
     assert_eq!(s(&stored, "agent"), "S008");
     assert_eq!(s(&stored, "segment"), "returning");
     assert_eq!(stored["complete"].as_bool().unwrap(), &true);
+    assert_eq!(stored["revision"].as_n().unwrap(), "1");
     // The outcome (overall satisfaction) apart from the index of the four dimensions.
     assert_eq!(stored["outcome"].as_n().unwrap(), "4");
     assert_eq!(stored["satisfaction_index"].as_n().unwrap(), "4");
@@ -332,6 +334,7 @@ async fn one_tap_records_a_partial_response_that_finishing_upgrades() {
         .await
         .unwrap();
     assert_eq!(partial["outcome"].as_n().unwrap(), "3");
+    assert_eq!(partial["revision"].as_n().unwrap(), "2");
     assert!(
         !partial.contains_key("satisfaction_index"),
         "a tap rates no dimension"
@@ -348,6 +351,7 @@ async fn one_tap_records_a_partial_response_that_finishing_upgrades() {
         .await
         .unwrap();
     assert_eq!(complete["complete"].as_bool().unwrap(), &true);
+    assert_eq!(complete["revision"].as_n().unwrap(), "3");
     assert_eq!(s(&complete, "created_at"), s(&partial, "created_at"));
     assert_eq!(responses(&env).await.len(), 1);
     // After completion a tap shows the thank-you and changes nothing.
@@ -410,4 +414,134 @@ async fn oversized_bodies_get_413_and_other_media_types_415() {
     .await;
     assert_eq!(reply.status, 415);
     assert_eq!(env.item_count().await, before);
+}
+
+/// The default survey's required answers as a JSON body, every rating `rating`.
+fn json_answers(rating: u8) -> String {
+    let answers: serde_json::Map<String, Value> = complete_answers(rating)
+        .into_iter()
+        .map(|(k, v)| {
+            let value = v.parse::<u8>().map(|n| json!(n)).unwrap_or(json!(v));
+            (k, value)
+        })
+        .collect();
+    json!({ "answers": answers }).to_string()
+}
+
+/// Two completions of one tapped response at once: exactly one is stored (the tap's revision
+/// + 1), and the other gets what a later submission would: a replay of the same answers, or a
+/// 409 for different ones.
+#[tokio::test]
+async fn concurrent_completions_of_a_tap_store_one_and_the_other_replays_or_conflicts() {
+    let (env, function) = setup("capture-race").await;
+    for round in 0..3 {
+        for (case, ratings) in [("same", [4, 4]), ("different", [4, 5])] {
+            let id = format!("inv-race-{case}-{round}");
+            let token = invite(&env, &id, Locale::En, "sent").await;
+            let tap = call(&function, get(token.as_str()).query("r", "2").into_value()).await;
+            assert_eq!(tap.status, 200, "{}", tap.body);
+            let post_json = |rating: u8| {
+                call(
+                    &function,
+                    post(token.as_str())
+                        .json_body(&json_answers(rating))
+                        .into_value(),
+                )
+            };
+            let (a, b) = tokio::join!(post_json(ratings[0]), post_json(ratings[1]));
+            let stored = item(&env, keys::response::for_invitation(&id))
+                .await
+                .unwrap();
+            assert_eq!(stored["complete"].as_bool().unwrap(), &true);
+            assert_eq!(
+                stored["revision"].as_n().unwrap(),
+                "2",
+                "one write after the tap"
+            );
+            let replies = [
+                (a.status, &a.body, ratings[0]),
+                (b.status, &b.body, ratings[1]),
+            ];
+            let winners: Vec<_> = replies.iter().filter(|r| r.0 == 201).collect();
+            assert_eq!(winners.len(), 1, "{replies:?}");
+            let winner = winners[0];
+            assert_eq!(
+                serde_json::from_str::<Value>(winner.1).unwrap()["status"],
+                "recorded"
+            );
+            assert_eq!(stored["outcome"].as_n().unwrap(), &winner.2.to_string());
+            let loser = replies.iter().find(|r| r.0 != 201).unwrap();
+            if case == "same" {
+                assert_eq!(loser.0, 200, "{}", loser.1);
+                assert_eq!(
+                    serde_json::from_str::<Value>(loser.1).unwrap()["status"],
+                    "already_recorded"
+                );
+            } else {
+                assert_eq!(loser.0, 409, "{}", loser.1);
+            }
+        }
+    }
+    assert_eq!(responses(&env).await.len(), 6);
+}
+
+/// The optimistic lock: a replacement is written only over the revision it was built from.
+#[tokio::test]
+async fn a_replacement_built_from_an_older_revision_is_refused() {
+    let (env, function) = setup("capture-revision").await;
+    let token = invite(&env, "inv-rev", Locale::En, "sent").await;
+    call(&function, get(token.as_str()).query("r", "2").into_value()).await;
+    let store = &env.deps.store;
+    let first = store
+        .get_invited_response("inv-rev")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.revision, 1);
+    // Another tap writes revision 2 in between.
+    call(&function, get(token.as_str()).query("r", "3").into_value()).await;
+    let stale = SurveyResponse {
+        revision: 2,
+        ..first.clone()
+    };
+    assert!(!store
+        .replace_partial_response("inv-rev", &stale)
+        .await
+        .unwrap());
+    let stored = store
+        .get_invited_response("inv-rev")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((stored.revision, stored.outcome), (2, Some(3)));
+    let current = SurveyResponse {
+        revision: 3,
+        ..first
+    };
+    assert!(store
+        .replace_partial_response("inv-rev", &current)
+        .await
+        .unwrap());
+
+    // A response stored before revisions existed counts as revision 1 and is completed as 2.
+    let token = invite(&env, "inv-old-tap", Locale::En, "sent").await;
+    call(&function, get(token.as_str()).query("r", "2").into_value()).await;
+    let key = keys::response::for_invitation("inv-old-tap");
+    env.dynamodb
+        .update_item()
+        .table_name(&env.table)
+        .set_key(Some(key.to_attributes()))
+        .update_expression("REMOVE revision")
+        .send()
+        .await
+        .unwrap();
+    assert!(!item(&env, key.clone())
+        .await
+        .unwrap()
+        .contains_key("revision"));
+    let done = call(&function, form(post(token.as_str()), &complete_form(4))).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let stored = item(&env, key).await.unwrap();
+    assert_eq!(stored["complete"].as_bool().unwrap(), &true);
+    assert_eq!(stored["revision"].as_n().unwrap(), "2");
 }

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::customer::CustomerId;
 use super::reference::Reference;
-use super::response::retention_expiry;
+use super::response::{first_revision, retention_expiry, FIRST_REVISION};
 use crate::error::Error;
 
 /// Channels feedback arrives through.
@@ -58,6 +58,10 @@ pub struct NewFeedback {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Feedback {
     pub feedback_id: Reference,
+    /// Which write of this item this is; feedback is written once, so 1 (the revision rule of
+    /// [`FIRST_REVISION`], shared with responses for the stream's consumers).
+    #[serde(default = "first_revision")]
+    pub revision: u32,
     pub channel: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<CustomerId>,
@@ -155,6 +159,7 @@ impl NewFeedback {
         .to_string();
         Ok(Feedback {
             feedback_id,
+            revision: FIRST_REVISION,
             fingerprint: hex::encode(Sha256::digest(canonical.as_bytes())),
             channel,
             customer_id,
@@ -195,6 +200,11 @@ mod tests {
         assert_eq!(f.text, "客服响应太慢");
         assert_eq!(f.rating, Some(2));
         assert_eq!(f.received_by, "admin");
+        assert_eq!(f.revision, 1);
+        // Items stored before revisions existed read as the first.
+        let mut old = serde_json::to_value(&f).unwrap();
+        old.as_object_mut().unwrap().remove("revision");
+        assert_eq!(serde_json::from_value::<Feedback>(old).unwrap(), f);
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //!   reminded)` → `answered`, drops it from the `due` index);
 //! - read a response: GetItem `RESPONSE#<invitation>` / `RESPONSE` (after a refused write, to
 //!   tell a replay from a change, and when a link is opened);
-//! - complete a one-tap response: Put with `complete = false`;
+//! - complete a one-tap response (or replace its tap): Put with `complete = false` and the
+//!   revision read (see `settle`);
 //! - record an anonymous (QR) answer: Put `RESPONSE#Q#<sha256(nonce)>` / `RESPONSE`,
 //!   `attribute_not_exists(pk)`;
 //! - record feedback: Put `FEEDBACK#<id>` / `FEEDBACK`, `attribute_not_exists(pk)`; GetItem to
@@ -26,6 +27,8 @@ use crate::error::{Error, Result};
 use crate::keys::{self, Key, DUE_AT, DUE_PK};
 
 pub use crate::domain::feedback::Feedback;
+
+mod settle;
 
 /// How often a transaction that lost a race to another transaction (not a failed condition) is
 /// tried again. DynamoDB cancels concurrent transactions on one item with `TransactionConflict`.
@@ -156,22 +159,6 @@ impl Store {
             .get::<ResponseRecord>(key)
             .await?
             .map(|record| record.response))
-    }
-
-    /// Replaces a one-tap (incomplete) response with `response`; `false` when the stored one is
-    /// no longer incomplete (someone finished it first).
-    pub async fn replace_partial_response(
-        &self,
-        invitation_id: &str,
-        response: &SurveyResponse,
-    ) -> Result<bool> {
-        let key = keys::response::for_invitation(invitation_id);
-        self.put_if(
-            to_item(&ResponseRecord::new(key, response))?,
-            "attribute_exists(pk) AND complete = :false",
-            Some((":false", AttributeValue::Bool(false))),
-        )
-        .await
     }
 
     /// Records an anonymous answer once per form nonce; `false` when that form was already

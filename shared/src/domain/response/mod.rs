@@ -22,13 +22,17 @@ mod one_tap;
 mod problem;
 mod record;
 mod score;
+mod settle;
 
 pub use check::{check_answers, newly_visible, without_hidden, CheckedAnswers, Completeness};
 pub use decode::{decode_form, decode_json, Submission};
 pub use one_tap::{one_tap_answers, one_tap_question};
 pub use problem::{AnswerProblem, ProblemKind};
-pub use record::{build_response, retention_expiry, Respondent, SurveyResponse};
+pub use record::{
+    build_response, first_revision, retention_expiry, Respondent, SurveyResponse, FIRST_REVISION,
+};
 pub use score::{callback, fingerprint, open_text, score, Callback, NpsBucket, Scores};
+pub use settle::{settle, InvitationStatus, Settled, Settlement};
 
 /// Largest body `POST /s/{token}`, `POST /q/{surveyId}` and `POST /feedback` accept.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

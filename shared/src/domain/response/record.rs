@@ -29,6 +29,9 @@ pub struct Respondent {
 pub struct SurveyResponse {
     /// The invitation id, or `q-<nonce hash>` for an anonymous answer.
     pub response_id: String,
+    /// Which write of this response this is (see [`FIRST_REVISION`]).
+    #[serde(default = "first_revision")]
+    pub revision: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invitation_id: Option<String>,
     pub survey_id: String,
@@ -92,8 +95,25 @@ pub struct SurveyResponse {
     pub expires_at: i64,
 }
 
-/// Builds the response for checked answers. `created_at` is `now` for a new response and the
-/// first answer's time when a one-tap response is completed.
+/// The revision of an item's first write.
+///
+/// The revision rule of the items stream consumers react to (responses and feedback): every
+/// write carries `revision`, [`FIRST_REVISION`] when the item is first stored and the stored
+/// revision + 1 on each later write (completing a one-tap response, a new tap). A replacement
+/// is written only over the revision it was built from (an optimistic lock), so of two writers
+/// that read the same revision one fails, and each (item, revision) is one change, applied once.
+/// Items stored before revisions existed read as revision 1 ([`first_revision`]).
+pub const FIRST_REVISION: u32 = 1;
+
+/// [`FIRST_REVISION`], as the serde default of items stored without a revision.
+pub fn first_revision() -> u32 {
+    FIRST_REVISION
+}
+
+/// Builds the response for checked answers, as a first write at `now` (revision 1); [`settle`]
+/// turns it into the replacement of a stored one when there is one.
+///
+/// [`settle`]: super::settle
 #[allow(clippy::too_many_arguments)]
 pub fn build_response(
     response_id: String,
@@ -104,7 +124,6 @@ pub fn build_response(
     respondent: Respondent,
     checked: CheckedAnswers,
     completeness: Completeness,
-    created_at: DateTime<Utc>,
     now: DateTime<Utc>,
     retention_days: u32,
 ) -> SurveyResponse {
@@ -112,6 +131,7 @@ pub fn build_response(
     let complete = completeness == Completeness::Complete;
     SurveyResponse {
         response_id,
+        revision: FIRST_REVISION,
         anonymous: respondent.customer_id.is_none(),
         invitation_id: respondent.invitation_id,
         survey_id: survey_id.to_string(),
@@ -139,7 +159,7 @@ pub fn build_response(
         nps_bucket: scores.nps_bucket,
         complete,
         sent_at: respondent.sent_at,
-        created_at,
+        created_at: now,
         submitted_at: complete.then_some(now),
         updated_at: now,
         expires_at: retention_expiry(now, retention_days),

@@ -532,12 +532,12 @@ fn built_response_carries_everything() {
         checked,
         Completeness::Complete,
         now,
-        now,
         730,
     );
     assert!(response.complete && !response.anonymous);
     assert_eq!(response.satisfaction_index, Some(5.0));
     assert_eq!(response.outcome, Some(5));
+    assert_eq!((response.revision, response.created_at), (1, now));
     assert_eq!(response.nps_bucket, Some(NpsBucket::Promoter));
     assert_eq!(response.submitted_at, Some(now));
     assert_eq!(response.expires_at, now.timestamp() + 730 * 86_400);
@@ -564,7 +564,6 @@ fn stored_items_from_before_the_outcome_stay_readable() {
         Respondent::default(),
         checked,
         Completeness::Complete,
-        now,
         now,
         730,
     );
