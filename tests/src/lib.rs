@@ -85,16 +85,20 @@ impl TestEnv {
                 "sender identity: {err:?}"
             );
         }
-        let config = Config {
-            table_name: table.clone(),
-            alerts_topic_arn: topic.topic_arn.expect("topic arn"),
-            sender_email: SENDER.into(),
-            public_base_url: "http://127.0.0.1:8080".into(),
-            company_contact_email: "care@closeloop.test".into(),
-            company_contact_phone: "+864001234567".into(),
-            retention_days: 730,
-            delivery: closeloop::config::DeliveryConfig::default(),
-        };
+        let topic_arn = topic.topic_arn.expect("topic arn");
+        // Read like a deployment's environment, so every default comes from one place.
+        let config = Config::from_lookup(|name| {
+            Some(match name {
+                "TABLE_NAME" => table.clone(),
+                "ALERTS_TOPIC_ARN" => topic_arn.clone(),
+                "SENDER_EMAIL" => SENDER.into(),
+                "PUBLIC_BASE_URL" => "http://127.0.0.1:8080".into(),
+                "COMPANY_CONTACT_EMAIL" => "care@closeloop.test".into(),
+                "COMPANY_CONTACT_PHONE" => "+864001234567".into(),
+                _ => return None,
+            })
+        })
+        .expect("test configuration");
         TestEnv {
             deps: Deps::with_sdk_config(config, &sdk),
             sdk,
@@ -148,8 +152,52 @@ impl TestEnv {
     }
 }
 
-/// The emulator's record of everything sent: `sns.SMS`, `sns.Topic[].sent_notifications`,
-/// `ses.Message`.
+/// What the emulator sent to one recipient (a phone number, an email address or a topic ARN):
+/// `{"sms": [{phone_number, message}], "email": [{source, raw_data, subject, body}], "topic":
+/// [{message_id, message, subject, message_attributes}]}`, oldest first. Only that recipient's
+/// messages cross the wire, however much the other tests have sent.
+pub fn outbox_for(recipient: &str) -> Value {
+    let query: String = recipient
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    let body = http_get(&format!("{}/_outbox?to={query}", endpoint()));
+    serde_json::from_str(&body).expect("outbox is JSON")
+}
+
+/// The texts of the SMS sent to `phone`, oldest first.
+pub fn sms_to(phone: &str) -> Vec<String> {
+    texts(&outbox_for(phone)["sms"], "message")
+}
+
+/// The raw MIME of the emails sent to `address`, oldest first.
+pub fn emails_to(address: &str) -> Vec<String> {
+    texts(&outbox_for(address)["email"], "raw_data")
+}
+
+/// The notifications published to a topic, oldest first.
+pub fn topic_messages(topic_arn: &str) -> Vec<Value> {
+    outbox_for(topic_arn)["topic"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn texts(list: &Value, field: &str) -> Vec<String> {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m[field].as_str().map(str::to_string))
+        .collect()
+}
+
+/// The emulator's record of everything ever sent: `sns.SMS`, `sns.Topic[].sent_notifications`,
+/// `ses.Message`. Prefer [`outbox_for`], which reads one recipient's messages.
 pub fn outbox() -> Value {
     let body = http_get(&format!("{}/moto-api/data.json", endpoint()));
     serde_json::from_str(&body).expect("outbox is JSON")

@@ -1,6 +1,9 @@
+pub mod change;
 pub mod customer;
 pub mod delivery;
 pub mod feedback;
+pub mod period;
 pub mod response;
 pub mod survey;
 pub mod token;
+pub mod totals;
