@@ -210,6 +210,30 @@ pub mod feedback {
     }
 }
 
+/// Tickets: the ticket itself, and one item per deadline (respond, plan, resolve), so each
+/// deadline has its own place on the `due` index.
+pub mod ticket {
+    use super::Key;
+
+    pub fn partition(ticket_id: &str) -> String {
+        format!("TICKET#{ticket_id}")
+    }
+
+    pub fn item(ticket_id: &str) -> Key {
+        Key {
+            pk: partition(ticket_id),
+            sk: "TICKET".into(),
+        }
+    }
+
+    pub fn deadline(ticket_id: &str, deadline: &str) -> Key {
+        Key {
+            pk: partition(ticket_id),
+            sk: format!("DEADLINE#{deadline}"),
+        }
+    }
+}
+
 /// Running totals of one survey, one item per business day, so a report over a range is one
 /// Query whose size follows the days, not the responses.
 pub mod totals {

@@ -53,7 +53,10 @@ impl Stack {
         http_request(
             method,
             &format!("{}{path}", self.api),
-            &[("content-type", content_type), ("accept", "application/json")],
+            &[
+                ("content-type", content_type),
+                ("accept", "application/json"),
+            ],
             body.as_bytes(),
         )
     }
@@ -62,7 +65,10 @@ impl Stack {
     fn deliveries(&self, function: &str) -> Vec<Value> {
         let reply = self.admin("GET", &format!("/_local/deliveries/{function}"), None);
         assert_eq!(reply.status, 200, "{}", reply.body);
-        reply.json()["records"].as_array().cloned().unwrap_or_default()
+        reply.json()["records"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 }
 
@@ -156,19 +162,26 @@ fn answers_reach_each_consumer_as_its_filter_says() {
     let reply = stack.admin(
         "PUT",
         &format!("/customers/{customer}"),
-        Some(json!({"name": "Li Lei", "phone": phone, "locale": "en", "segment": "vip",
-                    "sms_consent": true, "email_consent": true})),
+        Some(
+            json!({"name": "Li Lei", "phone": phone, "locale": "en", "segment": "vip",
+                    "sms_consent": true, "email_consent": true}),
+        ),
     );
     assert_eq!(reply.status, 200, "{}", reply.body);
     let event_time = Utc::now() - Span::hours(1);
     let reply = stack.admin(
         "POST",
         "/events",
-        Some(json!({"id": unique("svc"), "customer_id": customer, "type": "service_completion",
-                    "time": event_time, "agent": "S008", "service_type": "after_sales"})),
+        Some(
+            json!({"id": unique("svc"), "customer_id": customer, "type": "service_completion",
+                    "time": event_time, "agent": "S008", "service_type": "after_sales"}),
+        ),
     );
     assert_eq!(reply.status, 201, "{}", reply.body);
-    let invitation = reply.json()["invitation"]["id"].as_str().unwrap().to_string();
+    let invitation = reply.json()["invitation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let invited_pk = format!("RESPONSE#{invitation}");
     let sweep_at = next_noon_in_shanghai(event_time + Span::hours(24));
     let reply = stack.admin(
@@ -203,7 +216,12 @@ fn answers_reach_each_consumer_as_its_filter_says() {
     assert_eq!(done.json()["complete"], true, "{}", done.body);
 
     // An anonymous answer from a store's QR code.
-    let page = stack.public("GET", "/q/csat-default?store=SH-001&channel=qr", "text/plain", "");
+    let page = stack.public(
+        "GET",
+        "/q/csat-default?store=SH-001&channel=qr",
+        "text/plain",
+        "",
+    );
     assert_eq!(page.status, 200, "{}", page.body);
     let mut fields: Vec<(String, String)> = complete_answers(5)
         .into_iter()
@@ -225,9 +243,11 @@ fn answers_reach_each_consumer_as_its_filter_says() {
     let reply = stack.admin(
         "POST",
         "/feedback",
-        Some(json!({"id": feedback_id, "channel": "hotline", "category": "service",
+        Some(
+            json!({"id": feedback_id, "channel": "hotline", "category": "service",
                     "text": "waited 40 minutes on the phone", "rating": 1,
-                    "customer_id": customer, "agent": "S008"})),
+                    "customer_id": customer, "agent": "S008"}),
+        ),
     );
     assert_eq!(reply.status, 201, "{}", reply.body);
     let feedback_pk = format!("FEEDBACK#{feedback_id}");
@@ -241,7 +261,10 @@ fn answers_reach_each_consumer_as_its_filter_says() {
     });
     let reports = poll("report-generation's deliveries", || {
         let seen = stack.deliveries("report-generation");
-        let n = seen.iter().filter(|r| r["pk"] == invited_pk.as_str()).count();
+        let n = seen
+            .iter()
+            .filter(|r| r["pk"] == invited_pk.as_str())
+            .count();
         (n >= 2).then_some(seen)
     });
     for (function, seen, allowed) in [
@@ -261,8 +284,14 @@ fn answers_reach_each_consumer_as_its_filter_says() {
         .filter(|r| r["pk"] == invited_pk.as_str())
         .map(|r| r["eventName"].as_str().unwrap())
         .collect();
-    assert_eq!(events, ["INSERT", "MODIFY"], "the tap, then the finished form");
-    assert!(tickets.iter().any(|r| r["pk"].as_str().unwrap().starts_with("RESPONSE#Q#")));
+    assert_eq!(
+        events,
+        ["INSERT", "MODIFY"],
+        "the tap, then the finished form"
+    );
+    assert!(tickets
+        .iter()
+        .any(|r| r["pk"].as_str().unwrap().starts_with("RESPONSE#Q#")));
     assert!(!reports.iter().any(|r| r["pk"] == feedback_pk.as_str()));
 
     // The running totals count the invited answer (tap, then form) and the QR answer once each.
@@ -279,14 +308,26 @@ fn answers_reach_each_consumer_as_its_filter_says() {
             serde_json::from_value(json!({ "Records": [record] })).unwrap();
         let change = StreamChange::read(&event.records[0]).expect("a record of the contract");
         progress.push(match &change.item {
-            ItemChange::Response(r) => format!("{:?} r{}", ResponseProgress::of(r), change.revision),
+            ItemChange::Response(r) => {
+                format!("{:?} r{}", ResponseProgress::of(r), change.revision)
+            }
             ItemChange::Feedback(_) => format!("feedback r{}", change.revision),
             other => panic!("unexpected {other:?}"),
         });
     }
     assert!(progress.contains(&"Partial r1".to_string()), "{progress:?}");
-    assert!(progress.iter().filter(|p| p.starts_with("BecameComplete")).count() >= 2, "{progress:?}");
-    assert!(progress.iter().any(|p| p.starts_with("feedback")), "{progress:?}");
+    assert!(
+        progress
+            .iter()
+            .filter(|p| p.starts_with("BecameComplete"))
+            .count()
+            >= 2,
+        "{progress:?}"
+    );
+    assert!(
+        progress.iter().any(|p| p.starts_with("feedback")),
+        "{progress:?}"
+    );
     if std::env::var("CLOSELOOP_WRITE_FIXTURES").as_deref() == Ok("1") {
         write_fixtures(&records);
     }
@@ -325,9 +366,23 @@ fn stream_records(pks: &[&str], prefix: &str) -> Vec<(String, Value)> {
         let sdk = sdk_config().await;
         let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
         let streams = aws_sdk_dynamodbstreams::Client::new(&sdk);
-        let table = dynamodb.describe_table().table_name(TABLE).send().await.unwrap();
-        let arn = table.table().and_then(|t| t.latest_stream_arn()).unwrap().to_string();
-        let description = streams.describe_stream().stream_arn(&arn).send().await.unwrap();
+        let table = dynamodb
+            .describe_table()
+            .table_name(TABLE)
+            .send()
+            .await
+            .unwrap();
+        let arn = table
+            .table()
+            .and_then(|t| t.latest_stream_arn())
+            .unwrap()
+            .to_string();
+        let description = streams
+            .describe_stream()
+            .stream_arn(&arn)
+            .send()
+            .await
+            .unwrap();
         let mut found: Vec<(String, Value)> = Vec::new();
         let mut prefixed: Option<String> = None;
         for shard in description.stream_description().unwrap().shards() {
@@ -342,7 +397,12 @@ fn stream_records(pks: &[&str], prefix: &str) -> Vec<(String, Value)> {
                 .shard_iterator
                 .clone();
             while let Some(it) = iterator.take() {
-                let out = streams.get_records().shard_iterator(it).send().await.unwrap();
+                let out = streams
+                    .get_records()
+                    .shard_iterator(it)
+                    .send()
+                    .await
+                    .unwrap();
                 for record in out.records() {
                     let pk = record
                         .dynamodb()
@@ -396,11 +456,21 @@ fn write_fixtures(records: &[(String, Value)]) {
         };
         named.entry(name).or_insert_with(|| record.clone());
     }
-    assert_eq!(named.len(), 4, "one record of each kind: {:?}", named.keys());
-    let batch: Vec<Value> = ["stream-one-tap-insert", "stream-one-tap-completed", "stream-qr-answer", "stream-feedback"]
-        .iter()
-        .map(|n| named[n].clone())
-        .collect();
+    assert_eq!(
+        named.len(),
+        4,
+        "one record of each kind: {:?}",
+        named.keys()
+    );
+    let batch: Vec<Value> = [
+        "stream-one-tap-insert",
+        "stream-one-tap-completed",
+        "stream-qr-answer",
+        "stream-feedback",
+    ]
+    .iter()
+    .map(|n| named[n].clone())
+    .collect();
     for (name, record) in &named {
         let text = serde_json::to_string_pretty(&json!({ "Records": [record] })).unwrap();
         std::fs::write(fixtures_dir().join(format!("{name}.json")), text + "\n").unwrap();
