@@ -297,6 +297,33 @@ fn dechunk(mut body: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The default survey definition (`surveys/default.json`).
+pub fn default_survey() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../surveys/default.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("the default survey"))
+        .expect("the default survey is JSON")
+}
+
+/// The default survey's always-shown required questions answered with `rating` (ratings),
+/// 9 (NPS) and the first option (single choices), as JSON values by question id.
+pub fn default_survey_answers(rating: u8) -> Vec<(String, Value)> {
+    let survey = default_survey();
+    let mut answers = Vec::new();
+    for q in survey["questions"].as_array().expect("questions") {
+        if q.get("show_if").is_some() || q["required"] == Value::Bool(false) {
+            continue;
+        }
+        let id = q["id"].as_str().expect("an id").to_string();
+        match q["type"].as_str().expect("a type") {
+            "rating" => answers.push((id, json!(rating))),
+            "nps" => answers.push((id, json!(9))),
+            "single_choice" => answers.push((id, q["options"][0]["id"].clone())),
+            _ => {}
+        }
+    }
+    answers
+}
+
 pub fn fixtures_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }

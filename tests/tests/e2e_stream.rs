@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Duration as Span, Timelike, Utc};
 use closeloop::domain::change::ResponseProgress;
 use closeloop::stream::{ItemChange, StreamChange};
-use closeloop_tests::{fixtures_dir, http_request, sdk_config, sms_to, unique, HttpReply};
+use closeloop_tests::{
+    default_survey_answers, fixtures_dir, http_request, sdk_config, sms_to, unique, HttpReply,
+};
 use serde_json::{json, Value};
 
 const TABLE: &str = "closeloop";
@@ -70,32 +72,6 @@ impl Stack {
             .cloned()
             .unwrap_or_default()
     }
-}
-
-/// The default survey's always-shown required questions, answered with `rating`.
-fn complete_answers(rating: u8) -> Vec<(String, Value)> {
-    let survey: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../surveys/default.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    let mut answers = Vec::new();
-    for q in survey["questions"].as_array().unwrap() {
-        if q.get("show_if").is_some() || q["required"] == Value::Bool(false) {
-            continue;
-        }
-        let id = q["id"].as_str().unwrap().to_string();
-        match q["type"].as_str().unwrap() {
-            "rating" => answers.push((id, json!(rating))),
-            "nps" => answers.push((id, json!(9))),
-            "single_choice" => answers.push((id, q["options"][0]["id"].clone())),
-            _ => {}
-        }
-    }
-    answers
 }
 
 fn form_encode(pairs: &[(String, String)]) -> String {
@@ -205,7 +181,7 @@ fn answers_reach_each_consumer_as_its_filter_says() {
     // One tap (a partial response), then the whole form completes it.
     let tap = http_request("GET", &format!("{link}?r=2"), &[], b"");
     assert_eq!(tap.status, 200, "{}", tap.body);
-    let answers: serde_json::Map<String, Value> = complete_answers(4).into_iter().collect();
+    let answers: serde_json::Map<String, Value> = default_survey_answers(4).into_iter().collect();
     let done = stack.public(
         "POST",
         &path,
@@ -223,7 +199,7 @@ fn answers_reach_each_consumer_as_its_filter_says() {
         "",
     );
     assert_eq!(page.status, 200, "{}", page.body);
-    let mut fields: Vec<(String, String)> = complete_answers(5)
+    let mut fields: Vec<(String, String)> = default_survey_answers(5)
         .into_iter()
         .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_string)))
         .collect();

@@ -129,13 +129,30 @@ fn each_consumer_filters_the_stream_to_the_entities_it_reads() {
         closeloop_local::filter::passes(&sub.filters, &record(entity))
     };
     for entity in ["response", "feedback"] {
-        assert!(reads("ticket-creation", entity), "ticket-creation reads {entity}");
+        assert!(
+            reads("ticket-creation", entity),
+            "ticket-creation reads {entity}"
+        );
     }
     assert!(reads("report-generation", "response"));
     assert!(!reads("report-generation", "feedback"));
     // The sweep's and the consumers' own writes reach neither.
-    for entity in ["invitation", "link", "customer", "customer_contact", "event", "applied", "day_totals"] {
-        assert!(!reads("ticket-creation", entity), "ticket-creation skips {entity}");
-        assert!(!reads("report-generation", entity), "report-generation skips {entity}");
+    for entity in [
+        "invitation",
+        "link",
+        "customer",
+        "customer_contact",
+        "event",
+        "applied",
+        "day_totals",
+    ] {
+        assert!(
+            !reads("ticket-creation", entity),
+            "ticket-creation skips {entity}"
+        );
+        assert!(
+            !reads("report-generation", entity),
+            "report-generation skips {entity}"
+        );
     }
 }
