@@ -446,3 +446,6 @@ fn hours_text(day: &[Opening]) -> Vec<Vec<String>> {
 fn date_text(date: &NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
 }
+
+#[cfg(test)]
+mod tests;

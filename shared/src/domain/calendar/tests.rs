@@ -1,6 +1,5 @@
 use super::*;
 use chrono::NaiveDateTime;
-use proptest::prelude::*;
 use serde_json::{json, Value};
 
 const SHANGHAI: Tz = Tz::Asia__Shanghai;
@@ -24,13 +23,13 @@ fn hours(h: i64) -> Duration {
     Duration::hours(h)
 }
 
-fn parse(settings: Value) -> Calendar {
+pub(super) fn parse(settings: Value) -> Calendar {
     Calendar::from_json(&settings.to_string()).unwrap()
 }
 
 /// A Chinese office: Mon–Fri 09:00–12:00 and 13:00–18:00 (8 working hours), National Day
 /// 2026-10-01 (Thursday) to 10-07 off, made up on Sunday 09-27 and Saturday 10-10.
-fn china_settings() -> Value {
+pub(super) fn china_settings() -> Value {
     let day = json!([["09:00", "12:00"], ["13:00", "18:00"]]);
     json!({
         "time_zone": "Asia/Shanghai",
@@ -46,14 +45,14 @@ fn china() -> Calendar {
 }
 
 /// The field and reason of the error the settings get.
-fn refused(settings: Value) -> (String, String) {
+pub(super) fn refused(settings: Value) -> (String, String) {
     match Calendar::from_json(&settings.to_string()) {
         Err(Error::Invalid { field, reason }) => (field, reason),
         other => panic!("expected a settings error, got {other:?}"),
     }
 }
 
-fn with(mut settings: Value, pointer: &str, value: Value) -> Value {
+pub(super) fn with(mut settings: Value, pointer: &str, value: Value) -> Value {
     *settings.pointer_mut(pointer).unwrap() = value;
     settings
 }
