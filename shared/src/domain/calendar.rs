@@ -253,9 +253,10 @@ impl Calendar {
     }
 
     /// "Done in the month's batch" (level 3): the close of the last working day of the month
-    /// `t` falls in (the calendar's local month), or of the next month when `t` is on or after
-    /// that month's last `cutoff_days` working days ([`MONTH_BATCH_CUTOFF_DAYS`] is the usual
-    /// choice). A month with no working day at all has no batch; its items join the next one.
+    /// `t` falls in (the calendar's local month), or of the next month when no more than
+    /// `cutoff_days` of this month's working days are left, counting today while some of its
+    /// working time is ahead ([`MONTH_BATCH_CUTOFF_DAYS`] is the usual choice). A month with no
+    /// working day at all has no batch; its items join the next one.
     pub fn end_of_month_batch(
         &self,
         t: DateTime<Utc>,
@@ -267,7 +268,7 @@ impl Calendar {
         let next = next_month(month).ok_or_else(|| no_working_time(t))?;
         let remaining = days_forward(today)
             .take_while(|&date| date < next)
-            .filter(|&date| self.working_on(date) > Duration::zero())
+            .filter(|&date| self.stretches(date).iter().any(|&(_, close)| close > t))
             .count();
         if remaining <= cutoff_days as usize {
             month = next;
@@ -452,5 +453,7 @@ fn no_working_time(t: DateTime<Utc>) -> Error {
     )
 }
 
+#[cfg(test)]
+mod proptests;
 #[cfg(test)]
 mod tests;

@@ -195,11 +195,16 @@ fn month_batch_closes_on_the_months_last_working_day() {
     assert_eq!(batch("2026-03-28 10:00"), at(SHANGHAI, "2026-04-30 18:00"));
     // October's last working day is Friday the 30th; the holidays do not count toward the cutoff.
     assert_eq!(batch("2026-10-02 10:00"), at(SHANGHAI, "2026-10-30 18:00"));
-    // With no cutoff, the month's own batch until its last working day.
+    // With no cutoff, the month's own batch while any of its working time is ahead.
     let last_day = at(SHANGHAI, "2026-03-31 17:00");
     assert_eq!(
         cal.end_of_month_batch(last_day, 0).unwrap(),
         at(SHANGHAI, "2026-03-31 18:00")
+    );
+    let after_close = at(SHANGHAI, "2026-03-31 18:00");
+    assert_eq!(
+        cal.end_of_month_batch(after_close, 0).unwrap(),
+        at(SHANGHAI, "2026-04-30 18:00")
     );
 }
 
@@ -370,4 +375,38 @@ fn a_day_the_clocks_skip_has_no_working_time() {
     let always = Calendar::always(Tz::Pacific__Apia);
     let later = thursday + hours(30);
     assert_eq!(always.working_between(thursday, later).unwrap(), hours(30));
+}
+
+// --- Bounded ----------------------------------------------------------------------------------
+
+#[test]
+fn no_input_searches_without_end() {
+    let cal = china();
+    let start = at(SHANGHAI, "2026-03-16 10:00");
+    let (field, reason) = match cal.add_working(start, Duration::days(365 * 20)) {
+        Err(Error::Invalid { field, reason }) => (field, reason),
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    assert_eq!(field, "duration");
+    assert!(reason.contains("more than 3660 days ahead"), "{reason}");
+    assert!(cal.add_working(start, -hours(1)).is_err());
+    assert!(cal.add_working_days(start, 5000).is_err());
+    assert!(cal
+        .working_between(start, start + Duration::days(HORIZON_DAYS + 1))
+        .is_err());
+    assert!(cal
+        .working_between(start + Duration::days(HORIZON_DAYS + 1), start)
+        .is_err());
+    // Ten years of working days still answer.
+    assert!(cal.add_working_days(start, 2000).is_ok());
+    for far in [DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MIN_UTC] {
+        assert!(!cal.is_working(far));
+        assert!(cal.next_working_instant(far).is_err());
+        assert!(cal.add_working(far, hours(1)).is_err());
+        assert!(cal.add_working_days(far, 3).is_err());
+        assert!(cal.end_of_month_batch(far, 5).is_err());
+        assert!(cal.working_between(far, start).is_err());
+    }
+    let year_9999 = utc("9999-12-31T10:00:00Z");
+    assert!(cal.add_working(year_9999, Duration::days(30)).is_ok());
 }
