@@ -206,12 +206,33 @@ impl Calendar {
             .sum())
     }
 
+    /// The instant at which `percent` of the working time from `start` to `until` has passed:
+    /// when to warn a deadline's owner (75 %). Inside working hours or at a close, never after
+    /// `until`; `start` when there is no working time between them.
+    pub fn share_of_working_time(
+        &self,
+        start: DateTime<Utc>,
+        until: DateTime<Utc>,
+        percent: u8,
+    ) -> Result<DateTime<Utc>, Error> {
+        if percent > 100 {
+            return Err(Error::invalid("percent", "a share is 0 to 100 per cent"));
+        }
+        let total = self.working_between(start, until)?;
+        if total <= Duration::zero() {
+            return Ok(start);
+        }
+        self.add_working(start, total * i32::from(percent) / 100)
+    }
+
     /// "Done in `days` working days": the same working-time offset into the working day `days`
     /// working days after the one `start` falls on. Created Tuesday 14:00 with Mon–Fri hours:
     /// Friday 14:00 for 3 days. Created outside working hours (before opening, at night, on a
     /// weekend or holiday), the clock starts at the next opening, so 3 days run to the close of
     /// the third working day. Weekends and holidays do not count; make-up days do. Where the
     /// target day is shorter (a half-day), the deadline is its close. Zero days gives `start`.
+    /// The offset is working time, so where the clocks change during working hours (a desk open
+    /// at night) the deadline moves by that hour on the wall clock.
     pub fn add_working_days(
         &self,
         start: DateTime<Utc>,

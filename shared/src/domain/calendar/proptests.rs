@@ -105,6 +105,16 @@ proptest! {
     }
 
     #[test]
+    fn a_share_of_working_time_falls_between_start_and_deadline(
+        cal in calendar(), start in instant(), d in working_time(), percent in 0u8..=100,
+    ) {
+        let due = cal.add_working(start, d).unwrap();
+        let warn = cal.share_of_working_time(start, due, percent).unwrap();
+        prop_assert!(start <= warn && warn <= due);
+        prop_assert_eq!(cal.working_between(start, warn).unwrap(), d * i32::from(percent) / 100);
+    }
+
+    #[test]
     fn working_time_adds_up_over_any_split_point(
         cal in calendar(), a in instant(), b in instant(), c in instant(),
     ) {

@@ -179,6 +179,21 @@ fn next_working_instant_holds_notices_until_the_next_working_hour() {
     }
 }
 
+#[test]
+fn the_owner_is_warned_at_three_quarters_of_the_working_time() {
+    let cal = china();
+    let created = at(SHANGHAI, "2026-03-16 10:00");
+    let due = cal.add_working_days(created, 3).unwrap();
+    assert_eq!(due, at(SHANGHAI, "2026-03-19 10:00"));
+    // 24 working hours; 18 of them are Monday's 7, Tuesday's 8 and Wednesday morning's 3.
+    let warn = cal.share_of_working_time(created, due, 75).unwrap();
+    assert_eq!(warn, at(SHANGHAI, "2026-03-18 12:00"));
+    assert_eq!(cal.share_of_working_time(created, due, 100).unwrap(), due);
+    assert_eq!(cal.share_of_working_time(created, due, 0).unwrap(), created);
+    assert_eq!(cal.share_of_working_time(due, created, 75).unwrap(), due);
+    assert!(cal.share_of_working_time(created, due, 101).is_err());
+}
+
 // --- Month batch ----------------------------------------------------------------------------
 
 #[test]
