@@ -1,3 +1,4 @@
+pub mod calendar;
 pub mod change;
 pub mod customer;
 pub mod delivery;
