@@ -30,4 +30,8 @@ code=$(curl -sS -o .local/smoke-bad.json -w '%{http_code}' -X POST -H "Authoriza
 [ "$code" = 400 ] || fail "a survey with no questions answered $code, expected 400"
 code=$(curl -sS -o /dev/null -w '%{http_code}' "$api/s/AAAAAAAAAAAAAAAAAAAAAA")
 [ "$code" = 404 ] || fail "an unknown survey link answered $code, expected 404"
+echo "== end to end through the local runner"
+CLOSELOOP_API=$api DEV_ADMIN_TOKEN=$DEV_ADMIN_TOKEN AWS_ENDPOINT_URL=http://127.0.0.1:$EMULATOR_PORT \
+  cargo test -p closeloop-tests --test e2e_stream -- --ignored --test-threads 1
+
 echo "smoke: make up serves the admin API (401 without token, 200 with), the default survey, and the public link route"

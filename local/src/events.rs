@@ -453,7 +453,8 @@ fn image(
     serde_json::to_value(converted).ok()
 }
 
-fn stream_record(
+/// One stream record as Lambda puts it in the event's `Records` (and as filters see it).
+pub fn stream_record(
     r: &aws_sdk_dynamodbstreams::types::Record,
     stream_arn: &str,
     region: &str,

@@ -5,11 +5,13 @@ use hyper::body::Bytes;
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
+use std::collections::HashSet;
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Longest we wait for one invocation (the first one may include a compile).
-const INVOKE_TIMEOUT: Duration = Duration::from_secs(900);
+/// Extra time for a function's first call: `cargo lambda watch` may still be starting it.
+const COLD_START_ALLOWANCE: Duration = Duration::from_secs(300);
 
 #[derive(Debug)]
 pub enum InvokeError {
@@ -45,6 +47,8 @@ impl std::error::Error for InvokeError {}
 pub struct Invoker {
     client: Client<HttpConnector, Full<Bytes>>,
     endpoint: String,
+    /// Functions called at least once.
+    started: Arc<Mutex<HashSet<String>>>,
 }
 
 impl Invoker {
@@ -56,6 +60,7 @@ impl Invoker {
         Invoker {
             client: Client::builder(TokioExecutor::new()).build(connector),
             endpoint: endpoint.trim_end_matches('/').to_string(),
+            started: Arc::default(),
         }
     }
 
@@ -64,7 +69,24 @@ impl Invoker {
     }
 
     /// Invoke `function` synchronously (RequestResponse) with `payload`; the function's reply.
-    pub async fn invoke(&self, function: &str, payload: &Value) -> Result<Value, InvokeError> {
+    /// A call that runs past `timeout` (the template's `Timeout`) fails as Lambda's would. The
+    /// first call of each function also gets the time `cargo lambda watch` needs to start it.
+    pub async fn invoke(
+        &self,
+        function: &str,
+        payload: &Value,
+        timeout: Duration,
+    ) -> Result<Value, InvokeError> {
+        let first_call = self
+            .started
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(function.to_string());
+        let limit = if first_call {
+            timeout + COLD_START_ALLOWANCE
+        } else {
+            timeout
+        };
         let uri = format!(
             "{}/2015-03-31/functions/{function}/invocations",
             self.endpoint
@@ -98,13 +120,15 @@ impl Invoker {
                 .to_bytes();
             Ok::<_, InvokeError>((status, function_error, bytes))
         };
-        let (status, function_error, bytes) = tokio::time::timeout(INVOKE_TIMEOUT, call)
-            .await
-            .map_err(|_| {
-            InvokeError::Other(format!(
-                "invoke {function}: no reply after {INVOKE_TIMEOUT:?}"
-            ))
-        })??;
+        let (status, function_error, bytes) = match tokio::time::timeout(limit, call).await {
+            Ok(reply) => reply?,
+            Err(_) => {
+                return Err(InvokeError::Function {
+                    error_type: "Sandbox.Timedout".into(),
+                    message: format!("{function} timed out after {limit:?}"),
+                })
+            }
+        };
 
         let text = String::from_utf8_lossy(&bytes);
         let reply: Option<Value> = if bytes.is_empty() {

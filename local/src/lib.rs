@@ -3,6 +3,7 @@
 //! DynamoDB Streams event documents. Used by the `closeloop-local` runner and by tests.
 
 pub mod events;
+pub mod filter;
 pub mod table;
 pub mod template;
 

@@ -12,9 +12,11 @@ mod streams;
 
 use aws_config::{BehaviorVersion, Region};
 use closeloop_local::{create_table, Template, REGION};
+use serde_json::Value;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
@@ -34,6 +36,43 @@ pub struct State {
     pub invoker: invoke::Invoker,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub streams: aws_sdk_dynamodbstreams::Client,
+    /// Stream records each function has processed (newest last, at most `DELIVERIES_KEPT`).
+    pub deliveries: Mutex<HashMap<String, VecDeque<Value>>>,
+}
+
+/// Delivered records remembered per function for `GET /_local/deliveries/{function}`.
+const DELIVERIES_KEPT: usize = 20_000;
+
+impl State {
+    /// Notes records a function processed: event name, keys, entity and revision of each.
+    pub fn note_delivered(
+        &self,
+        function: &str,
+        records: &[aws_sdk_dynamodbstreams::types::Record],
+        stream_arn: &str,
+    ) {
+        let mut all = self.deliveries.lock().unwrap_or_else(|e| e.into_inner());
+        let kept = all.entry(function.to_string()).or_default();
+        for record in records {
+            let full = closeloop_local::events::stream_record(record, stream_arn, REGION);
+            let image = full["dynamodb"]
+                .get("NewImage")
+                .or_else(|| full["dynamodb"].get("OldImage"))
+                .cloned()
+                .unwrap_or(Value::Null);
+            kept.push_back(serde_json::json!({
+                "eventName": full["eventName"],
+                "sequenceNumber": full["dynamodb"]["SequenceNumber"],
+                "pk": full["dynamodb"]["Keys"]["pk"]["S"],
+                "sk": full["dynamodb"]["Keys"]["sk"]["S"],
+                "entity": image["entity"]["S"],
+                "revision": image["revision"]["N"],
+            }));
+            if kept.len() > DELIVERIES_KEPT {
+                kept.pop_front();
+            }
+        }
+    }
 }
 
 fn env_or(name: &str, default: &str) -> String {
@@ -173,6 +212,7 @@ async fn run() -> Result<(), String> {
         template,
         dynamodb,
         streams,
+        deliveries: Mutex::default(),
     });
     eprintln!("functions invoked at {}", state.invoker.endpoint());
 

@@ -1,4 +1,9 @@
 //! EventBridge stand-in: fires `rate(...)` schedules on a timer; any schedule on demand.
+//!
+//! EventBridge invokes the function asynchronously, and Lambda retries a failed asynchronous
+//! invocation twice (about one and two minutes later) with the same event, so the same `time`.
+//! The runner does the same with shorter waits (`RETRY_WAITS`), so a sweep that fails is run
+//! again with the same event, as it would be on AWS.
 
 use crate::invoke::InvokeError;
 use crate::State;
@@ -10,7 +15,11 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::time::MissedTickBehavior;
 
-/// Invoke the schedule's function with the event EventBridge would send at `time`.
+/// Waits before the retries of a failed invocation (AWS: about 1 and 2 minutes).
+const RETRY_WAITS: [Duration; 2] = [Duration::from_secs(1), Duration::from_secs(2)];
+
+/// Invoke the schedule's function with the event EventBridge would send at `time`, retrying a
+/// failure with the same event as Lambda's asynchronous invocation does. The last outcome.
 pub async fn fire(
     state: &State,
     schedule: &Schedule,
@@ -20,20 +29,35 @@ pub async fn fire(
         .input
         .clone()
         .unwrap_or_else(|| scheduled_event(&schedule.rule_name(), time));
-    let started = Instant::now();
-    let result = state.invoker.invoke(&schedule.function, &event).await;
-    let ms = started.elapsed().as_millis();
-    match &result {
-        Ok(_) => eprintln!(
-            "schedule {}/{} fired ({ms} ms)",
-            schedule.function, schedule.name
-        ),
-        Err(e) => eprintln!(
-            "schedule {}/{} failed ({ms} ms): {e}",
-            schedule.function, schedule.name
-        ),
+    let timeout = state.template.timeout(&schedule.function);
+    let mut attempt = 0;
+    loop {
+        let started = Instant::now();
+        let result = state
+            .invoker
+            .invoke(&schedule.function, &event, timeout)
+            .await;
+        let ms = started.elapsed().as_millis();
+        match &result {
+            Ok(_) => eprintln!(
+                "schedule {}/{} fired ({ms} ms)",
+                schedule.function, schedule.name
+            ),
+            Err(e) => eprintln!(
+                "schedule {}/{} failed ({ms} ms, attempt {}): {e}",
+                schedule.function,
+                schedule.name,
+                attempt + 1
+            ),
+        }
+        let wait = match &result {
+            Err(InvokeError::Unreachable(_)) | Ok(_) => None,
+            Err(_) => RETRY_WAITS.get(attempt),
+        };
+        let Some(wait) = wait else { return result };
+        tokio::time::sleep(*wait).await;
+        attempt += 1;
     }
-    result
 }
 
 /// Fire every enabled `rate(...)` schedule every period (or `every` when overridden) until

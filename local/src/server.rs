@@ -162,6 +162,17 @@ async fn route(
         );
         return r;
     }
+    if let Some(function) = path.strip_prefix("/_local/deliveries/") {
+        if !authorized(state, &req) {
+            return unauthorized();
+        }
+        let all = state.deliveries.lock().unwrap_or_else(|e| e.into_inner());
+        let records: Vec<Value> = all
+            .get(&percent_decode(function))
+            .map(|kept| kept.iter().cloned().collect())
+            .unwrap_or_default();
+        return json_response(StatusCode::OK, json!({ "records": records }));
+    }
     if let Some(rest) = path.strip_prefix("/_local/schedule/") {
         if req.method() != Method::POST {
             return json_response(
@@ -244,7 +255,8 @@ async fn route(
         source_ip: remote.ip().to_string(),
     };
     let event = api_gateway_v2_event(route, &incoming, &params, claims.as_ref(), Utc::now());
-    let reply = match state.invoker.invoke(&route.function, &event).await {
+    let timeout = state.template.timeout(&route.function);
+    let reply = match state.invoker.invoke(&route.function, &event, timeout).await {
         Ok(reply) => reply,
         Err(e) => {
             eprintln!("api: {} {path} -> {}: {e}", method, route.function);

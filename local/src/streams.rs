@@ -1,12 +1,18 @@
 //! DynamoDB Streams event source mapping stand-in: reads every shard of the table's latest
 //! stream from TRIM_HORIZON and delivers batches to every stream function of the template.
+//!
+//! As on AWS, each subscription (event source mapping) is independent: it keeps its own
+//! position in each shard, applies its own `FilterCriteria` (records no filter matches are
+//! skipped and count as processed), and retries and bisects its own batches, so one consumer's
+//! failures never hold another back. Delivered records are noted per function for
+//! `GET /_local/deliveries/{function}`.
 
 use crate::invoke::InvokeError;
 use crate::State;
 use aws_sdk_dynamodbstreams::error::DisplayErrorContext;
 use aws_sdk_dynamodbstreams::types::{Record, Shard, ShardIteratorType};
-use closeloop_local::events::sequence_number;
-use closeloop_local::{stream_event, StreamSubscription, REGION};
+use closeloop_local::events::{sequence_number, stream_record};
+use closeloop_local::{filter, stream_event, StreamSubscription, REGION};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -23,7 +29,8 @@ enum ShardState {
     Done,
 }
 
-type Shards = Arc<Mutex<HashMap<String, ShardState>>>;
+/// Progress per (subscription, shard).
+type Shards = Arc<Mutex<HashMap<(usize, String), ShardState>>>;
 
 pub async fn run(state: Arc<State>, shutdown: watch::Receiver<bool>) {
     let subs: Vec<StreamSubscription> = dedup_subscriptions(state.template.stream_subscriptions());
@@ -54,25 +61,28 @@ pub async fn run(state: Arc<State>, shutdown: watch::Receiver<bool>) {
                     let Some(id) = shard.shard_id().map(str::to_string) else {
                         continue;
                     };
-                    if known.contains_key(&id) {
-                        continue;
+                    for (sub_index, sub) in subs.iter().enumerate() {
+                        if known.contains_key(&(sub_index, id.clone())) {
+                            continue;
+                        }
+                        // Children wait until this consumer has read their parent (ordering
+                        // per key).
+                        let parent_busy = shard.parent_shard_id().is_some_and(|p| {
+                            known.get(&(sub_index, p.to_string())) == Some(&ShardState::Reading)
+                        });
+                        if parent_busy {
+                            continue;
+                        }
+                        known.insert((sub_index, id.clone()), ShardState::Reading);
+                        tasks.spawn(read_shard(
+                            state.clone(),
+                            (sub_index, sub.clone()),
+                            stream_arn.clone(),
+                            id.clone(),
+                            shards.clone(),
+                            shutdown.clone(),
+                        ));
                     }
-                    // Children wait until their parent is fully read (ordering per key).
-                    let parent_busy = shard
-                        .parent_shard_id()
-                        .is_some_and(|p| known.get(p) == Some(&ShardState::Reading));
-                    if parent_busy {
-                        continue;
-                    }
-                    known.insert(id.clone(), ShardState::Reading);
-                    tasks.spawn(read_shard(
-                        state.clone(),
-                        subs.clone(),
-                        stream_arn.clone(),
-                        id,
-                        shards.clone(),
-                        shutdown.clone(),
-                    ));
                 }
             }
             Err(e) => eprintln!("streams: DescribeStream failed: {e}"),
@@ -174,9 +184,10 @@ async fn shard_iterator(
     Ok(out.shard_iterator().map(str::to_string))
 }
 
+/// One consumer's reader of one shard.
 async fn read_shard(
     state: Arc<State>,
-    subs: Arc<Vec<StreamSubscription>>,
+    (sub_index, sub): (usize, StreamSubscription),
     stream_arn: String,
     shard_id: String,
     shards: Shards,
@@ -236,10 +247,13 @@ async fn read_shard(
         };
         let records = out.records();
         if !records.is_empty() {
-            for sub in subs.iter() {
-                for chunk in records.chunks(sub.batch_size.max(1)) {
-                    deliver(&state, sub, &stream_arn, chunk, &mut shutdown).await;
-                }
+            let wanted: Vec<Record> = records
+                .iter()
+                .filter(|r| filter::passes(&sub.filters, &stream_record(r, &stream_arn, REGION)))
+                .cloned()
+                .collect();
+            for chunk in wanted.chunks(sub.batch_size.max(1)) {
+                deliver(&state, &sub, &stream_arn, chunk, &mut shutdown).await;
             }
             if let Some(seq) = records.last().and_then(sequence_number) {
                 last_seq = Some(seq.to_string());
@@ -256,7 +270,7 @@ async fn read_shard(
     shards
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .insert(shard_id, ShardState::Done);
+        .insert((sub_index, shard_id), ShardState::Done);
 }
 
 /// Sleep, or return true at shutdown.
@@ -295,9 +309,11 @@ async fn deliver(
         let event = stream_event(batch, stream_arn, REGION);
         let begun = std::time::Instant::now();
         let ms = || begun.elapsed().as_millis();
-        let failure = match state.invoker.invoke(&sub.function, &event).await {
+        let timeout = state.template.timeout(&sub.function);
+        let failure = match state.invoker.invoke(&sub.function, &event, timeout).await {
             Ok(reply) => match first_failure(&reply, batch) {
                 None => {
+                    state.note_delivered(&sub.function, batch, stream_arn);
                     eprintln!(
                         "stream -> {}: {} records ok ({} ms)",
                         sub.function,
@@ -315,6 +331,7 @@ async fn deliver(
                     continue;
                 }
                 Some(idx) => {
+                    state.note_delivered(&sub.function, &batch[..idx], stream_arn);
                     eprintln!(
                         "stream -> {}: {} records, failed from #{idx} ({} ms)",
                         sub.function,

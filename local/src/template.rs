@@ -11,6 +11,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// What Lambda allows a function that sets no `Timeout`.
+const LAMBDA_DEFAULT_TIMEOUT_SECONDS: i64 = 3;
+
 /// Why a template could not be loaded.
 #[derive(Debug)]
 pub enum TemplateError {
@@ -239,6 +242,9 @@ pub struct StreamSubscription {
     pub maximum_retry_attempts: Option<i64>,
     /// `BisectBatchOnFunctionError`.
     pub bisect_batch_on_function_error: bool,
+    /// `FilterCriteria.Filters[].Pattern`, parsed: a record is delivered when any matches (or
+    /// when there are none).
+    pub filters: Vec<serde_json::Value>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -318,6 +324,8 @@ pub struct Template {
     table: TableDef,
     /// Function logical id → binary name.
     functions: Vec<(String, String)>,
+    /// Binary name → the function's `Timeout` (its own, else `Globals`, else Lambda's 3 s).
+    timeouts: HashMap<String, Duration>,
     path: Option<PathBuf>,
 }
 
@@ -383,6 +391,12 @@ impl Template {
         let mut streams = Vec::new();
         let mut schedules = Vec::new();
         let mut functions = Vec::new();
+        let mut timeouts = HashMap::new();
+        let global_timeout = lit_i64(
+            doc.get("Globals")
+                .and_then(|g| g.get("Function"))
+                .and_then(|f| f.get("Timeout")),
+        );
 
         for (id, res) in resources {
             let id = id
@@ -400,6 +414,11 @@ impl Template {
                     .map(str::to_string)
                     .unwrap_or_else(|| id.clone());
                     functions.push((id.clone(), binary.clone()));
+                    let timeout = lit_i64(res.get("Properties").and_then(|p| p.get("Timeout")))
+                        .or(global_timeout)
+                        .filter(|s| *s > 0)
+                        .unwrap_or(LAMBDA_DEFAULT_TIMEOUT_SECONDS);
+                    timeouts.insert(binary.clone(), Duration::from_secs(timeout as u64));
                     let events = res
                         .get("Properties")
                         .and_then(|p| p.get("Events"))
@@ -443,6 +462,7 @@ impl Template {
             schedules,
             table,
             functions,
+            timeouts,
             path: None,
         })
     }
@@ -534,6 +554,14 @@ impl Template {
     pub fn functions(&self) -> &[(String, String)] {
         &self.functions
     }
+
+    /// How long Lambda lets the function (binary name) run before it is cut off.
+    pub fn timeout(&self, binary: &str) -> Duration {
+        self.timeouts
+            .get(binary)
+            .copied()
+            .unwrap_or(Duration::from_secs(LAMBDA_DEFAULT_TIMEOUT_SECONDS as u64))
+    }
 }
 
 /// A plain (untagged) scalar as a string.
@@ -620,6 +648,7 @@ fn parse_event(
                 maximum_retry_attempts: lit_i64(props.get("MaximumRetryAttempts")),
                 bisect_batch_on_function_error: lit_bool(props.get("BisectBatchOnFunctionError"))
                     .unwrap_or(false),
+                filters: parse_filters(props.get("FilterCriteria"), &format!("{fn_id}.{ev_name}"))?,
             });
         }
         Some(kind @ ("Schedule" | "ScheduleV2")) => {
@@ -650,6 +679,34 @@ fn parse_event(
         _ => {}
     }
     Ok(())
+}
+
+/// `FilterCriteria: {Filters: [{Pattern: '<json>'}]}`; a pattern that is not literal JSON is
+/// refused, since the runner could not honour it.
+fn parse_filters(v: Option<&Value>, ctx: &str) -> Result<Vec<serde_json::Value>, TemplateError> {
+    let Some(filters) = v.and_then(|c| c.get("Filters")) else {
+        return Ok(Vec::new());
+    };
+    let seq = filters.as_sequence().ok_or_else(|| {
+        invalid(format!(
+            "{ctx}: FilterCriteria.Filters must be a literal list"
+        ))
+    })?;
+    seq.iter()
+        .map(|f| {
+            let text = lit_str(f.get("Pattern")).ok_or_else(|| {
+                invalid(format!("{ctx}: each filter needs a literal Pattern string"))
+            })?;
+            let pattern: serde_json::Value = serde_json::from_str(text)
+                .map_err(|e| invalid(format!("{ctx}: filter Pattern is not JSON: {e}")))?;
+            if !pattern.is_object() {
+                return Err(invalid(format!(
+                    "{ctx}: filter Pattern must be a JSON object"
+                )));
+            }
+            Ok(pattern)
+        })
+        .collect()
 }
 
 fn parse_keys(v: Option<&Value>, ctx: &str) -> Result<Vec<KeyElement>, TemplateError> {

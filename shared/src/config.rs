@@ -17,6 +17,10 @@ pub struct Config {
     pub company_contact_email: String,
     pub company_contact_phone: String,
     pub retention_days: u32,
+    /// `BUSINESS_TIME_ZONE` (IANA, default `Asia/Shanghai`): the company's own zone. Reports'
+    /// days, weeks and months begin at its midnight, and the working calendar's hours are in
+    /// it. Customers' quiet hours use their own zone (`DEFAULT_TIME_ZONE` when they have none).
+    pub business_time_zone: Tz,
     /// Survey delivery: timing rules, send rates, the sweep's budget.
     pub delivery: DeliveryConfig,
 }
@@ -71,11 +75,8 @@ impl DeliveryConfig {
         if let Some(id) = lookup("DEFAULT_SURVEY_ID").filter(|v| !v.trim().is_empty()) {
             config.default_survey_id = id.trim().to_string();
         }
-        if let Some(zone) = lookup("DEFAULT_TIME_ZONE").filter(|v| !v.trim().is_empty()) {
-            config.default_time_zone = zone.trim().parse().map_err(|_| ConfigError {
-                variable: "DEFAULT_TIME_ZONE",
-                problem: format!("must be an IANA time zone like Asia/Shanghai, got {zone:?}"),
-            })?;
+        if let Some(zone) = time_zone(lookup, "DEFAULT_TIME_ZONE")? {
+            config.default_time_zone = zone;
         }
         if let Some(hours) = number("INVITE_DELAY_HOURS", 48)? {
             config.rules.invite_delay = chrono::Duration::hours(i64::from(hours));
@@ -99,6 +100,20 @@ impl DeliveryConfig {
             config.sweep_budget_secs = secs.max(1);
         }
         Ok(config)
+    }
+}
+
+/// An optional IANA time zone variable.
+fn time_zone(
+    lookup: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+) -> Result<Option<Tz>, ConfigError> {
+    match lookup(variable).filter(|v| !v.trim().is_empty()) {
+        None => Ok(None),
+        Some(zone) => zone.trim().parse().map(Some).map_err(|_| ConfigError {
+            variable,
+            problem: format!("must be an IANA time zone like Asia/Shanghai, got {zone:?}"),
+        }),
     }
 }
 
@@ -161,7 +176,10 @@ impl Config {
                 }
             },
         };
+        let business_time_zone =
+            time_zone(&lookup, "BUSINESS_TIME_ZONE")?.unwrap_or(Tz::Asia__Shanghai);
         Ok(Config {
+            business_time_zone,
             table_name: required("TABLE_NAME")?,
             alerts_topic_arn: required("ALERTS_TOPIC_ARN")?,
             sender_email,
@@ -231,6 +249,13 @@ mod tests {
         vars.remove("INVITE_DELAY_HOURS");
         vars.insert("DEFAULT_TIME_ZONE", "Moon/Base");
         assert_eq!(load(&vars).unwrap_err().variable, "DEFAULT_TIME_ZONE");
+        vars.insert("DEFAULT_TIME_ZONE", "Europe/Berlin");
+        vars.insert("BUSINESS_TIME_ZONE", "Mars/Olympus");
+        assert_eq!(load(&vars).unwrap_err().variable, "BUSINESS_TIME_ZONE");
+        vars.insert("BUSINESS_TIME_ZONE", "America/New_York");
+        let config = load(&vars).unwrap();
+        assert_eq!(config.business_time_zone, Tz::America__New_York);
+        assert_eq!(config.delivery.default_time_zone, Tz::Europe__Berlin);
     }
 
     #[test]

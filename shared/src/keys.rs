@@ -210,6 +210,66 @@ pub mod feedback {
     }
 }
 
+/// Tickets: the ticket itself, and one item per deadline (respond, plan, resolve), so each
+/// deadline has its own place on the `due` index.
+pub mod ticket {
+    use super::Key;
+
+    pub fn partition(ticket_id: &str) -> String {
+        format!("TICKET#{ticket_id}")
+    }
+
+    pub fn item(ticket_id: &str) -> Key {
+        Key {
+            pk: partition(ticket_id),
+            sk: "TICKET".into(),
+        }
+    }
+
+    pub fn deadline(ticket_id: &str, deadline: &str) -> Key {
+        Key {
+            pk: partition(ticket_id),
+            sk: format!("DEADLINE#{deadline}"),
+        }
+    }
+}
+
+/// Running totals of one survey, one item per business day, so a report over a range is one
+/// Query whose size follows the days, not the responses.
+pub mod totals {
+    use chrono::NaiveDate;
+
+    use super::Key;
+
+    pub fn partition(survey_id: &str) -> String {
+        format!("TOTALS#{survey_id}")
+    }
+
+    pub fn day(survey_id: &str, date: NaiveDate) -> Key {
+        Key {
+            pk: partition(survey_id),
+            sk: day_sort(date),
+        }
+    }
+
+    pub fn day_sort(date: NaiveDate) -> String {
+        format!("DAY#{}", date.format("%Y-%m-%d"))
+    }
+}
+
+/// What a stream consumer last applied of an item: one marker per (item, consumer), beside the
+/// item in its own partition, holding the item's revision that consumer has applied.
+pub mod applied {
+    use super::Key;
+
+    pub fn marker(source: &Key, consumer: &str) -> Key {
+        Key {
+            pk: source.pk.clone(),
+            sk: format!("APPLIED#{consumer}"),
+        }
+    }
+}
+
 /// Kinds of timed work on the `due` index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DueKind {

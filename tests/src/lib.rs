@@ -85,16 +85,20 @@ impl TestEnv {
                 "sender identity: {err:?}"
             );
         }
-        let config = Config {
-            table_name: table.clone(),
-            alerts_topic_arn: topic.topic_arn.expect("topic arn"),
-            sender_email: SENDER.into(),
-            public_base_url: "http://127.0.0.1:8080".into(),
-            company_contact_email: "care@closeloop.test".into(),
-            company_contact_phone: "+864001234567".into(),
-            retention_days: 730,
-            delivery: closeloop::config::DeliveryConfig::default(),
-        };
+        let topic_arn = topic.topic_arn.expect("topic arn");
+        // Read like a deployment's environment, so every default comes from one place.
+        let config = Config::from_lookup(|name| {
+            Some(match name {
+                "TABLE_NAME" => table.clone(),
+                "ALERTS_TOPIC_ARN" => topic_arn.clone(),
+                "SENDER_EMAIL" => SENDER.into(),
+                "PUBLIC_BASE_URL" => "http://127.0.0.1:8080".into(),
+                "COMPANY_CONTACT_EMAIL" => "care@closeloop.test".into(),
+                "COMPANY_CONTACT_PHONE" => "+864001234567".into(),
+                _ => return None,
+            })
+        })
+        .expect("test configuration");
         TestEnv {
             deps: Deps::with_sdk_config(config, &sdk),
             sdk,
@@ -148,8 +152,52 @@ impl TestEnv {
     }
 }
 
-/// The emulator's record of everything sent: `sns.SMS`, `sns.Topic[].sent_notifications`,
-/// `ses.Message`.
+/// What the emulator sent to one recipient (a phone number, an email address or a topic ARN):
+/// `{"sms": [{phone_number, message}], "email": [{source, raw_data, subject, body}], "topic":
+/// [{message_id, message, subject, message_attributes}]}`, oldest first. Only that recipient's
+/// messages cross the wire, however much the other tests have sent.
+pub fn outbox_for(recipient: &str) -> Value {
+    let query: String = recipient
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    let body = http_get(&format!("{}/_outbox?to={query}", endpoint()));
+    serde_json::from_str(&body).expect("outbox is JSON")
+}
+
+/// The texts of the SMS sent to `phone`, oldest first.
+pub fn sms_to(phone: &str) -> Vec<String> {
+    texts(&outbox_for(phone)["sms"], "message")
+}
+
+/// The raw MIME of the emails sent to `address`, oldest first.
+pub fn emails_to(address: &str) -> Vec<String> {
+    texts(&outbox_for(address)["email"], "raw_data")
+}
+
+/// The notifications published to a topic, oldest first.
+pub fn topic_messages(topic_arn: &str) -> Vec<Value> {
+    outbox_for(topic_arn)["topic"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn texts(list: &Value, field: &str) -> Vec<String> {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m[field].as_str().map(str::to_string))
+        .collect()
+}
+
+/// The emulator's record of everything ever sent: `sns.SMS`, `sns.Topic[].sent_notifications`,
+/// `ses.Message`. Prefer [`outbox_for`], which reads one recipient's messages.
 pub fn outbox() -> Value {
     let body = http_get(&format!("{}/moto-api/data.json", endpoint()));
     serde_json::from_str(&body).expect("outbox is JSON")
@@ -157,41 +205,123 @@ pub fn outbox() -> Value {
 
 /// A minimal HTTP/1.1 GET, enough for the emulator's own API.
 pub fn http_get(url: &str) -> String {
+    http_request("GET", url, &[], b"").body
+}
+
+/// One HTTP reply: status, headers (names lower-cased), body as text.
+#[derive(Debug, Clone)]
+pub struct HttpReply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl HttpReply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == &name.to_ascii_lowercase())
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+/// A minimal HTTP/1.1 client (one request per connection), for the emulator and the local
+/// runner: what a browser or an API client would send, without a client library.
+pub fn http_request(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> HttpReply {
     let rest = url.strip_prefix("http://").expect("http URL");
     let (host, path) = rest
         .split_once('/')
         .map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
-    let mut stream = TcpStream::connect(host).expect("connect to emulator");
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    let mut stream = TcpStream::connect(host).unwrap_or_else(|e| panic!("connect to {host}: {e}"));
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).to_string();
-    let (head, body) = text.split_once("\r\n\r\n").expect("HTTP response");
-    if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("an HTTP response");
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("a status line");
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let body = &raw[split + 4..];
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
+    let body = if chunked {
         dechunk(body)
     } else {
-        body.to_string()
+        body.to_vec()
+    };
+    HttpReply {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).to_string(),
     }
 }
 
-fn dechunk(mut body: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = body.split_once("\r\n") {
-        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(line_end) = body.windows(2).position(|w| w == b"\r\n") {
+        let size = std::str::from_utf8(&body[..line_end])
+            .ok()
+            .and_then(|s| usize::from_str_radix(s.trim(), 16).ok())
+            .unwrap_or(0);
         if size == 0 {
             break;
         }
-        out.push_str(&rest[..size]);
-        body = &rest[size + 2..];
+        let start = line_end + 2;
+        out.extend_from_slice(&body[start..start + size]);
+        body = &body[start + size + 2..];
     }
     out
+}
+
+/// The default survey definition (`surveys/default.json`).
+pub fn default_survey() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../surveys/default.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("the default survey"))
+        .expect("the default survey is JSON")
+}
+
+/// The default survey's always-shown required questions answered with `rating` (ratings),
+/// 9 (NPS) and the first option (single choices), as JSON values by question id.
+pub fn default_survey_answers(rating: u8) -> Vec<(String, Value)> {
+    let survey = default_survey();
+    let mut answers = Vec::new();
+    for q in survey["questions"].as_array().expect("questions") {
+        if q.get("show_if").is_some() || q["required"] == Value::Bool(false) {
+            continue;
+        }
+        let id = q["id"].as_str().expect("an id").to_string();
+        match q["type"].as_str().expect("a type") {
+            "rating" => answers.push((id, json!(rating))),
+            "nps" => answers.push((id, json!(9))),
+            "single_choice" => answers.push((id, q["options"][0]["id"].clone())),
+            _ => {}
+        }
+    }
+    answers
 }
 
 pub fn fixtures_dir() -> PathBuf {

@@ -112,3 +112,47 @@ fn the_stream_feeds_ticket_creation_and_report_generation() {
     consumers.sort();
     assert_eq!(consumers, ["report-generation", "ticket-creation"]);
 }
+
+#[test]
+fn each_consumer_filters_the_stream_to_the_entities_it_reads() {
+    let template = closeloop_local::Template::project().unwrap();
+    let record = |entity: &str| {
+        serde_json::json!({"eventName": "MODIFY", "dynamodb": {"NewImage": {
+            "pk": {"S": "X#1"}, "sk": {"S": "X"}, "entity": {"S": entity}}}})
+    };
+    let reads = |function: &str, entity: &str| {
+        let sub = template
+            .stream_subscriptions()
+            .iter()
+            .find(|s| s.function == function)
+            .unwrap();
+        closeloop_local::filter::passes(&sub.filters, &record(entity))
+    };
+    for entity in ["response", "feedback"] {
+        assert!(
+            reads("ticket-creation", entity),
+            "ticket-creation reads {entity}"
+        );
+    }
+    assert!(reads("report-generation", "response"));
+    assert!(!reads("report-generation", "feedback"));
+    // The sweep's and the consumers' own writes reach neither.
+    for entity in [
+        "invitation",
+        "link",
+        "customer",
+        "customer_contact",
+        "event",
+        "applied",
+        "day_totals",
+    ] {
+        assert!(
+            !reads("ticket-creation", entity),
+            "ticket-creation skips {entity}"
+        );
+        assert!(
+            !reads("report-generation", entity),
+            "report-generation skips {entity}"
+        );
+    }
+}

@@ -1,30 +1,138 @@
-//! report-generation takes the stream batch and both report schedules.
+//! report-generation keeps day totals from real stream records exactly once, whatever the
+//! stream redelivers or reorders, and its schedules report the period that is due.
 
-use chrono::{TimeZone, Utc};
+use chrono::{NaiveDate, TimeZone, Utc};
+use closeloop::domain::totals::DayCounts;
 use closeloop::lambda::dispatch;
 use closeloop_tests::{fixture, scheduled_event, TestEnv};
-use report_generation::ReportGeneration;
+use report_generation::{BatchSummary, ReportGeneration};
+use serde_json::Value;
 
-#[tokio::test]
-async fn the_stream_batch_counts_new_responses_only() {
-    let env = TestEnv::new("reports-stream").await;
-    let function = ReportGeneration::new(env.deps.clone());
-    let event: aws_lambda_events::dynamodb::Event =
-        serde_json::from_value(fixture("dynamodb-stream-insert.json")).unwrap();
-    let (responses, reply) = function.process(&event).await;
-    assert_eq!(responses, 1);
-    assert!(reply.batch_item_failures.is_empty());
+fn event(value: Value) -> aws_lambda_events::dynamodb::Event {
+    serde_json::from_value(value).unwrap()
+}
+
+/// The records of a fixture, in the order given.
+fn records(names: &[&str]) -> Value {
+    let mut all = Vec::new();
+    for name in names {
+        all.extend(fixture(name)["Records"].as_array().unwrap().iter().cloned());
+    }
+    serde_json::json!({ "Records": all })
+}
+
+/// The default survey's totals over every day the fixtures can fall on.
+async fn totals(env: &TestEnv) -> DayCounts {
+    let days = env
+        .deps
+        .store
+        .day_totals(
+            "csat-default",
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2027, 12, 31).unwrap(),
+        )
+        .await
+        .unwrap();
+    let mut sum = DayCounts::default();
+    for day in days {
+        sum.responses += day.counts.responses;
+        sum.complete += day.counts.complete;
+        sum.missed_changes += day.counts.missed_changes;
+    }
+    sum
 }
 
 #[tokio::test]
-async fn a_scheduled_run_uses_the_event_time_and_writes_nothing_on_an_empty_table() {
+async fn answers_are_counted_once_however_often_the_stream_delivers_them() {
+    let env = TestEnv::new("reports-stream").await;
+    let function = ReportGeneration::new(env.deps.clone());
+    let batch = event(fixture("stream-batch.json"));
+    let (summary, reply) = function.process(&batch).await;
+    assert!(reply.batch_item_failures.is_empty());
+    assert_eq!(
+        summary,
+        BatchSummary {
+            applied: 3,
+            already_applied: 0,
+            gaps: 0,
+            ignored: 1
+        },
+        "the tap, its completion and the QR answer; feedback is not an answer"
+    );
+    let once = DayCounts {
+        responses: 2,
+        complete: 2,
+        missed_changes: 0,
+    };
+    assert_eq!(totals(&env).await, once);
+
+    // Redelivered whole, and the completion alone again: nothing changes.
+    let (again, _) = function.process(&batch).await;
+    assert_eq!(again.already_applied, 3);
+    function
+        .process(&event(fixture("stream-one-tap-completed.json")))
+        .await;
+    assert_eq!(totals(&env).await, once);
+
+    // Two deliveries of the batch at once still count once.
+    let (a, b) = tokio::join!(function.process(&batch), function.process(&batch));
+    assert_eq!(a.0.applied + b.0.applied, 0);
+    assert_eq!(totals(&env).await, once);
+}
+
+#[tokio::test]
+async fn a_completion_without_its_tap_is_noted_as_missed_not_counted_wrong() {
+    let env = TestEnv::new("reports-gap").await;
+    let function = ReportGeneration::new(env.deps.clone());
+    // The tap's record was lost (e.g. sent to the failure queue after its retries); the
+    // completion arrives, then the tap late.
+    let (first, _) = function
+        .process(&event(fixture("stream-one-tap-completed.json")))
+        .await;
+    assert_eq!(first.gaps, 1);
+    let (late, _) = function
+        .process(&event(fixture("stream-one-tap-insert.json")))
+        .await;
+    assert_eq!(
+        late.already_applied, 1,
+        "an older revision after a newer one"
+    );
+    assert_eq!(
+        totals(&env).await,
+        DayCounts {
+            responses: 0,
+            complete: 0,
+            missed_changes: 1
+        },
+        "the day says a change is missing instead of showing a partial as complete"
+    );
+}
+
+#[tokio::test]
+async fn the_weekly_schedule_reports_last_week_in_the_business_time_zone() {
     let env = TestEnv::new("reports-schedule").await;
     let function = ReportGeneration::new(env.deps.clone());
-    let monday = Utc.with_ymd_and_hms(2026, 11, 23, 1, 0, 0).unwrap();
-    let reply = dispatch(&function, scheduled_event(monday), Utc::now())
+    // Monday 08:00 in Shanghai.
+    let monday = Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
+    let mut weekly = scheduled_event(monday);
+    weekly["resources"] = serde_json::json!([
+        "arn:aws:events:us-east-1:123456789012:rule/closeloop-ReportGenerationFunctionWeeklyReport-1A2B"
+    ]);
+    let reply = dispatch(&function, weekly.clone(), Utc::now())
         .await
         .unwrap();
-    assert_eq!(reply["now"], "2026-11-23T01:00:00Z");
-    assert_eq!(reply["reports"], serde_json::json!([]));
+    assert_eq!(reply["now"], "2026-11-23T00:00:00Z");
+    assert_eq!(reply["period"]["kind"], "week");
+    assert_eq!(reply["period"]["first_day"], "2026-11-16");
+    assert_eq!(reply["period"]["last_day"], "2026-11-22");
+    let mut monthly = weekly;
+    monthly["resources"] =
+        serde_json::json!(["rule/closeloop-ReportGenerationFunctionMonthlyReport"]);
+    let reply = dispatch(&function, monthly, Utc::now()).await.unwrap();
+    assert_eq!(reply["period"]["first_day"], "2026-10-01");
+    assert_eq!(reply["period"]["last_day"], "2026-10-31");
+    // Another rule is refused rather than guessed.
+    let other = scheduled_event(monday);
+    assert!(dispatch(&function, other, Utc::now()).await.is_err());
     assert_eq!(env.item_count().await, 0);
 }

@@ -3,7 +3,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{Duration, TimeZone, Utc};
-use closeloop::keys::{DueKind, DUE_AT, DUE_PK};
+use closeloop::keys::{self, DueKind, DUE_AT, DUE_PK};
 use closeloop::lambda::dispatch;
 use closeloop::store::timestamp;
 use closeloop_tests::{scheduled_event, TestEnv};
@@ -30,19 +30,20 @@ async fn only_deadlines_due_by_the_event_time_are_read() {
     // Three past due across shards, two in the future, one without a due time (not indexed).
     let offsets = [Some(-120), Some(-1), Some(0), Some(1), Some(600), None];
     for (n, offset) in offsets.iter().enumerate() {
-        let pk = format!("TICKET#t{n}");
+        let key = keys::ticket::deadline(&format!("t{n}"), "respond");
         let mut put = env
             .dynamodb
             .put_item()
             .table_name(&env.table)
-            .item("pk", AttributeValue::S(pk.clone()))
-            .item("sk", AttributeValue::S("DEADLINE#respond".into()))
+            .set_item(Some(key.to_attributes()))
             .item("entity", AttributeValue::S("deadline".into()));
         if let Some(minutes) = offset {
             put = put
                 .item(
                     DUE_PK,
-                    AttributeValue::S(DueKind::TicketDeadline.partition(DueKind::shard_for(&pk))),
+                    AttributeValue::S(
+                        DueKind::TicketDeadline.partition(DueKind::shard_for(&key.pk)),
+                    ),
                 )
                 .item(
                     DUE_AT,

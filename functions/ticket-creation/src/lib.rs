@@ -1,10 +1,12 @@
-//! ticket-creation: consumes the table's stream; new responses and direct feedback are the
-//! input to the ticket rules.
+//! ticket-creation: consumes the table's stream (answers and direct feedback, as the template's
+//! filter says) and reads what each change means for tickets: a partial one-tap rating (which
+//! can already be unhappy), a response that became complete, direct feedback.
 
 use aws_lambda_events::dynamodb::Event;
 use aws_lambda_events::streams::DynamoDbEventResponse;
+use closeloop::domain::change::{Change, ResponseProgress};
 use closeloop::lambda::Function;
-use closeloop::stream::{entity, is_insert, process_in_order};
+use closeloop::stream::{for_each_change, ItemChange, StreamChange};
 use closeloop::{Deps, Error};
 
 pub struct TicketCreation {
@@ -12,17 +14,32 @@ pub struct TicketCreation {
     deps: Deps,
 }
 
-/// What one batch held, for the log line and for tests.
+/// What one batch held, by meaning, for the log line and for tests.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct BatchSummary {
-    /// New responses and feedback items: the ones tickets come from.
-    pub candidates: usize,
+    /// One-tap ratings without the rest of the form.
+    pub partial_responses: usize,
+    /// Responses that became complete (first written complete, or completed by the form).
+    pub completed_responses: usize,
+    /// New direct feedback (hotline, chat, store, app).
+    pub new_feedback: usize,
+    /// Changes with nothing new for tickets (a complete response written again, removals,
+    /// entities the filter should have kept away).
     pub ignored: usize,
 }
 
-/// Entities that can need a ticket.
-pub fn is_ticket_candidate(entity: Option<&str>) -> bool {
-    matches!(entity, Some("response") | Some("feedback"))
+impl BatchSummary {
+    fn count(&mut self, change: &StreamChange) {
+        match &change.item {
+            ItemChange::Response(response) => match ResponseProgress::of(response) {
+                ResponseProgress::Partial => self.partial_responses += 1,
+                ResponseProgress::BecameComplete => self.completed_responses += 1,
+                ResponseProgress::Unchanged | ResponseProgress::Removed => self.ignored += 1,
+            },
+            ItemChange::Feedback(Change::Inserted(_)) => self.new_feedback += 1,
+            _ => self.ignored += 1,
+        }
+    }
 }
 
 impl TicketCreation {
@@ -31,21 +48,12 @@ impl TicketCreation {
     }
 
     pub async fn process(&self, event: &Event) -> (BatchSummary, DynamoDbEventResponse) {
-        let mut candidates = 0;
-        let mut ignored = 0;
-        let reply = process_in_order(event, |record| {
-            if is_insert(record) && is_ticket_candidate(entity(record)) {
-                candidates += 1;
-            } else {
-                ignored += 1;
-            }
+        let mut summary = BatchSummary::default();
+        let reply = for_each_change(event, |change| {
+            summary.count(&change);
             async { Ok::<(), Error>(()) }
         })
         .await;
-        let summary = BatchSummary {
-            candidates,
-            ignored,
-        };
         tracing::info!(?summary, "stream batch");
         (summary, reply)
     }

@@ -1,30 +1,66 @@
-//! A real DynamoDB stream batch reaches ticket-creation: new responses are recognised as ticket
-//! candidates, other changes are ignored, and the batch reply reports no failures.
+//! Real stream records (made by `make up` from real items: a one-tap rating, the form that
+//! completes it, a QR answer, hotline feedback) reach ticket-creation, which reads each by what
+//! it means for tickets.
 
 use chrono::Utc;
 use closeloop::lambda::dispatch;
 use closeloop_tests::{fixture, TestEnv};
 use ticket_creation::{BatchSummary, TicketCreation};
 
+fn event(name: &str) -> aws_lambda_events::dynamodb::Event {
+    serde_json::from_value(fixture(name)).unwrap()
+}
+
 #[tokio::test]
-async fn a_stream_batch_is_read_and_acknowledged() {
+async fn each_change_is_read_by_what_it_means() {
     let env = TestEnv::new("tickets-stream").await;
     let function = TicketCreation::new(env.deps.clone());
-    let event = fixture("dynamodb-stream-insert.json");
-
-    let parsed: aws_lambda_events::dynamodb::Event = serde_json::from_value(event.clone()).unwrap();
-    let (summary, reply) = function.process(&parsed).await;
+    let (summary, reply) = function.process(&event("stream-batch.json")).await;
     assert_eq!(
         summary,
         BatchSummary {
-            candidates: 1,
-            ignored: 1
+            partial_responses: 1,
+            completed_responses: 2,
+            new_feedback: 1,
+            ignored: 0
         }
     );
     assert!(reply.batch_item_failures.is_empty());
 
-    let reply = dispatch(&function, event, Utc::now()).await.unwrap();
+    // One by one: the tap alone is partial; its completion (a MODIFY) is the complete answer.
+    let (tap, _) = function.process(&event("stream-one-tap-insert.json")).await;
+    assert_eq!(tap.partial_responses, 1);
+    let (done, _) = function
+        .process(&event("stream-one-tap-completed.json"))
+        .await;
+    assert_eq!(done.completed_responses, 1);
+
+    let reply = dispatch(&function, fixture("stream-batch.json"), Utc::now())
+        .await
+        .unwrap();
     assert_eq!(reply, serde_json::json!({ "batchItemFailures": [] }));
+}
+
+#[tokio::test]
+async fn a_record_that_does_not_decode_is_reported_and_stops_the_batch() {
+    let env = TestEnv::new("tickets-bad").await;
+    let function = TicketCreation::new(env.deps.clone());
+    let mut batch = fixture("stream-batch.json");
+    // The second record claims to be a response but is not one.
+    batch["Records"][1]["dynamodb"]["NewImage"]["answers"] = serde_json::json!({"S": "oops"});
+    let sequence = batch["Records"][1]["dynamodb"]["SequenceNumber"].clone();
+    let parsed: aws_lambda_events::dynamodb::Event = serde_json::from_value(batch).unwrap();
+    let (summary, reply) = function.process(&parsed).await;
+    assert_eq!(
+        summary.partial_responses, 1,
+        "the record before it was read"
+    );
+    assert_eq!(summary.new_feedback, 0, "nothing after it was read");
+    assert_eq!(reply.batch_item_failures.len(), 1);
+    assert_eq!(
+        serde_json::json!(reply.batch_item_failures[0].item_identifier),
+        sequence
+    );
 }
 
 #[tokio::test]

@@ -1,7 +1,11 @@
+pub mod calendar;
+pub mod change;
 pub mod customer;
 pub mod delivery;
 pub mod feedback;
+pub mod period;
 pub mod reference;
 pub mod response;
 pub mod survey;
 pub mod token;
+pub mod totals;

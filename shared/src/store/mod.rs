@@ -1,6 +1,7 @@
 //! The one DynamoDB table. Generic item access lives here; each entity's access patterns live in
 //! a submodule (`surveys`, …) and are listed in the README's access-pattern table.
 
+mod applied;
 mod batch;
 mod campaigns;
 mod customers;
@@ -8,6 +9,7 @@ mod invitations;
 mod links;
 mod responses;
 mod surveys;
+mod totals;
 
 use std::collections::HashMap;
 
@@ -19,6 +21,7 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+pub use applied::{Applied, Order, Revision};
 pub use campaigns::{Audience, Campaign, CampaignStatus};
 pub use customers::{ContactState, CustomerView, Suppression};
 pub use invitations::{
@@ -27,6 +30,7 @@ pub use invitations::{
 pub use links::Link;
 pub use responses::{Feedback, RecordOutcome};
 pub use surveys::SurveySummary;
+pub use totals::DayTotals;
 
 use crate::error::{Error, Result};
 use crate::keys::{DueKind, Key, DUE_AT, DUE_INDEX, DUE_PK};
