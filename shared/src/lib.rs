@@ -10,6 +10,7 @@ pub mod lambda;
 pub mod messaging;
 pub mod store;
 pub mod stream;
+pub mod web;
 
 pub use config::Config;
 pub use deps::Deps;

@@ -26,12 +26,13 @@ use closeloop::lambda::{
     route_key, Function,
 };
 use closeloop::store::Link;
+use closeloop::web::{html_response, preferred_locale, Page};
 use closeloop::{Deps, Error};
 use http::{header, Response, StatusCode};
 use lambda_http::Request;
 use serde_json::json;
 
-pub use page::{html_page, Form, Page};
+pub use page::Form;
 
 /// Channels an anonymous form may record (`?channel=`).
 pub const ANONYMOUS_CHANNELS: [&str; 5] = ["qr", "app", "tablet", "web", "kiosk"];
@@ -136,7 +137,7 @@ impl ResponseCapture {
     }
 
     fn page(&self, status: StatusCode, page: Page) -> Response<Body> {
-        html_page(status, &page)
+        html_response(status, &page)
     }
 
     fn thank_you(
@@ -147,7 +148,7 @@ impl ResponseCapture {
         first: bool,
     ) -> Response<Body> {
         match format {
-            Format::Html => self.page(StatusCode::OK, Page::thank_you(locale, &self.deps.config)),
+            Format::Html => self.page(StatusCode::OK, page::thank_you(locale, &self.deps.config)),
             Format::Json => json_response(
                 if first {
                     StatusCode::CREATED
@@ -169,28 +170,28 @@ impl ResponseCapture {
         match (format, &err) {
             (Format::Json, _) | (_, Error::Unauthorized(_)) => err.to_response(),
             (Format::Html, Error::NotFound { .. }) => {
-                self.page(StatusCode::NOT_FOUND, Page::unknown_link(locale, config))
+                self.page(StatusCode::NOT_FOUND, page::unknown_link(locale, config))
             }
             (Format::Html, Error::Gone(_)) => {
-                self.page(StatusCode::GONE, Page::closed(locale, config))
+                self.page(StatusCode::GONE, page::closed(locale, config))
             }
             (Format::Html, Error::Conflict(_)) => {
-                self.page(StatusCode::CONFLICT, Page::already_answered(locale, config))
+                self.page(StatusCode::CONFLICT, page::already_answered(locale, config))
             }
             (Format::Html, Error::PayloadTooLarge { .. }) => self.page(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                Page::too_large(locale, config),
+                page::too_large(locale, config),
             ),
             (Format::Html, Error::Upstream(_)) => {
                 let _ = err.to_response(); // logs the detail
                 self.page(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    Page::try_again(locale, config),
+                    page::try_again(locale, config),
                 )
             }
             (Format::Html, _) => self.page(
                 err.status(),
-                Page::bad_request(locale, config, &err.to_string()),
+                page::bad_request(locale, config, &err.to_string()),
             ),
         }
     }
@@ -274,7 +275,7 @@ impl ResponseCapture {
                     .await?
                 {
                     Some(existing) if existing.complete => {
-                        self.page(StatusCode::OK, Page::thank_you(locale, &self.deps.config))
+                        self.page(StatusCode::OK, page::thank_you(locale, &self.deps.config))
                     }
                     Some(partial) => self.form_page(
                         StatusCode::OK,
@@ -330,7 +331,7 @@ impl ResponseCapture {
             Settled::Written(_) => {}
             // A tap after the form was completed changes nothing and thanks again.
             Settled::Unchanged(stored) if stored.complete => {
-                return Ok(self.page(StatusCode::OK, Page::thank_you(locale, &self.deps.config)))
+                return Ok(self.page(StatusCode::OK, page::thank_you(locale, &self.deps.config)))
             }
             Settled::Unchanged(_) => {}
             Settled::Conflict => return Err(already_answered()),
@@ -497,7 +498,7 @@ impl ResponseCapture {
     }
 
     async fn open_anonymous(&self, request: &Request) -> Result<Response<Body>, Error> {
-        let locale = page::preferred_locale(request);
+        let locale = preferred_locale(request);
         Self::anonymous_context(request)?;
         let id = Self::anonymous_survey_id(request)?;
         let loaded = self.remember(self.deps.store.get_survey(&id, None).await?)?;
@@ -526,7 +527,7 @@ impl ResponseCapture {
         now: DateTime<Utc>,
     ) -> Result<Response<Body>, Error> {
         let format = body_format(request)?;
-        let locale = page::preferred_locale(request);
+        let locale = preferred_locale(request);
         let body = body_bytes(request, MAX_BODY_BYTES)?;
         let (channel, store_ref) = Self::anonymous_context(request)?;
         let id = Self::anonymous_survey_id(request)?;
@@ -704,9 +705,7 @@ impl Function for ResponseCapture {
         result.unwrap_or_else(|err| {
             // Pages for a link speak the invitation's language when it is known; before the
             // link is read, the browser's.
-            let locale = seen
-                .get()
-                .unwrap_or_else(|| page::preferred_locale(&request));
+            let locale = seen.get().unwrap_or_else(|| preferred_locale(&request));
             self.failure(format, locale, err)
         })
     }

@@ -1,176 +1,109 @@
-//! Server-rendered pages for customers: small, self-contained, bilingual, private.
+//! The survey's pages for customers: the form and what answering it can lead to. Their look,
+//! headers and CSP are every customer page's (`closeloop::web`).
 //!
 //! The survey form works without script: the server decides which questions are shown (skip
 //! logic), and a post that reveals new questions comes back as the same form with them added.
 //! A small inline script (allowed by a per-response CSP nonce) shows and hides follow-up
 //! questions as the respondent answers, using the same conditions.
 
-use aws_lambda_events::encodings::Body;
 use closeloop::domain::response::AnswerProblem;
 use closeloop::domain::survey::{
     visible_questions, Answer, Answers, Locale, Question, QuestionKind, Survey, ValidSurvey,
 };
+use closeloop::web::{contact_line, escape, Page};
 use closeloop::Config;
-use http::{header, Response, StatusCode};
-use lambda_http::Request;
-use rand::RngCore;
 
-/// A page to show a customer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Page {
-    pub locale: Locale,
-    pub title: String,
-    /// Already-escaped HTML for the main content.
-    pub body_html: String,
-    /// Whether the page carries the survey form's script.
-    pub script: bool,
-}
-
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn contact_line(locale: Locale, config: &Config) -> String {
-    let (lead, or) = match locale {
-        Locale::ZhCn => ("如需帮助或想直接反映问题，请联系我们：", "或"),
+/// The link is malformed or unknown.
+pub fn unknown_link(locale: Locale, config: &Config) -> Page {
+    let (title, text) = match locale {
+        Locale::ZhCn => (
+            "链接无效",
+            "这个问卷链接无效或不完整。请检查短信或邮件中的链接是否完整复制。",
+        ),
         Locale::En => (
-            "Need help, or prefer to tell us directly? Contact us at ",
-            "or",
+            "This link does not work",
+            "This survey link is not valid or is incomplete. Please check that the whole link from your message was copied.",
         ),
     };
-    format!(
-        "<p class=\"contact\">{lead}<a href=\"mailto:{email}\">{email}</a> {or} <a href=\"tel:{phone}\">{phone}</a></p>",
-        email = escape(&config.company_contact_email),
-        phone = escape(&config.company_contact_phone),
-    )
+    Page::message(locale, config, title, text)
 }
 
-fn message_page(locale: Locale, config: &Config, title: &str, text: &str) -> Page {
-    Page {
-        locale,
-        title: title.into(),
-        body_html: format!("<p>{}</p>{}", escape(text), contact_line(locale, config)),
-        script: false,
-    }
+pub fn try_again(locale: Locale, config: &Config) -> Page {
+    let (title, text) = match locale {
+        Locale::ZhCn => (
+            "请稍后再试",
+            "服务暂时繁忙，您的链接仍然有效，请稍后再打开。",
+        ),
+        Locale::En => (
+            "Please try again shortly",
+            "We are briefly unavailable. Your link still works; please open it again in a minute.",
+        ),
+    };
+    Page::message(locale, config, title, text)
 }
 
-impl Page {
-    pub fn unknown_link(locale: Locale, config: &Config) -> Page {
-        let (title, text) = match locale {
-            Locale::ZhCn => (
-                "链接无效",
-                "这个问卷链接无效或不完整。请检查短信或邮件中的链接是否完整复制。",
-            ),
-            Locale::En => (
-                "This link does not work",
-                "This survey link is not valid or is incomplete. Please check that the whole link from your message was copied.",
-            ),
-        };
-        message_page(locale, config, title, text)
-    }
+pub fn thank_you(locale: Locale, config: &Config) -> Page {
+    let (title, text) = match locale {
+        Locale::ZhCn => (
+            "感谢您的反馈！",
+            "您的回答已经收到。我们会认真阅读每一条意见，用来改进我们的产品和服务。",
+        ),
+        Locale::En => (
+            "Thank you for your feedback!",
+            "Your answers have been received. We read every answer and use it to improve our products and services.",
+        ),
+    };
+    Page::message(locale, config, title, text)
+}
 
-    pub fn try_again(locale: Locale, config: &Config) -> Page {
-        let (title, text) = match locale {
-            Locale::ZhCn => ("请稍后再试", "服务暂时繁忙，您的链接仍然有效，请稍后再打开。"),
-            Locale::En => (
-                "Please try again shortly",
-                "We are briefly unavailable. Your link still works; please open it again in a minute.",
-            ),
-        };
-        message_page(locale, config, title, text)
-    }
+pub fn already_answered(locale: Locale, config: &Config) -> Page {
+    let (title, text) = match locale {
+        Locale::ZhCn => (
+            "您已经填写过这份问卷",
+            "我们已保存您第一次提交的回答，不能再次修改。如果您还有其他意见，欢迎直接联系我们。",
+        ),
+        Locale::En => (
+            "You have already answered this survey",
+            "We have kept the answers you sent first; they cannot be changed. If there is anything you would like to add, please contact us directly.",
+        ),
+    };
+    Page::message(locale, config, title, text)
+}
 
-    pub fn thank_you(locale: Locale, config: &Config) -> Page {
-        let (title, text) = match locale {
-            Locale::ZhCn => (
-                "感谢您的反馈！",
-                "您的回答已经收到。我们会认真阅读每一条意见，用来改进我们的产品和服务。",
-            ),
-            Locale::En => (
-                "Thank you for your feedback!",
-                "Your answers have been received. We read every answer and use it to improve our products and services.",
-            ),
-        };
-        message_page(locale, config, title, text)
-    }
+pub fn closed(locale: Locale, config: &Config) -> Page {
+    let (title, text) = match locale {
+        Locale::ZhCn => (
+            "问卷已结束",
+            "这份问卷的填写期限已过。感谢您的关注！如有意见，欢迎直接联系我们。",
+        ),
+        Locale::En => (
+            "This survey has closed",
+            "The time to answer this survey has passed. Thank you all the same! If you have feedback, please contact us directly.",
+        ),
+    };
+    Page::message(locale, config, title, text)
+}
 
-    pub fn already_answered(locale: Locale, config: &Config) -> Page {
-        let (title, text) = match locale {
-            Locale::ZhCn => (
-                "您已经填写过这份问卷",
-                "我们已保存您第一次提交的回答，不能再次修改。如果您还有其他意见，欢迎直接联系我们。",
-            ),
-            Locale::En => (
-                "You have already answered this survey",
-                "We have kept the answers you sent first; they cannot be changed. If there is anything you would like to add, please contact us directly.",
-            ),
-        };
-        message_page(locale, config, title, text)
-    }
+pub fn too_large(locale: Locale, config: &Config) -> Page {
+    let (title, text) = match locale {
+        Locale::ZhCn => ("内容太长", "提交的内容超过了允许的大小，请缩短文字后再试。"),
+        Locale::En => (
+            "Your answers are too long",
+            "What was sent is larger than we accept. Please shorten your text and try again.",
+        ),
+    };
+    Page::message(locale, config, title, text)
+}
 
-    pub fn closed(locale: Locale, config: &Config) -> Page {
-        let (title, text) = match locale {
-            Locale::ZhCn => (
-                "问卷已结束",
-                "这份问卷的填写期限已过。感谢您的关注！如有意见，欢迎直接联系我们。",
-            ),
-            Locale::En => (
-                "This survey has closed",
-                "The time to answer this survey has passed. Thank you all the same! If you have feedback, please contact us directly.",
-            ),
-        };
-        message_page(locale, config, title, text)
-    }
-
-    pub fn too_large(locale: Locale, config: &Config) -> Page {
-        let (title, text) = match locale {
-            Locale::ZhCn => ("内容太长", "提交的内容超过了允许的大小，请缩短文字后再试。"),
-            Locale::En => (
-                "Your answers are too long",
-                "What was sent is larger than we accept. Please shorten your text and try again.",
-            ),
-        };
-        message_page(locale, config, title, text)
-    }
-
-    pub fn bad_request(locale: Locale, config: &Config, detail: &str) -> Page {
-        let (title, text) = match locale {
-            Locale::ZhCn => ("提交的内容有误", "请返回重新填写。问题："),
-            Locale::En => (
-                "Something in the form was not right",
-                "Please go back and try again. The problem: ",
-            ),
-        };
-        message_page(locale, config, title, &format!("{text}{detail}"))
-    }
-
-    pub fn render(&self, nonce: Option<&str>) -> String {
-        let script = match (self.script, nonce) {
-            (true, Some(nonce)) => format!("<script nonce=\"{nonce}\">{SCRIPT}</script>"),
-            _ => String::new(),
-        };
-        format!(
-            "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<meta name=\"referrer\" content=\"no-referrer\">\
-<title>{title}</title><style>{STYLE}</style></head>\
-<body><main><h1>{title}</h1>{body}</main>{script}</body></html>\n",
-            lang = self.locale.as_str(),
-            title = escape(&self.title),
-            body = self.body_html,
-        )
-    }
+pub fn bad_request(locale: Locale, config: &Config, detail: &str) -> Page {
+    let (title, text) = match locale {
+        Locale::ZhCn => ("提交的内容有误", "请返回重新填写。问题："),
+        Locale::En => (
+            "Something in the form was not right",
+            "Please go back and try again. The problem: ",
+        ),
+    };
+    Page::message(locale, config, title, &format!("{text}{detail}"))
 }
 
 /// What a survey form shows.
@@ -246,7 +179,7 @@ impl Form<'_> {
             locale,
             title: definition.title.get(locale).to_string(),
             body_html: html,
-            script: true,
+            script: Some(SCRIPT),
         }
     }
 
@@ -393,23 +326,6 @@ impl Form<'_> {
     }
 }
 
-const STYLE: &str = "*{box-sizing:border-box}body{font:17px/1.5 system-ui,-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;margin:0;background:#f6f7f9;color:#1a1a1a}\
-main{max-width:36rem;margin:0 auto;padding:1.25rem 1rem 3rem}h1{font-size:1.4rem;line-height:1.3}a{color:#0b57d0}\
-.contact{margin-top:2rem;color:#333}.intro{color:#333}.notice{background:#e8f0fe;border-left:4px solid #0b57d0;padding:.6rem .8rem}\
-.notice.err,.err{color:#a50e0e}.notice.err{background:#fce8e6;border-color:#a50e0e}\
-fieldset.q{border:0;background:#fff;border-radius:12px;margin:0 0 1rem;padding:1rem;box-shadow:0 1px 2px rgba(0,0,0,.08)}fieldset.q.invalid{outline:2px solid #a50e0e}\
-legend{font-weight:600;padding:0;float:left;width:100%;margin-bottom:.6rem}legend+*{clear:both}.opt{font-weight:400;color:#555}.help{color:#555;margin:.2rem 0}\
-.scale{display:flex;flex-wrap:wrap;gap:.35rem}.scale input,.choice input{accent-color:#0b57d0}\
-.scale input{position:absolute;opacity:0;width:1px;height:1px}\
-.scale label{flex:1 0 2.75rem;min-height:3rem;display:flex;flex-direction:column;align-items:center;justify-content:center;border:2px solid #c4c7cc;border-radius:10px;background:#fff;cursor:pointer;font-weight:600}\
-.faces label{min-height:4rem}.face{font-size:1.8rem;line-height:1.1}.n{font-size:.85rem;color:#333}\
-.scale input:checked+label{border-color:#0b57d0;background:#e8f0fe}.scale input:focus-visible+label{outline:3px solid #0b57d0;outline-offset:2px}\
-.nps label{flex:1 0 2.6rem}.ends{display:flex;justify-content:space-between;font-size:.85rem;color:#444;margin-top:.3rem}\
-.choices{display:flex;flex-direction:column;gap:.25rem}.choice{display:flex;align-items:center;gap:.6rem;min-height:2.75rem;padding:.2rem .4rem;border-radius:8px}.choice input{width:1.3rem;height:1.3rem}\
-textarea{width:100%;font:inherit;padding:.6rem;border:2px solid #c4c7cc;border-radius:8px}textarea:focus{outline:3px solid #0b57d0;border-color:#0b57d0}\
-.submit{width:100%;min-height:3.2rem;font:inherit;font-weight:700;color:#fff;background:#0b57d0;border:0;border-radius:12px;cursor:pointer}.submit:focus-visible{outline:3px solid #1a1a1a;outline-offset:2px}\
-.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}[hidden]{display:none!important}";
-
 /// Shows and hides follow-up questions as the respondent answers, with the same conditions the
 /// server applies (`data-show-if`). Hidden questions' inputs are disabled, so they are not sent.
 const SCRIPT: &str = "(function(){var f=document.getElementById('survey');if(!f)return;\
@@ -423,54 +339,3 @@ while(changed&&rounds++<=qs.length){changed=false;for(var i=0;i<qs.length;i++){v
 if(q.hidden===vis){changed=true;q.hidden=!vis;var ins=q.querySelectorAll('input,textarea');for(var j=0;j<ins.length;j++)ins[j].disabled=!vis}}}\
 for(var k=0;k<qs.length;k++)if(!qs[k].hidden)shown.push(qs[k].getAttribute('data-q'));f.elements._shown.value=shown.join(',')}\
 f.addEventListener('change',update);f.addEventListener('input',update);update()})();";
-
-fn random_nonce() -> String {
-    let mut bytes = [0u8; 16];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Headers every customer page carries: no referrer (the URL holds a token), a strict CSP
-/// (no outside assets; the only script is the inline one carrying this response's nonce), and
-/// no caching of a personal page.
-pub fn html_page(status: StatusCode, page: &Page) -> Response<Body> {
-    let nonce = page.script.then(random_nonce);
-    let script_src = nonce
-        .as_ref()
-        .map(|n| format!(" script-src 'nonce-{n}';"))
-        .unwrap_or_default();
-    Response::builder()
-        .status(status)
-        .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
-        .header(header::CACHE_CONTROL, "no-store")
-        .header(header::REFERRER_POLICY, "no-referrer")
-        .header(
-            header::CONTENT_SECURITY_POLICY,
-            format!("default-src 'none';{script_src} style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
-        )
-        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
-        .body(Body::Text(page.render(nonce.as_deref())))
-        .expect("static response parts are valid")
-}
-
-/// The customer's language from `?lang=` or Accept-Language, Chinese first when unsure.
-pub fn preferred_locale(request: &Request) -> Locale {
-    if let Some(lang) = closeloop::lambda::query_parameter(request, "lang") {
-        return lang.parse().unwrap_or(Locale::ZhCn);
-    }
-    request
-        .headers()
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .and_then(|first| {
-            first
-                .split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .parse()
-                .ok()
-        })
-        .unwrap_or(Locale::ZhCn)
-}

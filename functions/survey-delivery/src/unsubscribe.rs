@@ -1,27 +1,19 @@
 //! `/u/{token}`: the unsubscribe link in every invitation. GET shows a confirmation page (a
 //! link scanner or preview must not unsubscribe anyone); POST unsubscribes, which is also what
-//! a mail client's one-click `List-Unsubscribe-Post` does. Pages follow the survey pages'
-//! style: bilingual, private, no outside assets.
+//! a mail client's one-click `List-Unsubscribe-Post` does. Pages are customer pages like the
+//! survey's (`closeloop::web`): bilingual, private, no outside assets.
 
 use aws_lambda_events::encodings::Body;
 use chrono::{DateTime, Utc};
 use closeloop::domain::survey::Locale;
 use closeloop::domain::token::Token;
 use closeloop::lambda::path_parameter;
+use closeloop::web::{contact_line, escape, html_response, Page};
 use closeloop::{Deps, Error};
-use http::{header, Response, StatusCode};
+use http::{Response, StatusCode};
 use lambda_http::Request;
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
-const STYLE: &str = "body{font:16px/1.5 system-ui,-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;margin:0;background:#f6f7f9;color:#1a1a1a}main{max-width:36rem;margin:0 auto;padding:1.5rem 1rem}h1{font-size:1.4rem}a{color:#0b57d0}button{font-size:1rem;padding:.6em 1.2em;border-radius:6px;border:1px solid #0b57d0;background:#0b57d0;color:#fff}.contact{margin-top:2rem;color:#444}";
-
+/// A page in every customer page's look, with the same private headers (`closeloop::web`).
 fn page(
     deps: &Deps,
     status: StatusCode,
@@ -29,34 +21,13 @@ fn page(
     title: &str,
     body_html: &str,
 ) -> Response<Body> {
-    let config = &deps.config;
-    let contact = match locale {
-        Locale::ZhCn => "如需帮助，请联系我们：",
-        Locale::En => "Need help? Contact us at ",
+    let page = Page {
+        locale,
+        title: title.into(),
+        body_html: format!("{body_html}{}", contact_line(locale, &deps.config)),
+        script: None,
     };
-    let html = format!(
-        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
-<style>{STYLE}</style></head><body><main><h1>{title}</h1>{body_html}\
-<p class=\"contact\">{contact}<a href=\"mailto:{email}\">{email}</a> · <a href=\"tel:{phone}\">{phone}</a></p>\
-</main></body></html>\n",
-        lang = locale.as_str(),
-        title = escape(title),
-        email = escape(&config.company_contact_email),
-        phone = escape(&config.company_contact_phone),
-    );
-    Response::builder()
-        .status(status)
-        .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
-        .header(header::CACHE_CONTROL, "no-store")
-        .header(header::REFERRER_POLICY, "no-referrer")
-        .header(
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-        )
-        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
-        .body(Body::Text(html))
-        .expect("static response parts are valid")
+    html_response(status, &page)
 }
 
 fn unknown(deps: &Deps) -> Response<Body> {
@@ -121,7 +92,7 @@ async fn handle_inner(
             locale,
             title,
             &format!(
-                "<p>{}</p><form method=\"post\"><button type=\"submit\">{}</button></form>",
+                "<p>{}</p><form method=\"post\"><button type=\"submit\" class=\"submit\">{}</button></form>",
                 escape(text),
                 escape(button)
             ),
