@@ -18,7 +18,7 @@ fn config() -> Config {
     .expect("test configuration")
 }
 
-fn header<'a>(response: &'a Response<Body>, name: header::HeaderName) -> &'a str {
+fn header(response: &Response<Body>, name: header::HeaderName) -> &str {
     response.headers()[name].to_str().unwrap()
 }
 
