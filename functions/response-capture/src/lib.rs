@@ -16,8 +16,9 @@ use chrono::{DateTime, Utc};
 use closeloop::domain::feedback::NewFeedback;
 use closeloop::domain::reference::Reference;
 use closeloop::domain::response::{
-    build_response, check_answers, decode_form, decode_json, newly_visible, one_tap_answers,
-    AnswerProblem, Completeness, Respondent, Settled, Submission, SurveyResponse, MAX_BODY_BYTES,
+    build_response, check_answers, decode_form, decode_json, one_tap_answers, review_form,
+    AnswerProblem, Completeness, FormReview, Respondent, Settled, Submission, SurveyResponse,
+    MAX_BODY_BYTES,
 };
 use closeloop::domain::survey::{Answers, Locale, Survey, SurveyId, ValidSurvey};
 use closeloop::domain::token::Token;
@@ -362,7 +363,7 @@ impl ResponseCapture {
         let locale = link.locale;
         let loaded = self.version(&link.survey_id, link.survey_version).await?;
         let submission = decode(format, body, &loaded.valid)?;
-        let answers = match self.settle(locale, &loaded, submission, Vec::new()) {
+        let answers = match self.review(locale, &loaded, submission, Vec::new()) {
             Ok(answers) => answers,
             Err(page) => return Ok(*page),
         };
@@ -421,45 +422,19 @@ impl ResponseCapture {
         }
     }
 
-    /// Form posts are checked against what the page showed (`_shown`) before anything is
-    /// recorded. Questions the answers reveal but the page did not show, and answers to
-    /// questions the page showed but the other answers now hide (a respondent without script
-    /// who changed their mind), send the form back, updated, instead of recording. Answers to
-    /// hidden questions the page never showed fall through to validation, which refuses them.
-    /// JSON is validated as it is.
-    fn settle(
+    /// A form post whose answers changed which questions apply comes back as the form
+    /// ([`review_form`]); anything else goes on to be checked.
+    fn review(
         &self,
         locale: Locale,
         loaded: &Loaded,
         submission: Submission,
         hidden: Vec<(&'static str, String)>,
     ) -> Result<Answers, Box<Response<Body>>> {
-        let Some(shown) = submission.shown else {
-            return Ok(submission.answers);
+        let answers = match review_form(&loaded.valid, submission) {
+            FormReview::Check(answers) => return Ok(answers),
+            FormReview::ShowAgain(answers) => answers,
         };
-        let applicable =
-            closeloop::domain::response::without_hidden(&loaded.valid, &submission.answers);
-        let forged = submission
-            .answers
-            .keys()
-            .any(|id| !shown.contains(id) && !applicable.contains_key(id));
-        if forged {
-            // Validation refuses answers to questions that were never on the page.
-            return Ok(submission.answers);
-        }
-        let stale = submission
-            .answers
-            .keys()
-            .any(|id| shown.contains(id) && !applicable.contains_key(id));
-        let answers = if stale {
-            applicable
-        } else {
-            submission.answers
-        };
-        let revealed = !newly_visible(&loaded.valid, &answers, &shown).is_empty();
-        if !stale && !revealed {
-            return Ok(answers);
-        }
         let notice = match locale {
             Locale::ZhCn => "根据您的回答，需要填写的问题有变化，请检查后再提交。",
             Locale::En => "Your answers changed which questions apply; please check the questions below and submit again.",
@@ -554,7 +529,7 @@ impl ResponseCapture {
             ("_nonce", nonce.as_str().to_string()),
             ("_version", version.to_string()),
         ];
-        let answers = match self.settle(locale, &loaded, submission, hidden.clone()) {
+        let answers = match self.review(locale, &loaded, submission, hidden.clone()) {
             Ok(answers) => answers,
             Err(page) => return Ok(*page),
         };
@@ -624,7 +599,7 @@ impl ResponseCapture {
             return Ok(json_response(StatusCode::CREATED, &feedback));
         }
         match store.get_feedback(feedback.feedback_id.as_str()).await? {
-            Some(existing) if existing.fingerprint == feedback.fingerprint => {
+            Some(existing) if feedback.repeats(&existing) => {
                 Ok(json_response(StatusCode::OK, &existing))
             }
             _ => Err(Error::Conflict(format!(

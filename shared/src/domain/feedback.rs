@@ -84,6 +84,14 @@ pub struct Feedback {
     pub expires_at: i64,
 }
 
+impl Feedback {
+    /// Whether this, sent under an id already taken by `stored`, is the same feedback again (a
+    /// replay, answered with the stored item) rather than different feedback (refused, 409).
+    pub fn repeats(&self, stored: &Feedback) -> bool {
+        self.fingerprint == stored.fingerprint
+    }
+}
+
 fn reference(field: &str, value: Option<String>) -> Result<Option<Reference>, Error> {
     Reference::optional(value.as_deref()).map_err(|e| Error::invalid(field, e.to_string()))
 }
@@ -277,5 +285,6 @@ mod tests {
         assert_eq!(a.feedback_id, "call-1");
         assert_eq!(a.fingerprint, b.fingerprint);
         assert_ne!(a.fingerprint, c.fingerprint);
+        assert!(b.repeats(&a) && !c.repeats(&a));
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{AnswerProblem, ProblemKind};
+use super::{AnswerProblem, ProblemKind, Submission};
 use crate::domain::survey::{
     visible_questions, Answer, Answers, QuestionId, QuestionKind, ValidSurvey,
 };
@@ -150,6 +150,51 @@ fn check_one(kind: &QuestionKind, answer: &Answer) -> Result<(), ProblemKind> {
     }
 }
 
+/// A form post judged against the questions its page showed (`_shown`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormReview {
+    /// Check these answers ([`check_answers`]) and record them.
+    Check(Answers),
+    /// Show the form again with these answers instead of recording: they reveal questions the
+    /// page did not show, or the page showed questions they now hide (a respondent without
+    /// script who changed their mind; those answers are dropped).
+    ShowAgain(Answers),
+}
+
+/// Form posts are checked against what the page showed before anything is recorded, so a
+/// respondent never has an answer recorded to a question they did not see, nor one they meant
+/// to take back. Answers to hidden questions the page never showed are left to
+/// [`check_answers`], which refuses them (they were not typed into this page). A submission
+/// without `_shown` (JSON) is checked as it is.
+pub fn review_form(survey: &ValidSurvey, submission: Submission) -> FormReview {
+    let Some(shown) = submission.shown else {
+        return FormReview::Check(submission.answers);
+    };
+    let applicable = without_hidden(survey, &submission.answers);
+    let forged = submission
+        .answers
+        .keys()
+        .any(|id| !shown.contains(id) && !applicable.contains_key(id));
+    if forged {
+        return FormReview::Check(submission.answers);
+    }
+    let stale = submission
+        .answers
+        .keys()
+        .any(|id| shown.contains(id) && !applicable.contains_key(id));
+    let answers = if stale {
+        applicable
+    } else {
+        submission.answers
+    };
+    let revealed = !newly_visible(survey, &answers, &shown).is_empty();
+    if stale || revealed {
+        FormReview::ShowAgain(answers)
+    } else {
+        FormReview::Check(answers)
+    }
+}
+
 /// The questions a page should have shown for these answers but did not (`_shown`): the
 /// respondent has not seen them yet, so the page is shown again instead of recording.
 pub fn newly_visible<'s>(
@@ -182,3 +227,6 @@ pub fn without_hidden(survey: &ValidSurvey, answers: &Answers) -> Answers {
     }
     answers
 }
+
+#[cfg(test)]
+mod tests;

@@ -24,7 +24,10 @@ mod record;
 mod score;
 mod settle;
 
-pub use check::{check_answers, newly_visible, without_hidden, CheckedAnswers, Completeness};
+pub use check::{
+    check_answers, newly_visible, review_form, without_hidden, CheckedAnswers, Completeness,
+    FormReview,
+};
 pub use decode::{decode_form, decode_json, Submission};
 pub use one_tap::{one_tap_answers, one_tap_question};
 pub use problem::{AnswerProblem, ProblemKind};
