@@ -4,4 +4,5 @@ pub mod delivery;
 pub mod feedback;
 pub mod response;
 pub mod survey;
+pub mod ticket;
 pub mod token;
