@@ -37,6 +37,7 @@ pub use machine::{
 };
 pub use roles::{
     may, may_access, may_act, parse_groups_claim, Actor, Area, Denied, Operation, Role,
+    AGENT_ACTIONS,
 };
 pub use routing::{classify, Classification, Departments, KeywordRule, RoutingSettings};
 pub use rules::{decide, FeedbackFacts, Reason, TicketRules, TicketSource, UrgentRules};
