@@ -14,7 +14,8 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::machine::{Action, Closure, Ticket, TicketState};
+use super::action::{Action, Closure};
+use super::machine::{Ticket, TicketState};
 use super::settings_from_json;
 use crate::error::Error;
 

@@ -7,7 +7,8 @@
 //! - [`sla`]: the service-level policy ([`SlaPolicy`], versioned) and deadline arithmetic,
 //!   pauses included;
 //! - [`upgrade`]: a partial answer's ticket updated by the full answers, never downgraded;
-//! - [`machine`]: the ticket, its actions and its state machine;
+//! - [`action`]: what people do to a ticket; [`history`]: the entry each change leaves;
+//! - [`machine`]: the ticket and its state machine;
 //! - [`roles`]: who may do what ([`Actor`], [`may`]);
 //! - [`follow_up`]: what the follow-up survey's answer (or silence) does to a resolved ticket.
 //!
@@ -21,7 +22,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 
+pub mod action;
 pub mod follow_up;
+pub mod history;
 pub mod machine;
 pub mod roles;
 pub mod routing;
@@ -30,11 +33,10 @@ pub mod sla;
 pub mod upgrade;
 mod words;
 
+pub use action::{Action, ActionKind, CallbackOutcome, Closure, Command};
 pub use follow_up::{follow_up, FollowUp, FollowUpEvent, FollowUpRules};
-pub use machine::{
-    Action, ActionKind, Applied, CallbackOutcome, Closure, Command, EntryKind, HistoryEntry, Plan,
-    Resolution, Ticket, TicketState, SYSTEM,
-};
+pub use history::{Applied, EntryKind, HistoryEntry};
+pub use machine::{Plan, Resolution, Ticket, TicketState, SYSTEM};
 pub use roles::{
     may, may_access, may_act, parse_groups_claim, Actor, Area, Denied, Operation, Role,
     AGENT_ACTIONS,

@@ -25,7 +25,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::machine::{user_id, Action, ActionKind, Ticket};
+use super::action::{Action, ActionKind};
+use super::machine::{user_id, Ticket};
 use crate::error::Error;
 
 /// Group-name prefix of a role.
