@@ -6,5 +6,6 @@ pub mod feedback;
 pub mod period;
 pub mod response;
 pub mod survey;
+pub mod ticket;
 pub mod token;
 pub mod totals;
