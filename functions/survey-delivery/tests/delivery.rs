@@ -899,7 +899,7 @@ async fn a_campaign_cut_off_halfway_is_finished_by_the_same_request() {
         created_at: event_time(),
         status: closeloop::store::CampaignStatus::Scheduling,
     };
-    store.create_campaign(&cut_off).await.unwrap();
+    assert!(store.create_campaign(&cut_off).await.unwrap());
     let first = Invitation {
         campaign_id: Some("winter".into()),
         send_by: Some(send_at + Duration::hours(48)),
@@ -1236,8 +1236,10 @@ async fn a_batched_claim_and_record_store_what_the_single_ones_do() {
     use closeloop::domain::customer::{CustomerDefaults, CustomerInput};
     use closeloop::domain::delivery::Channel;
     use closeloop::domain::survey::Locale;
-    use closeloop::keys::{DueKind, DUE_SHARDS};
-    use closeloop::store::{DueInvitation, Link, SentRecord};
+    use closeloop::keys::DueKind;
+    use closeloop::store::{
+        ClaimRequest, ContactState, DueCursor, DueInvitation, Link, SentRecord,
+    };
 
     let (env, _function) = setup("batch-equivalence").await;
     let store = &env.deps.store;
@@ -1282,14 +1284,12 @@ async fn a_batched_claim_and_record_store_what_the_single_ones_do() {
         .unwrap()
         .is_empty());
     let mut due: Vec<DueInvitation> = Vec::new();
-    for shard in 0..DUE_SHARDS {
-        let (page, _) = store
-            .due_invitations(DueKind::InvitationSend, shard, now, 1000, None)
-            .await
-            .unwrap();
-        due.extend(page.into_iter().filter(|d| ids.contains(&d.invitation.id)));
+    for mut cursor in DueCursor::all_shards(DueKind::InvitationSend, now, 1000) {
+        while let Some(page) = store.due_invitations(&mut cursor).await.unwrap() {
+            due.extend(page.into_iter().filter(|d| ids.contains(&d.item.id)));
+        }
     }
-    due.sort_by(|a, b| a.invitation.id.cmp(&b.invitation.id));
+    due.sort_by(|a, b| a.item.id.cmp(&b.item.id));
     assert_eq!(due.len(), 2, "both invitations are due");
     let (alone, batched) = (&due[0], &due[1]);
     let link = |invitation: &Invitation| Link {
@@ -1320,29 +1320,32 @@ async fn a_batched_claim_and_record_store_what_the_single_ones_do() {
         Ok(())
     );
     let (claimed_alone, contact_alone) =
-        raw_items(&env, &alone.invitation.id, &alone.invitation.customer_id).await;
-    let link_alone = link(&alone.invitation);
+        raw_items(&env, &alone.item.id, &alone.item.customer_id).await;
+    let link_alone = link(&alone.item);
     assert!(store
-        .record_sent(&alone.invitation.id, "claim-alone", &link_alone, next)
+        .record_sent(&alone.item.id, "claim-alone", &link_alone, next)
         .await
         .unwrap());
     // One in a batch, through the Put path.
     assert_eq!(
         store
-            .claim_invitations(&[(batched, "claim-batched")], terms)
+            .claim_invitations(
+                &[ClaimRequest {
+                    due: batched,
+                    claim: "claim-batched",
+                    contact: &ContactState::default(),
+                }],
+                terms
+            )
             .await
             .unwrap(),
         vec![Some(Ok(()))]
     );
-    let (claimed_batched, contact_batched) = raw_items(
-        &env,
-        &batched.invitation.id,
-        &batched.invitation.customer_id,
-    )
-    .await;
-    let link_batched = link(&batched.invitation);
+    let (claimed_batched, contact_batched) =
+        raw_items(&env, &batched.item.id, &batched.item.customer_id).await;
+    let link_batched = link(&batched.item);
     let record = SentRecord {
-        read: &batched.invitation,
+        read: &batched.item,
         claim: "claim-batched",
         claimed_at: now,
         channel: Channel::Sms,
@@ -1353,20 +1356,22 @@ async fn a_batched_claim_and_record_store_what_the_single_ones_do() {
     // A stale batch (the due position it saw is gone) claims nothing and writes nothing.
     assert_eq!(
         store
-            .claim_invitations(&[(batched, "claim-late")], terms)
+            .claim_invitations(
+                &[ClaimRequest {
+                    due: batched,
+                    claim: "claim-late",
+                    contact: &ContactState::default(),
+                }],
+                terms
+            )
             .await
             .unwrap(),
         vec![Some(Err(closeloop::store::ClaimRefused::Taken))]
     );
 
-    let (sent_alone, _) =
-        raw_items(&env, &alone.invitation.id, &alone.invitation.customer_id).await;
-    let (sent_batched, contact_after) = raw_items(
-        &env,
-        &batched.invitation.id,
-        &batched.invitation.customer_id,
-    )
-    .await;
+    let (sent_alone, _) = raw_items(&env, &alone.item.id, &alone.item.customer_id).await;
+    let (sent_batched, contact_after) =
+        raw_items(&env, &batched.item.id, &batched.item.customer_id).await;
     assert_eq!(
         contact_after, contact_batched,
         "the late claim left the contact alone"

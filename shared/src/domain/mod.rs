@@ -1,6 +1,10 @@
+pub mod campaign;
 pub mod customer;
 pub mod delivery;
 pub mod feedback;
+pub mod invitation;
 pub mod response;
 pub mod survey;
+pub mod timekeeping;
 pub mod token;
+pub mod transition;
