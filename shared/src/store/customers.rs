@@ -305,3 +305,27 @@ impl Store {
         Ok(existing.suppression)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_contact_item_is_written_whole_from_its_record() {
+        let contact = ContactState {
+            opted_out_at: Some("2026-11-20T06:00:00Z".into()),
+            opt_out_source: Some("link".into()),
+            last_invited_at: Some("2026-11-21T06:00:00Z".into()),
+            last_invitation_id: Some("ev-1".into()),
+        };
+        let item = to_item(&ContactRecord::new("C1", contact.clone())).unwrap();
+        let key = keys::contact("C1");
+        assert_eq!(item["pk"], s(key.pk));
+        assert_eq!(item["sk"], s(key.sk));
+        assert_eq!(item["entity"], s(CONTACT_ENTITY));
+        assert_eq!(item["customer_id"], s("C1"));
+        assert_eq!(from_item::<ContactState>(item.clone()).unwrap(), contact);
+        let back: ContactRecord = from_item(item).unwrap();
+        assert_eq!(back, ContactRecord::new("C1", contact));
+    }
+}
