@@ -224,3 +224,114 @@ proptest! {
         }
     }
 }
+
+mod events {
+    use super::*;
+    use crate::domain::customer::{Customer, CustomerDefaults, CustomerInput};
+    use crate::domain::delivery::{DeliveryRules, ScheduleProblem};
+    use crate::domain::timekeeping::retention_expiry;
+
+    fn input(body: serde_json::Value) -> EventInput {
+        serde_json::from_value(body).unwrap()
+    }
+
+    fn customer(body: serde_json::Value) -> Customer {
+        let mut input: CustomerInput = serde_json::from_value(body).unwrap();
+        input.id = Some("C1".into());
+        input.validate(CustomerDefaults::default()).unwrap()
+    }
+
+    #[test]
+    fn an_event_is_checked_field_by_field() {
+        let base = serde_json::json!({"customer_id": "C1", "type": "purchase", "time": at()});
+        let with = |key: &str, value: serde_json::Value| {
+            let mut body = base.clone();
+            body[key] = value;
+            input(body)
+        };
+        let field = |body: EventInput| body.validate("csat", || "e-1".into()).unwrap_err().field;
+        assert_eq!(field(with("customer_id", "C 1".into())), "customer_id");
+        assert_eq!(field(with("id", "a/b".into())), "id");
+        assert_eq!(field(with("agent", "Li Lei".into())), "agent");
+        assert_eq!(field(with("store", "S#1".into())), "store");
+        assert_eq!(field(with("service_type", "a b".into())), "service_type");
+        assert_eq!(field(with("survey_id", "Not An Id".into())), "survey_id");
+
+        let (event, survey) = with("agent", "  ".into())
+            .validate("csat-default", || "e-new".into())
+            .unwrap();
+        assert_eq!(event.id, "e-new", "an id is made when none is given");
+        assert_eq!(event.agent, None, "blank is absent");
+        assert_eq!(event.kind, EventKind::Purchase);
+        assert_eq!(survey.as_str(), "csat-default");
+        assert_eq!(event.survey_id.as_deref(), Some("csat-default"));
+        let (event, _) = with("store", " S01 ".into())
+            .validate("csat", || "e-2".into())
+            .unwrap();
+        assert_eq!(event.store.as_deref(), Some("S01"), "trimmed");
+        let (event, _) = with("id", "svc-9".into())
+            .validate("csat", || unreachable!("the event has an id"))
+            .unwrap();
+        assert_eq!(event.id, "svc-9");
+        assert!(serde_json::from_value::<EventInput>(
+            serde_json::json!({"customer_id": "C1", "type": "visit", "time": at()})
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn an_event_leads_to_one_invitation_inside_its_window() {
+        let rules = DeliveryRules::default();
+        let (event, survey) = input(serde_json::json!({
+            "id": "svc-1", "customer_id": "C1", "type": "service_completion",
+            "time": at(), "agent": "A7", "service_type": "repair", "survey_version": 2,
+        }))
+        .validate("csat", || unreachable!())
+        .unwrap();
+        let email_only = customer(serde_json::json!({"email": "c1@example.com", "store": "S09"}));
+        let invitation = event
+            .invitation(&email_only, &survey, &rules, at(), 730)
+            .unwrap();
+        assert_eq!(invitation.id, "ev-svc-1");
+        assert_eq!(invitation.id, event.invitation_id());
+        assert_eq!(invitation.state, S::Scheduled);
+        assert_eq!(invitation.scheduled_for, at() + rules.invite_delay);
+        assert_eq!(invitation.send_by, Some(at() + rules.max_delay));
+        assert_eq!(invitation.event_id.as_deref(), Some("svc-1"));
+        assert_eq!(invitation.agent.as_deref(), Some("A7"));
+        assert_eq!(
+            invitation.store.as_deref(),
+            Some("S09"),
+            "the customer's store"
+        );
+        assert_eq!(invitation.service_type.as_deref(), Some("repair"));
+        assert_eq!(invitation.survey_version, Some(2));
+        assert_eq!(invitation.survey_id, "csat");
+        assert_eq!(invitation.created_at, at());
+        assert_eq!(invitation.expires_at, retention_expiry(at(), 730));
+        assert_eq!(event.retained_until(730), retention_expiry(at(), 730));
+
+        let late = at() + chrono::Duration::hours(49);
+        assert!(matches!(
+            event.invitation(&email_only, &survey, &rules, late, 730),
+            Err(ScheduleProblem::TooLate { .. })
+        ));
+        // By SMS the quiet hours count: 06:00 UTC + 24 h is 14:00 in Shanghai, fine; an
+        // event at 14:00 UTC would land at 22:00 there and move to the morning.
+        let evening = Utc.with_ymd_and_hms(2026, 11, 21, 14, 0, 0).unwrap();
+        let night_event = ServiceEvent {
+            time: evening,
+            ..event.clone()
+        };
+        let texted = customer(serde_json::json!({"phone": "+8613800000000", "sms_consent": true}));
+        let by_sms = night_event
+            .invitation(&texted, &survey, &rules, evening, 730)
+            .unwrap();
+        assert!(!rules.is_quiet(by_sms.scheduled_for, texted.tz()));
+        assert_ne!(by_sms.scheduled_for, evening + rules.invite_delay);
+        let by_email = night_event
+            .invitation(&email_only, &survey, &rules, evening, 730)
+            .unwrap();
+        assert_eq!(by_email.scheduled_for, evening + rules.invite_delay);
+    }
+}
