@@ -24,6 +24,9 @@
 //! budget makes that rarer still: no new send starts once the budget is spent, so Lambda's
 //! timeout does not cut a send in half.
 
+mod follow_up;
+mod pace;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Duration as StdDuration;
@@ -47,6 +50,8 @@ use closeloop::{Deps, Error};
 use futures::stream::{self, StreamExt};
 use serde::Serialize;
 use tokio::time::Instant;
+
+use pace::Pace;
 
 /// Items read per Query page.
 const PAGE: i32 = 1000;
@@ -99,47 +104,6 @@ impl SweepLimits {
             concurrency: config.delivery.sweep_concurrency.max(1),
             sms_per_second: config.delivery.sms_per_second,
             email_per_second: config.delivery.email_per_second,
-        }
-    }
-}
-
-/// Paces sends on one channel: at most `per_second`, never starting after the deadline.
-struct Pace {
-    interval: Option<StdDuration>,
-    next: Mutex<Instant>,
-}
-
-impl Pace {
-    fn new(per_second: u32) -> Self {
-        Pace {
-            interval: (per_second > 0).then(|| StdDuration::from_secs(1) / per_second),
-            next: Mutex::new(Instant::now()),
-        }
-    }
-
-    /// Takes the next slot without waiting for it; `None` if that slot is past the deadline.
-    fn reserve(&self, deadline: Instant) -> Option<Instant> {
-        let now = Instant::now();
-        let Some(interval) = self.interval else {
-            return (now < deadline).then_some(now);
-        };
-        let mut next = self.next.lock().expect("pace lock");
-        let at = (*next).max(now);
-        if at >= deadline {
-            return None;
-        }
-        *next = at + interval;
-        Some(at)
-    }
-
-    /// Waits for the next slot; `false` if that slot is past the deadline.
-    async fn acquire(&self, deadline: Instant) -> bool {
-        match self.reserve(deadline) {
-            Some(at) => {
-                tokio::time::sleep_until(at).await;
-                true
-            }
-            None => false,
         }
     }
 }
@@ -698,97 +662,5 @@ impl Sweep<'_> {
                 Ok(None)
             }
         }
-    }
-
-    async fn remind(&self, due: DueInvitation, view: Option<CustomerView>) -> Result<(), Error> {
-        let store = &self.deps.store;
-        let rules = &self.deps.config.delivery.rules;
-        let invitation = &due.item;
-        if !InvitationTransition::Remind.allows(invitation.state) {
-            return Ok(()); // answered, or already reminded: never a second message
-        }
-        let link_expires_at = invitation
-            .link_expiry()
-            .unwrap_or_else(|| rules.link_expires_at(self.now));
-        let channel = invitation.channel.unwrap_or(Channel::Email);
-        let usable = view.as_ref().is_some_and(|v| {
-            let reach = Self::reach(v);
-            !reach.opted_out
-                && match channel {
-                    Channel::Sms => reach.sms_ok(),
-                    Channel::Email => reach.email_ok(),
-                }
-        });
-        let Some(view) = view.filter(|_| usable) else {
-            return self.skip_reminder(&due, link_expires_at).await;
-        };
-        let tz = view.customer.tz();
-        if channel == Channel::Sms && rules.is_quiet(self.now, tz) {
-            let next = rules.next_allowed(self.now, tz);
-            if next + chrono::Duration::hours(1) < link_expires_at {
-                if store.defer_reminder(&due, next).await? {
-                    self.count(|r| r.deferred += 1);
-                }
-                return Ok(());
-            }
-            return self.skip_reminder(&due, link_expires_at).await;
-        }
-        if !self.pace(channel).acquire(self.deadline).await {
-            self.count(|r| r.left_for_next_run += 1);
-            return Ok(());
-        }
-        let token = Token::generate(&mut rand::thread_rng());
-        let links = MessageLinks::new(&self.deps.config.public_base_url, token.as_str());
-        let sent_at = invitation.sent_time().unwrap_or(self.now);
-        let version = self
-            .survey_version(&invitation.survey_id, invitation.survey_version)
-            .await?;
-        let link = self.link(
-            &token,
-            invitation,
-            &view.customer,
-            channel,
-            version,
-            (sent_at, link_expires_at),
-        );
-        // At most once: the reminder is recorded before it goes out, and only from `sent`.
-        if !store.record_reminder(&due, &link, self.now).await? {
-            self.count(|r| r.taken_by_another_sweep += 1);
-            return Ok(());
-        }
-        match self
-            .publish(&view.customer, channel, &links, true, link_expires_at)
-            .await
-        {
-            Ok(_) => self.count(|r| r.reminded += 1),
-            Err(err) => {
-                tracing::warn!(invitation = %invitation.id, error = %err, "reminder not delivered");
-                store
-                    .note_reminder_error(&invitation.id, &err.to_string())
-                    .await?;
-            }
-        }
-        Ok(())
-    }
-
-    async fn skip_reminder(
-        &self,
-        due: &DueInvitation,
-        link_expires_at: DateTime<Utc>,
-    ) -> Result<(), Error> {
-        if self.deps.store.skip_reminder(due, link_expires_at).await? {
-            self.count(|r| r.reminders_skipped += 1);
-        }
-        Ok(())
-    }
-
-    async fn expire(&self, due: DueInvitation) -> Result<(), Error> {
-        if !InvitationTransition::Expire.allows(due.item.state) {
-            return Ok(());
-        }
-        if self.deps.store.expire(&due).await? {
-            self.count(|r| r.expired += 1);
-        }
-        Ok(())
     }
 }
