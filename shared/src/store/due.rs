@@ -6,22 +6,23 @@
 //! The contract every sweep relies on:
 //! - **At least once.** A sweep may see an item twice (a retried run, two sweeps at once, an
 //!   index that lags behind a write). Seeing is free; acting is conditional.
-//! - **Exactly-once effect through the seen position.** Every write that acts on due work is
-//!   conditional on the position it was seen at ([`DueGuard::if_seen_at`]): `due_pk` and
-//!   `due_at` as read. Every such write moves the item on the index (to a lease's end, to its
-//!   next due time, or off it), so of two sweeps that saw the same position exactly one
-//!   write succeeds; the other's condition fails and it moves on. The position is the item's
-//!   optimistic-lock version.
+//! - **Exactly-once effect through the seen position.** Every write that acts on due work a
+//!   sweep found is conditional on the position it was seen at ([`DueGuard::if_seen_at`]):
+//!   `due_pk` and `due_at` as read. Every such write moves the item on the index (to a
+//!   lease's end, to its next due time, or off it), so of two sweeps that saw the same
+//!   position exactly one write succeeds; the other's condition fails and it moves on. The
+//!   position is the item's optimistic-lock version.
 //! - **Claim and lease for work with a side effect.** When the work sends something (an SMS,
-//!   an escalation notice), the item is first claimed ([`Change::claim`]): a claim id is
-//!   stored and `due_at` jumps to the lease's end, conditional on the seen position (and on
-//!   the item's state). The effect happens after the claim commits; the result is recorded by
-//!   a write conditional on the claim id ([`DueGuard::if_claimed_by`]) that moves the item to
-//!   its next due time ([`Change::due_next`]) or off the index ([`Change::done`]).
+//!   an escalation notice), the item is first claimed ([`Change::claim`], with the item's
+//!   state checked by [`Change::transition`]): conditional on the seen position, a claim id is
+//!   stored and `due_at` jumps to the lease's end. The effect happens after the claim commits;
+//!   its result is recorded by a write conditional on the claim id
+//!   ([`DueGuard::if_claimed_by`]) that moves the item to its next due time
+//!   ([`Change::due_next`]) or off the index ([`Change::done`]).
 //! - **Lease takeover after a crash.** If the claimant dies between its effect and its record,
 //!   the item stays claimed until the lease ends, then is due again at the lease's end: the
 //!   next sweep sees it there and claims it over the dead claim (its state allows that claim).
-//!   The effect may then happen twice (rarely, and never not at all): at-least-once for the side
+//!   The effect may then happen twice (rarely; it is never lost): at-least-once for the side
 //!   effect, exactly-once for every recorded state change.
 //!
 //! A new kind of work (e.g. tickets: `TICKET#<id>` items due in `ticket-deadline`) needs a
@@ -125,10 +126,13 @@ pub(crate) trait DueGuard: Guard {
 impl<G: Guard> DueGuard for G {}
 
 impl Change {
-    /// Takes the item under `lease`: the claim id is stored and the item is due again at the
-    /// lease's end (in the same kind), where another sweep finds it if this one dies.
-    pub fn claim(self, lease: &Lease) -> Change {
-        self.set(CLAIM, s(&lease.claim)).set(DUE_AT, t(lease.until))
+    /// Takes the item under `lease`, only if it is still at `seen`: the claim id is stored and
+    /// the item is due again at the lease's end (in the same kind), where another sweep finds
+    /// it if this one dies. Of two claims from the same read, one wins.
+    pub fn claim(self, seen: &DuePosition, lease: &Lease) -> Change {
+        self.if_seen_at(seen)
+            .set(CLAIM, s(&lease.claim))
+            .set(DUE_AT, t(lease.until))
     }
 
     /// The claim ends (the work is recorded, or given back).
@@ -323,8 +327,7 @@ mod tests {
     fn a_claim_is_conditional_on_the_seen_position_and_moves_to_the_lease_end() {
         let seen = DuePosition::of(DueKind::TicketDeadline, &home(), at(9));
         let update = Change::on(home())
-            .if_seen_at(&seen)
-            .claim(&Lease::new("c-1", at(10)))
+            .claim(&seen, &Lease::new("c-1", at(10)))
             .update("t");
         assert_eq!(
             update.condition_expression(),

@@ -38,8 +38,7 @@ impl Store {
     fn claim_change(&self, due: &DueInvitation, lease: &Lease, now: DateTime<Utc>) -> Change {
         Change::on(keys::home(&due.item.id))
             .transition(InvitationTransition::Claim)
-            .if_seen_at(&due.seen)
-            .claim(lease)
+            .claim(&due.seen, lease)
             .increment("attempts", 1)
             .set("claimed_at", t(now))
     }
