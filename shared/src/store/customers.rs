@@ -12,7 +12,6 @@
 //! The profile is replaced whole by imports; consent decisions the customer made (opt-out)
 //! and the fatigue record live on the CONTACT item, which imports never touch.
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +20,7 @@ use super::write::{s, t, Change, Condition, Guard, NewItem};
 use super::{from_item, to_item, Item, Store};
 use crate::domain::customer::{Customer, Segment};
 use crate::error::{Error, Result};
-use crate::keys::{customer as keys, suppression, GSI1, GSI1_PK, GSI1_SK};
+use crate::keys::{customer as keys, suppression, GSI1_SK};
 
 #[derive(Serialize, Deserialize)]
 struct ProfileRecord {
@@ -217,34 +216,11 @@ impl Store {
         segment: Segment,
         since: Option<NaiveDate>,
     ) -> Result<Vec<Customer>> {
-        let mut customers = Vec::new();
-        let mut start = None;
-        loop {
-            let mut query = self
-                .client()
-                .query()
-                .table_name(self.table())
-                .index_name(GSI1)
-                .expression_attribute_values(
-                    ":p",
-                    AttributeValue::S(keys::by_segment(segment.as_str())),
-                )
-                .set_exclusive_start_key(start);
-            query = match since {
-                Some(date) => query
-                    .key_condition_expression(format!("{GSI1_PK} = :p AND {GSI1_SK} >= :since"))
-                    .expression_attribute_values(":since", AttributeValue::S(date.to_string())),
-                None => query.key_condition_expression(format!("{GSI1_PK} = :p")),
-            };
-            let output = query.send().await.map_err(Error::upstream)?;
-            for item in output.items.unwrap_or_default() {
-                customers.push(from_item::<ProfileRecord>(item)?.customer);
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(customers);
-            }
-        }
+        let since = since.map(|date| date.to_string());
+        let profiles: Vec<ProfileRecord> = self
+            .gsi1_all(&keys::by_segment(segment.as_str()), since.as_deref())
+            .await?;
+        Ok(profiles.into_iter().map(|p| p.customer).collect())
     }
 
     /// A purchase on `on` (the customer's own date): moves the profile's last purchase, and its

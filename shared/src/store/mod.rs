@@ -32,7 +32,7 @@ pub use responses::{Feedback, RecordOutcome};
 pub use surveys::SurveySummary;
 
 use crate::error::{Error, Result};
-use crate::keys::Key;
+use crate::keys::{Key, GSI1, GSI1_PK, GSI1_SK};
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -81,5 +81,44 @@ impl Store {
             .await
             .map_err(Error::upstream)?;
         output.item.map(from_item).transpose()
+    }
+
+    /// Every item on `gsi1` under `partition` (with `gsi1sk >= from`, if given), decoded,
+    /// page by page: the "list things of a kind" pattern.
+    pub(crate) async fn gsi1_all<T: DeserializeOwned>(
+        &self,
+        partition: &str,
+        from: Option<&str>,
+    ) -> Result<Vec<T>> {
+        let condition = match from {
+            Some(_) => format!("{GSI1_PK} = :p AND {GSI1_SK} >= :from"),
+            None => format!("{GSI1_PK} = :p"),
+        };
+        let mut values = HashMap::from([(":p".to_string(), AttributeValue::S(partition.into()))]);
+        if let Some(from) = from {
+            values.insert(":from".into(), AttributeValue::S(from.into()));
+        }
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(GSI1)
+                .key_condition_expression(&condition)
+                .set_expression_attribute_values(Some(values.clone()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(Error::upstream)?;
+            for item in output.items.unwrap_or_default() {
+                found.push(from_item(item)?);
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(found);
+            }
+        }
     }
 }

@@ -14,7 +14,7 @@ use super::write::{n, t, Change, Guard};
 use super::{from_item, to_item, Store};
 use crate::domain::survey::{Localized, Survey, SurveyId, ValidSurvey};
 use crate::error::{Error, Result};
-use crate::keys::{survey as keys, GSI1, GSI1_PK};
+use crate::keys::survey as keys;
 
 /// How many times a new version is retried when another writer got there first.
 const VERSION_RACE_RETRIES: usize = 3;
@@ -211,27 +211,7 @@ impl Store {
 
     /// Every survey's head, ordered by id.
     pub async fn list_surveys(&self) -> Result<Vec<SurveySummary>> {
-        let mut summaries = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client()
-                .query()
-                .table_name(self.table())
-                .index_name(GSI1)
-                .key_condition_expression(format!("{GSI1_PK} = :list"))
-                .expression_attribute_values(":list", AttributeValue::S(keys::LIST.into()))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(Error::upstream)?;
-            for item in output.items.unwrap_or_default() {
-                summaries.push(from_item::<HeadRecord>(item)?.summary);
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(summaries);
-            }
-        }
+        let heads: Vec<HeadRecord> = self.gsi1_all(keys::LIST, None).await?;
+        Ok(heads.into_iter().map(|h| h.summary).collect())
     }
 }

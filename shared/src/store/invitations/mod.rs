@@ -30,11 +30,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::due::{Due, DueCursor, DuePosition};
-use super::write::s;
-use super::{from_item, timestamp, to_item, Item, Store};
+use super::{timestamp, to_item, Item, Store};
 use crate::domain::invitation::Invitation;
-use crate::error::{Error, Result};
-use crate::keys::{campaign_invitations, invitation as keys, DueKind, GSI1, GSI1_PK};
+use crate::error::Result;
+use crate::keys::{campaign_invitations, invitation as keys, DueKind};
 
 pub use batched::{ClaimRequest, SentRecord};
 pub use sending::ClaimRefused;
@@ -132,27 +131,9 @@ impl Store {
 
     /// Every invitation of a campaign (state and suppression reason are what counts read).
     pub async fn campaign_invitations(&self, campaign_id: &str) -> Result<Vec<Invitation>> {
-        let mut invitations = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client()
-                .query()
-                .table_name(self.table())
-                .index_name(GSI1)
-                .key_condition_expression(format!("{GSI1_PK} = :p"))
-                .expression_attribute_values(":p", s(campaign_invitations::gsi1pk(campaign_id)))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(Error::upstream)?;
-            for item in output.items.unwrap_or_default() {
-                invitations.push(from_item::<InvitationRecord>(item)?.invitation);
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(invitations);
-            }
-        }
+        let records: Vec<InvitationRecord> = self
+            .gsi1_all(&campaign_invitations::gsi1pk(campaign_id), None)
+            .await?;
+        Ok(records.into_iter().map(|r| r.invitation).collect())
     }
 }

@@ -6,11 +6,10 @@ use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 
-use super::super::write::s;
-use super::super::{from_item, timestamp, to_item, Store};
+use super::super::{timestamp, to_item, Store};
 use crate::domain::invitation::{Invitation, ServiceEvent};
 use crate::error::{Error, Result};
-use crate::keys::{event as event_keys, GSI1, GSI1_PK};
+use crate::keys::event as event_keys;
 
 #[derive(Serialize, Deserialize)]
 struct EventRecord {
@@ -93,32 +92,17 @@ impl Store {
         service_type: &str,
         since: DateTime<Utc>,
     ) -> Result<Vec<String>> {
-        let mut ids = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client()
-                .query()
-                .table_name(self.table())
-                .index_name(GSI1)
-                .key_condition_expression(format!("{GSI1_PK} = :p AND gsi1sk >= :since"))
-                .expression_attribute_values(":p", s(event_keys::by_service_type(service_type)))
-                .expression_attribute_values(":since", s(timestamp(since)))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(Error::upstream)?;
-            for item in output.items.unwrap_or_default() {
-                let event = from_item::<EventRecord>(item)?.event;
-                if !ids.contains(&event.customer_id) {
-                    ids.push(event.customer_id);
-                }
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(ids);
+        let from = timestamp(since);
+        let events: Vec<EventRecord> = self
+            .gsi1_all(&event_keys::by_service_type(service_type), Some(&from))
+            .await?;
+        let mut ids: Vec<String> = Vec::new();
+        for record in events {
+            if !ids.contains(&record.event.customer_id) {
+                ids.push(record.event.customer_id);
             }
         }
+        Ok(ids)
     }
 
     /// Schedules many invitations (a campaign); returns the ids not written after retries.
