@@ -24,6 +24,11 @@ pub enum Error {
     /// A dependency (DynamoDB, SNS, SES) failed; the detail is logged, not shown.
     #[error("upstream failure: {0}")]
     Upstream(String),
+    /// A defect in Closeloop itself (an item that cannot be encoded or decoded, a batch larger
+    /// than the code allows): retrying will not help, so it is not reported as an outage. The
+    /// detail is logged, not shown.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl Error {
@@ -60,6 +65,7 @@ impl Error {
             Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Upstream(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -74,6 +80,7 @@ impl Error {
             Error::PayloadTooLarge { .. } => "payload_too_large",
             Error::UnsupportedMediaType(_) => "unsupported_media_type",
             Error::Upstream(_) => "upstream",
+            Error::Internal(_) => "internal",
         }
     }
 
@@ -91,6 +98,13 @@ impl Error {
                 json!({
                     "error": self.code(),
                     "message": "a storage or messaging service is unavailable; please retry shortly",
+                })
+            }
+            Error::Internal(detail) => {
+                tracing::error!(detail = %detail, "internal error");
+                json!({
+                    "error": self.code(),
+                    "message": "something went wrong on our side; it has been logged",
                 })
             }
             _ => json!({ "error": self.code(), "message": self.to_string() }),
@@ -136,5 +150,18 @@ mod tests {
             panic!("expected text body")
         };
         assert!(!text.contains("secret"));
+    }
+
+    #[test]
+    fn internal_is_a_500_that_hides_detail_and_is_not_retried() {
+        let response = Error::Internal("cannot decode item: secret".into()).to_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!response.headers().contains_key(header::RETRY_AFTER));
+        let Body::Text(text) = response.body() else {
+            panic!("expected text body")
+        };
+        assert!(!text.contains("secret"), "{text}");
+        let value: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(value["error"], "internal");
     }
 }

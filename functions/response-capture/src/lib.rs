@@ -183,12 +183,9 @@ impl ResponseCapture {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 page::too_large(locale, config),
             ),
-            (Format::Html, Error::Upstream(_)) => {
+            (Format::Html, Error::Upstream(_) | Error::Internal(_)) => {
                 let _ = err.to_response(); // logs the detail
-                self.page(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    page::try_again(locale, config),
-                )
+                self.page(err.status(), page::try_again(locale, config))
             }
             (Format::Html, _) => self.page(
                 err.status(),

@@ -899,7 +899,7 @@ async fn a_campaign_cut_off_halfway_is_finished_by_the_same_request() {
         created_at: event_time(),
         status: closeloop::store::CampaignStatus::Scheduling,
     };
-    store.create_campaign(&cut_off).await.unwrap();
+    assert!(store.create_campaign(&cut_off).await.unwrap());
     let first = Invitation {
         campaign_id: Some("winter".into()),
         send_by: Some(send_at + Duration::hours(48)),
@@ -1015,34 +1015,164 @@ async fn two_concurrent_sweeps_send_each_of_500_invitations_exactly_once() {
         survey_delivery::sweep::run_with(&env.deps, now, limits),
         survey_delivery::sweep::run_with(&env.deps, now, limits)
     );
+    // However the two runs interleave, every invitation goes out once: the sends the two
+    // reports claim add up, each recipient has exactly one message, and each invitation is
+    // `sent` once with one link.
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.sent + b.sent, 500, "{a:?} {b:?}");
-    assert!(
-        a.sent > 0 && b.sent > 0,
-        "both sweeps did work: {} {}",
-        a.sent,
-        b.sent
-    );
+    assert_eq!(a.sent_sms + b.sent_sms, 500, "{a:?} {b:?}");
+    assert_eq!(a.errors + b.errors, 0);
 
     let sms = outbox()["sns"]["SMS"].as_array().cloned().unwrap();
+    let phones: std::collections::HashSet<&str> = customers
+        .iter()
+        .map(|c| c.phone.as_ref().unwrap().as_str())
+        .collect();
+    let to_these = sms
+        .iter()
+        .filter(|m| phones.contains(m["phone_number"].as_str().unwrap_or_default()))
+        .count();
+    assert_eq!(to_these, 500, "the outbox holds one message per invitation");
     for customer in &customers {
         let phone = customer.phone.as_ref().unwrap().as_str();
         let count = sms.iter().filter(|m| m["phone_number"] == phone).count();
         assert_eq!(count, 1, "{} got {count} messages", customer.id.as_str());
     }
     let items = env.items().await;
-    let sent = items
+    let entity =
+        |i: &&std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+         name: &str| i["entity"].as_s().unwrap() == name;
+    let invitations: Vec<_> = items.iter().filter(|i| entity(i, "invitation")).collect();
+    assert_eq!(invitations.len(), 500);
+    for invitation in &invitations {
+        let id = invitation["id"].as_s().unwrap();
+        assert_eq!(invitation["state"].as_s().unwrap(), "sent", "{id}");
+        assert_eq!(
+            invitation["attempts"].as_n().unwrap(),
+            "1",
+            "{id} claimed once"
+        );
+        assert!(!invitation.contains_key("claim"), "{id} holds no claim");
+    }
+    let mut linked: Vec<&str> = items
         .iter()
-        .filter(|i| i["entity"].as_s().unwrap() == "invitation")
-        .filter(|i| i["state"].as_s().unwrap() == "sent")
-        .count();
-    assert_eq!(sent, 500);
-    let links = items
+        .filter(|i| entity(i, "link"))
+        .map(|i| i["invitation_id"].as_s().unwrap().as_str())
+        .collect();
+    linked.sort_unstable();
+    let mut expected: Vec<&str> = invitations
         .iter()
-        .filter(|i| i["entity"].as_s().unwrap() == "link")
-        .count();
-    assert_eq!(links, 500, "one link per invitation");
+        .map(|i| i["id"].as_s().unwrap().as_str())
+        .collect();
+    expected.sort_unstable();
+    assert_eq!(linked, expected, "one link per invitation");
     drop(function);
+}
+
+#[tokio::test]
+async fn of_two_claims_from_the_same_read_exactly_one_wins() {
+    use closeloop::domain::customer::{CustomerDefaults, CustomerInput};
+    use closeloop::keys::DueKind;
+    use closeloop::store::{ClaimRequest, DueCursor};
+
+    let (env, _function) = setup("dlv-claim-race").await;
+    let store = &env.deps.store;
+    let now = event_time();
+    let customers: Vec<_> = (0..40)
+        .map(|n| {
+            CustomerInput {
+                id: Some(format!("W{n:03}")),
+                phone: Some(phone()),
+                ..Default::default()
+            }
+            .validate(CustomerDefaults::default())
+            .unwrap()
+        })
+        .collect();
+    assert!(store
+        .put_customers(&customers, now)
+        .await
+        .unwrap()
+        .is_empty());
+    let invitations: Vec<Invitation> = customers
+        .iter()
+        .map(|c| scheduled_invitation(&format!("w-{}", c.id.as_str()), c.id.as_str(), now))
+        .collect();
+    assert!(store
+        .schedule_invitations(&invitations)
+        .await
+        .unwrap()
+        .is_empty());
+    // Both claimants act on the same read: the race the conditions must settle, whatever
+    // the timing.
+    let mut due = Vec::new();
+    for mut cursor in DueCursor::all_shards(DueKind::InvitationSend, now, 1000) {
+        while let Some(page) = store.due_invitations(&mut cursor).await.unwrap() {
+            due.extend(page);
+        }
+    }
+    assert_eq!(due.len(), 40);
+    let terms = env.deps.config.delivery.rules.claim_terms(now);
+    let contact = Default::default();
+    let (batched, alone) = due.split_at(20);
+    let batch = |claim: &'static str, part: &'static str| {
+        let part = if part == "batched" { batched } else { alone };
+        part.iter()
+            .map(|due| ClaimRequest {
+                due,
+                claim,
+                contact: &contact,
+            })
+            .collect::<Vec<_>>()
+    };
+    // A batch against a batch, and single claims against a batch.
+    let (a, b) = (batch("claim-a", "batched"), batch("claim-b", "batched"));
+    let (first, second) = tokio::join!(
+        store.claim_invitations(&a, terms),
+        store.claim_invitations(&b, terms),
+    );
+    let (first, second) = (first.unwrap(), second.unwrap());
+    let d = batch("claim-d", "alone");
+    let (singles, third) = tokio::join!(
+        futures::future::join_all(
+            alone
+                .iter()
+                .map(|due| store.claim_invitation(due, "claim-c", terms))
+        ),
+        store.claim_invitations(&d, terms),
+    );
+    let third = third.unwrap();
+    let won = |outcome: &Option<Result<(), closeloop::store::ClaimRefused>>| {
+        matches!(outcome, Some(Ok(())))
+    };
+    // Exactly one claimant wins each invitation, and the stored claim is the winner's. (The
+    // emulator applies writes one at a time, so the loser always meets the winner's write;
+    // DynamoDB could also cancel both with a TransactionConflict, and then neither wins.)
+    let check = |due: &closeloop::store::DueInvitation, winners: Vec<&'static str>| {
+        let store = store.clone();
+        let id = due.item.id.clone();
+        async move {
+            assert_eq!(winners.len(), 1, "{id} claimed by {winners:?}");
+            let stored = store.get_invitation(&id).await.unwrap().unwrap();
+            assert_eq!(stored.claim.as_deref(), winners.first().copied(), "{id}");
+            assert_eq!(stored.attempts as usize, winners.len(), "{id}");
+        }
+    };
+    for n in 0..20 {
+        let winners = [(won(&first[n]), "claim-a"), (won(&second[n]), "claim-b")];
+        check(
+            &batched[n],
+            winners.iter().filter(|w| w.0).map(|w| w.1).collect(),
+        )
+        .await;
+        let single = matches!(singles[n], Ok(Ok(())));
+        let winners = [(single, "claim-c"), (won(&third[n]), "claim-d")];
+        check(
+            &alone[n],
+            winners.iter().filter(|w| w.0).map(|w| w.1).collect(),
+        )
+        .await;
+    }
 }
 
 #[tokio::test]
@@ -1236,8 +1366,10 @@ async fn a_batched_claim_and_record_store_what_the_single_ones_do() {
     use closeloop::domain::customer::{CustomerDefaults, CustomerInput};
     use closeloop::domain::delivery::Channel;
     use closeloop::domain::survey::Locale;
-    use closeloop::keys::{DueKind, DUE_SHARDS};
-    use closeloop::store::{DueInvitation, Link, SentRecord};
+    use closeloop::keys::DueKind;
+    use closeloop::store::{
+        ClaimRequest, ContactState, DueCursor, DueInvitation, Link, SentRecord,
+    };
 
     let (env, _function) = setup("batch-equivalence").await;
     let store = &env.deps.store;
@@ -1282,14 +1414,12 @@ async fn a_batched_claim_and_record_store_what_the_single_ones_do() {
         .unwrap()
         .is_empty());
     let mut due: Vec<DueInvitation> = Vec::new();
-    for shard in 0..DUE_SHARDS {
-        let (page, _) = store
-            .due_invitations(DueKind::InvitationSend, shard, now, 1000, None)
-            .await
-            .unwrap();
-        due.extend(page.into_iter().filter(|d| ids.contains(&d.invitation.id)));
+    for mut cursor in DueCursor::all_shards(DueKind::InvitationSend, now, 1000) {
+        while let Some(page) = store.due_invitations(&mut cursor).await.unwrap() {
+            due.extend(page.into_iter().filter(|d| ids.contains(&d.item.id)));
+        }
     }
-    due.sort_by(|a, b| a.invitation.id.cmp(&b.invitation.id));
+    due.sort_by(|a, b| a.item.id.cmp(&b.item.id));
     assert_eq!(due.len(), 2, "both invitations are due");
     let (alone, batched) = (&due[0], &due[1]);
     let link = |invitation: &Invitation| Link {
@@ -1320,29 +1450,32 @@ async fn a_batched_claim_and_record_store_what_the_single_ones_do() {
         Ok(())
     );
     let (claimed_alone, contact_alone) =
-        raw_items(&env, &alone.invitation.id, &alone.invitation.customer_id).await;
-    let link_alone = link(&alone.invitation);
+        raw_items(&env, &alone.item.id, &alone.item.customer_id).await;
+    let link_alone = link(&alone.item);
     assert!(store
-        .record_sent(&alone.invitation.id, "claim-alone", &link_alone, next)
+        .record_sent(&alone.item.id, "claim-alone", &link_alone, next)
         .await
         .unwrap());
     // One in a batch, through the Put path.
     assert_eq!(
         store
-            .claim_invitations(&[(batched, "claim-batched")], terms)
+            .claim_invitations(
+                &[ClaimRequest {
+                    due: batched,
+                    claim: "claim-batched",
+                    contact: &ContactState::default(),
+                }],
+                terms
+            )
             .await
             .unwrap(),
         vec![Some(Ok(()))]
     );
-    let (claimed_batched, contact_batched) = raw_items(
-        &env,
-        &batched.invitation.id,
-        &batched.invitation.customer_id,
-    )
-    .await;
-    let link_batched = link(&batched.invitation);
+    let (claimed_batched, contact_batched) =
+        raw_items(&env, &batched.item.id, &batched.item.customer_id).await;
+    let link_batched = link(&batched.item);
     let record = SentRecord {
-        read: &batched.invitation,
+        read: &batched.item,
         claim: "claim-batched",
         claimed_at: now,
         channel: Channel::Sms,
@@ -1353,20 +1486,22 @@ async fn a_batched_claim_and_record_store_what_the_single_ones_do() {
     // A stale batch (the due position it saw is gone) claims nothing and writes nothing.
     assert_eq!(
         store
-            .claim_invitations(&[(batched, "claim-late")], terms)
+            .claim_invitations(
+                &[ClaimRequest {
+                    due: batched,
+                    claim: "claim-late",
+                    contact: &ContactState::default(),
+                }],
+                terms
+            )
             .await
             .unwrap(),
         vec![Some(Err(closeloop::store::ClaimRefused::Taken))]
     );
 
-    let (sent_alone, _) =
-        raw_items(&env, &alone.invitation.id, &alone.invitation.customer_id).await;
-    let (sent_batched, contact_after) = raw_items(
-        &env,
-        &batched.invitation.id,
-        &batched.invitation.customer_id,
-    )
-    .await;
+    let (sent_alone, _) = raw_items(&env, &alone.item.id, &alone.item.customer_id).await;
+    let (sent_batched, contact_after) =
+        raw_items(&env, &batched.item.id, &batched.item.customer_id).await;
     assert_eq!(
         contact_after, contact_batched,
         "the late claim left the contact alone"

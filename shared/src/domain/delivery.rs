@@ -8,34 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::survey::Locale;
 
-/// The life of an invitation. Response capture moves `sent`/`reminded` to `answered`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum InvitationState {
-    Scheduled,
-    Sending,
-    Sent,
-    Reminded,
-    Answered,
-    Expired,
-    Failed,
-    Suppressed,
-}
-
-impl InvitationState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InvitationState::Scheduled => "scheduled",
-            InvitationState::Sending => "sending",
-            InvitationState::Sent => "sent",
-            InvitationState::Reminded => "reminded",
-            InvitationState::Answered => "answered",
-            InvitationState::Expired => "expired",
-            InvitationState::Failed => "failed",
-            InvitationState::Suppressed => "suppressed",
-        }
-    }
-}
+pub use super::invitation::InvitationState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -1,11 +1,16 @@
 pub mod calendar;
+pub mod campaign;
 pub mod change;
 pub mod customer;
 pub mod delivery;
 pub mod feedback;
+pub mod invitation;
 pub mod period;
 pub mod reference;
 pub mod response;
 pub mod survey;
+pub mod ticket;
+pub mod timekeeping;
 pub mod token;
 pub mod totals;
+pub mod transition;

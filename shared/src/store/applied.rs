@@ -3,10 +3,11 @@
 //! that consumer last applied for the item; GetItem of the marker only after a refusal, to
 //! tell a duplicate from a gap.
 
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde::{Deserialize, Serialize};
 
-use super::{failed_condition, to_item, written, Store};
+use super::write::{n, Condition, Guard, NewItem};
+use super::{to_item, Store};
 use crate::error::{Error, Result};
 use crate::keys::{self, Key};
 
@@ -63,67 +64,47 @@ impl Store {
         consumer: &str,
         change: Revision<'_>,
         order: Order,
-        mut writes: Vec<TransactWriteItem>,
+        writes: Vec<TransactWriteItem>,
     ) -> Result<Applied> {
         let key = keys::applied::marker(change.item, consumer);
-        let marker = to_item(&Marker {
+        let marker = NewItem::put(to_item(&Marker {
             pk: key.pk.clone(),
             sk: key.sk.clone(),
             entity: "applied".into(),
             consumer: consumer.into(),
             revision: change.revision,
             expires_at: change.expires_at,
-        })?;
-        let (condition, seen) = match order {
-            Order::Latest => (
-                "attribute_not_exists(pk) OR revision < :revision",
-                Some((":revision", change.revision)),
-            ),
-            Order::Chained { previous: None } => ("attribute_not_exists(pk)", None),
+        })?);
+        let marker = match order {
+            Order::Latest => marker.when(|c| {
+                let newer = c.lt("revision", n(change.revision));
+                Condition::any(vec![c.absent("pk"), newer])
+            }),
+            Order::Chained { previous: None } => marker.if_absent("pk"),
             Order::Chained {
                 previous: Some(previous),
-            } => ("revision = :previous", Some((":previous", previous))),
+            } => marker.if_eq("revision", n(previous)),
         };
-        let values = seen.map(|(name, n)| (name.to_string(), AttributeValue::N(n.to_string())));
         let accepted = if writes.is_empty() {
-            written(
-                self.client()
-                    .put_item()
-                    .table_name(self.table())
-                    .set_item(Some(marker))
-                    .condition_expression(condition)
-                    .set_expression_attribute_values(values.map(|v| [v].into()))
-                    .send()
-                    .await,
-            )?
+            self.put_if(marker).await?
         } else {
-            let put = Put::builder()
-                .table_name(self.table())
-                .set_item(Some(marker))
-                .condition_expression(condition)
-                .set_expression_attribute_values(values.map(|v| [v].into()))
-                .build()
-                .map_err(Error::upstream)?;
-            writes.push(TransactWriteItem::builder().put(put).build());
-            let marker_index = writes.len() - 1;
-            match self
-                .client()
-                .transact_write_items()
-                .set_transact_items(Some(writes))
-                .send()
-                .await
-            {
-                Ok(_) => true,
-                Err(err) => match failed_condition(&err) {
-                    Some(index) if index == marker_index => false,
-                    Some(index) => {
-                        return Err(Error::Conflict(format!(
-                            "{consumer}: write {index} for {} refused by its condition",
-                            change.item.pk
-                        )))
-                    }
-                    None => return Err(Error::upstream(err)),
-                },
+            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            enum Write {
+                Consumers,
+                Marker,
+            }
+            let mut all: Vec<(Write, TransactWriteItem)> =
+                writes.into_iter().map(|w| (Write::Consumers, w)).collect();
+            all.push((Write::Marker, marker.write(self.table())));
+            match self.transact(all).await? {
+                Ok(()) => true,
+                Err(Write::Marker) => false,
+                Err(Write::Consumers) => {
+                    return Err(Error::Conflict(format!(
+                        "{consumer}: a write for {} was refused by its condition",
+                        change.item.pk
+                    )))
+                }
             }
         };
         if accepted {

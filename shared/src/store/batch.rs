@@ -39,7 +39,7 @@ impl Store {
                     .set_keys(Some(chunk.iter().map(|k| k.to_attributes()).collect()))
                     .consistent_read(true)
                     .build()
-                    .map_err(Error::upstream)?,
+                    .map_err(|e| Error::Internal(format!("cannot build a batch read: {e}")))?,
             );
             let mut round = 0;
             while let Some(keys) = request.take() {
@@ -90,12 +90,9 @@ impl Store {
                 .take(WRITE_CHUNK)
                 .map(|item| {
                     Ok(WriteRequest::builder()
-                        .put_request(
-                            PutRequest::builder()
-                                .set_item(Some(item))
-                                .build()
-                                .map_err(Error::upstream)?,
-                        )
+                        .put_request(PutRequest::builder().set_item(Some(item)).build().map_err(
+                            |e| Error::Internal(format!("cannot build a batch write: {e}")),
+                        )?)
                         .build())
                 })
                 .collect::<Result<_>>()?;

@@ -12,15 +12,15 @@
 //! The profile is replaced whole by imports; consent decisions the customer made (opt-out)
 //! and the fatigue record live on the CONTACT item, which imports never touch.
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::batch::pair;
-use super::{from_item, timestamp, to_item, written, Item, Store};
+use super::write::{s, t, Change, Condition, Guard, NewItem};
+use super::{from_item, to_item, Item, Store};
 use crate::domain::customer::{Customer, Segment};
 use crate::error::{Error, Result};
-use crate::keys::{customer as keys, suppression, GSI1, GSI1_PK, GSI1_SK};
+use crate::keys::{customer as keys, suppression, GSI1_SK};
 
 #[derive(Serialize, Deserialize)]
 struct ProfileRecord {
@@ -45,6 +45,43 @@ pub struct ContactState {
     pub last_invited_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_invitation_id: Option<String>,
+}
+
+/// What the CONTACT item is called in the table.
+pub(crate) const CONTACT_ENTITY: &str = "customer_contact";
+
+/// The stored CONTACT item, whole: every write of the whole item goes through this type, so
+/// an attribute added to [`ContactState`] is carried, never silently dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ContactRecord {
+    pk: String,
+    sk: String,
+    entity: String,
+    customer_id: String,
+    #[serde(flatten)]
+    contact: ContactState,
+}
+
+impl ContactRecord {
+    pub(crate) fn new(customer_id: &str, contact: ContactState) -> ContactRecord {
+        let key = keys::contact(customer_id);
+        ContactRecord {
+            pk: key.pk,
+            sk: key.sk,
+            entity: CONTACT_ENTITY.into(),
+            customer_id: customer_id.into(),
+            contact,
+        }
+    }
+}
+
+/// The contact item's fatigue rule, as a condition clause: not invited since `cutoff`, unless
+/// by `invitation` itself (a retried claim).
+pub(crate) fn not_fatigued(c: &mut Condition, cutoff: DateTime<Utc>, invitation: &str) -> String {
+    let never = c.absent("last_invited_at");
+    let long_ago = c.le("last_invited_at", t(cutoff));
+    let this_one = c.eq("last_invitation_id", s(invitation));
+    Condition::any(vec![never, long_ago, this_one])
 }
 
 /// An address on the suppression list.
@@ -91,13 +128,8 @@ impl Store {
 
     /// Creates or replaces a customer's profile; consent state is kept.
     pub async fn put_customer(&self, customer: &Customer, now: DateTime<Utc>) -> Result<()> {
-        self.client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(self.customer_item(customer, now)?))
-            .send()
-            .await
-            .map_err(Error::upstream)?;
+        self.put_if(NewItem::put(self.customer_item(customer, now)?))
+            .await?;
         Ok(())
     }
 
@@ -184,34 +216,11 @@ impl Store {
         segment: Segment,
         since: Option<NaiveDate>,
     ) -> Result<Vec<Customer>> {
-        let mut customers = Vec::new();
-        let mut start = None;
-        loop {
-            let mut query = self
-                .client()
-                .query()
-                .table_name(self.table())
-                .index_name(GSI1)
-                .expression_attribute_values(
-                    ":p",
-                    AttributeValue::S(keys::by_segment(segment.as_str())),
-                )
-                .set_exclusive_start_key(start);
-            query = match since {
-                Some(date) => query
-                    .key_condition_expression(format!("{GSI1_PK} = :p AND {GSI1_SK} >= :since"))
-                    .expression_attribute_values(":since", AttributeValue::S(date.to_string())),
-                None => query.key_condition_expression(format!("{GSI1_PK} = :p")),
-            };
-            let output = query.send().await.map_err(Error::upstream)?;
-            for item in output.items.unwrap_or_default() {
-                customers.push(from_item::<ProfileRecord>(item)?.customer);
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(customers);
-            }
-        }
+        let since = since.map(|date| date.to_string());
+        let profiles: Vec<ProfileRecord> = self
+            .gsi1_all(&keys::by_segment(segment.as_str()), since.as_deref())
+            .await?;
+        Ok(profiles.into_iter().map(|p| p.customer).collect())
     }
 
     /// A purchase on `on` (the customer's own date): moves the profile's last purchase, and its
@@ -224,46 +233,32 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let date = on.to_string();
-        let result = self
-            .client()
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(keys::profile(customer_id).to_attributes()))
-            .update_expression("SET last_purchase = :on, #sort = :sort, updated_at = :now")
-            .condition_expression(
-                "attribute_exists(pk) AND \
-                 (attribute_not_exists(last_purchase) OR last_purchase < :on)",
-            )
-            .expression_attribute_names("#sort", GSI1_SK)
-            .expression_attribute_values(":on", AttributeValue::S(date.clone()))
-            .expression_attribute_values(
-                ":sort",
-                AttributeValue::S(keys::by_segment_sort(Some(&date), customer_id)),
-            )
-            .expression_attribute_values(":now", AttributeValue::S(timestamp(now)))
-            .send()
-            .await;
-        written(result)
+        let forward = |c: &mut Condition| {
+            let first = c.absent("last_purchase");
+            let later = c.lt("last_purchase", s(&date));
+            Condition::any(vec![first, later])
+        };
+        self.apply(
+            Change::on(keys::profile(customer_id))
+                .if_exists("pk")
+                .when(forward)
+                .set("last_purchase", s(&date))
+                .set(GSI1_SK, s(keys::by_segment_sort(Some(&date), customer_id)))
+                .set("updated_at", t(now)),
+        )
+        .await
     }
 
     /// Records that the customer unsubscribed; the first time and source are kept.
     pub async fn opt_out(&self, customer_id: &str, source: &str, now: DateTime<Utc>) -> Result<()> {
-        self.client()
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(keys::contact(customer_id).to_attributes()))
-            .update_expression(
-                "SET entity = :entity, customer_id = :id, \
-                 opted_out_at = if_not_exists(opted_out_at, :now), \
-                 opt_out_source = if_not_exists(opt_out_source, :source)",
-            )
-            .expression_attribute_values(":entity", AttributeValue::S("customer_contact".into()))
-            .expression_attribute_values(":id", AttributeValue::S(customer_id.into()))
-            .expression_attribute_values(":now", AttributeValue::S(timestamp(now)))
-            .expression_attribute_values(":source", AttributeValue::S(source.into()))
-            .send()
-            .await
-            .map_err(Error::upstream)?;
+        self.apply(
+            Change::on(keys::contact(customer_id))
+                .set("entity", s(CONTACT_ENTITY))
+                .set("customer_id", s(customer_id))
+                .set_if_absent("opted_out_at", t(now))
+                .set_if_absent("opt_out_source", s(source)),
+        )
+        .await?;
         Ok(())
     }
 
@@ -276,28 +271,37 @@ impl Store {
             entity: "suppression".into(),
             suppression: suppression.clone(),
         };
-        let result = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(to_item(&record)?))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(suppression.clone()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                let existing: SuppressionRecord = self
-                    .get(&key)
-                    .await?
-                    .ok_or_else(|| Error::Upstream("suppression vanished".into()))?;
-                Ok(existing.suppression)
-            }
-            Err(err) => Err(Error::upstream(err)),
+        if self.put_if_absent(to_item(&record)?).await? {
+            return Ok(suppression.clone());
         }
+        let existing: SuppressionRecord = self
+            .get(&key)
+            .await?
+            .ok_or_else(|| Error::Upstream("suppression vanished".into()))?;
+        Ok(existing.suppression)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_contact_item_is_written_whole_from_its_record() {
+        let contact = ContactState {
+            opted_out_at: Some("2026-11-20T06:00:00Z".into()),
+            opt_out_source: Some("link".into()),
+            last_invited_at: Some("2026-11-21T06:00:00Z".into()),
+            last_invitation_id: Some("ev-1".into()),
+        };
+        let item = to_item(&ContactRecord::new("C1", contact.clone())).unwrap();
+        let key = keys::contact("C1");
+        assert_eq!(item["pk"], s(key.pk));
+        assert_eq!(item["sk"], s(key.sk));
+        assert_eq!(item["entity"], s(CONTACT_ENTITY));
+        assert_eq!(item["customer_id"], s("C1"));
+        assert_eq!(from_item::<ContactState>(item.clone()).unwrap(), contact);
+        let back: ContactRecord = from_item(item).unwrap();
+        assert_eq!(back, ContactRecord::new("C1", contact));
     }
 }

@@ -6,7 +6,7 @@
 //! - open a link: GetItem `LINK#<sha256(token)>` / `LINK`;
 //! - write a link: Put with `attribute_not_exists(pk)`, as part of the send transaction.
 
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -62,16 +62,7 @@ impl Store {
             entity: "link".into(),
             link: link.clone(),
         };
-        Ok(TransactWriteItem::builder()
-            .put(
-                Put::builder()
-                    .table_name(self.table())
-                    .set_item(Some(to_item(&record)?))
-                    .condition_expression("attribute_not_exists(pk)")
-                    .build()
-                    .expect("table, item and condition are set"),
-            )
-            .build())
+        Ok(self.put_new(to_item(&record)?))
     }
 
     /// The link behind a token hash, if any.

@@ -1,39 +1,42 @@
-//! The one DynamoDB table. Generic item access lives here; each entity's access patterns live in
-//! a submodule (`surveys`, …) and are listed in the README's access-pattern table.
+//! The one DynamoDB table. Generic item access lives here and in the machinery beside it
+//! (`write`: conditional writes; `transact`: transactions and their cancellations; `due`: the
+//! time-driven work index; `batch`); each entity's access patterns live in a submodule
+//! (`surveys`, …) and are listed in the README's access-pattern table.
 
 mod applied;
 mod batch;
 mod campaigns;
 mod customers;
+mod due;
 mod invitations;
 mod links;
 mod responses;
 mod surveys;
 mod totals;
+mod transact;
+mod write;
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
-use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+pub use crate::domain::campaign::{Audience, Campaign, CampaignStatus};
+pub use crate::domain::invitation::{Invitation, ServiceEvent};
+pub use crate::domain::timekeeping::timestamp;
 pub use applied::{Applied, Order, Revision};
-pub use campaigns::{Audience, Campaign, CampaignStatus};
 pub use customers::{ContactState, CustomerView, Suppression};
-pub use invitations::{
-    due_position, ClaimRefused, DueInvitation, Invitation, SentRecord, ServiceEvent,
-};
+pub use due::{Due, DueCursor, DuePosition, Lease};
+pub use invitations::{ClaimRefused, ClaimRequest, DueInvitation, SentRecord};
 pub use links::Link;
 pub use responses::{Feedback, RecordOutcome};
 pub use surveys::SurveySummary;
 pub use totals::DayTotals;
 
 use crate::error::{Error, Result};
-use crate::keys::{DueKind, Key, DUE_AT, DUE_INDEX, DUE_PK};
+use crate::keys::{Key, GSI1, GSI1_PK, GSI1_SK};
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -44,35 +47,14 @@ pub struct Store {
     table: String,
 }
 
-/// A conditional write's outcome: `Ok(true)` written, `Ok(false)` refused by its condition.
-pub(crate) fn written<T, E, R>(result: std::result::Result<T, SdkError<E, R>>) -> Result<bool>
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    match result {
-        Ok(_) => Ok(true),
-        Err(err)
-            if err.as_service_error().and_then(ProvideErrorMetadata::code)
-                == Some("ConditionalCheckFailedException") =>
-        {
-            Ok(false)
-        }
-        Err(err) => Err(Error::upstream(err)),
-    }
-}
-
-/// Timestamps in the table: RFC 3339, UTC, whole seconds, so they sort as strings.
-pub fn timestamp(time: DateTime<Utc>) -> String {
-    time.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
+/// An item as stored. A value that cannot be encoded is a defect in Closeloop, not an outage.
 pub fn to_item<T: Serialize>(value: &T) -> Result<Item> {
-    serde_dynamo::to_item(value).map_err(|e| Error::Upstream(format!("cannot encode item: {e}")))
+    serde_dynamo::to_item(value).map_err(|e| Error::Internal(format!("cannot encode item: {e}")))
 }
 
+/// A stored item decoded. One that does not decode was written by a defect (or by hand).
 pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T> {
-    serde_dynamo::from_item(item).map_err(|e| Error::Upstream(format!("cannot decode item: {e}")))
+    serde_dynamo::from_item(item).map_err(|e| Error::Internal(format!("cannot decode item: {e}")))
 }
 
 impl Store {
@@ -105,62 +87,42 @@ impl Store {
         output.item.map(from_item).transpose()
     }
 
-    /// Items whose `due_at <= now` in one shard of one kind of timed work, oldest first.
-    pub async fn due(
+    /// Every item on `gsi1` under `partition` (with `gsi1sk >= from`, if given), decoded,
+    /// page by page: the "list things of a kind" pattern.
+    pub(crate) async fn gsi1_all<T: DeserializeOwned>(
         &self,
-        kind: DueKind,
-        shard: u8,
-        now: DateTime<Utc>,
-        limit: i32,
-    ) -> Result<Vec<Item>> {
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(DUE_INDEX)
-            .key_condition_expression(format!("{DUE_PK} = :p AND {DUE_AT} <= :now"))
-            .expression_attribute_values(":p", AttributeValue::S(kind.partition(shard)))
-            .expression_attribute_values(":now", AttributeValue::S(timestamp(now)))
-            .limit(limit)
-            .send()
-            .await
-            .map_err(Error::upstream)?;
-        Ok(output.items.unwrap_or_default())
-    }
-
-    /// TransactWriteItems; a failed condition becomes `conflict` (with the index of the first
-    /// failed item), anything else `Upstream`.
-    pub(crate) async fn transact(
-        &self,
-        items: Vec<TransactWriteItem>,
-        conflict: impl FnOnce(usize) -> Error,
-    ) -> Result<()> {
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(err) => {
-                if let Some(index) = failed_condition(&err) {
-                    Err(conflict(index))
-                } else {
-                    Err(Error::upstream(err))
-                }
+        partition: &str,
+        from: Option<&str>,
+    ) -> Result<Vec<T>> {
+        let condition = match from {
+            Some(_) => format!("{GSI1_PK} = :p AND {GSI1_SK} >= :from"),
+            None => format!("{GSI1_PK} = :p"),
+        };
+        let mut values = HashMap::from([(":p".to_string(), AttributeValue::S(partition.into()))]);
+        if let Some(from) = from {
+            values.insert(":from".into(), AttributeValue::S(from.into()));
+        }
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(GSI1)
+                .key_condition_expression(&condition)
+                .set_expression_attribute_values(Some(values.clone()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(Error::upstream)?;
+            for item in output.items.unwrap_or_default() {
+                found.push(from_item(item)?);
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(found);
             }
         }
-    }
-}
-
-/// Index of the first item whose condition failed, if that is why the transaction was cancelled.
-fn failed_condition(err: &SdkError<TransactWriteItemsError>) -> Option<usize> {
-    match err.as_service_error()? {
-        TransactWriteItemsError::TransactionCanceledException(cancelled) => cancelled
-            .cancellation_reasons()
-            .iter()
-            .position(|reason| reason.code() == Some("ConditionalCheckFailed")),
-        _ => None,
     }
 }

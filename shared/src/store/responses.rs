@@ -13,18 +13,16 @@
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{timestamp, to_item, Store};
+use super::write::{t, Change};
+use super::{to_item, Store};
 use crate::domain::feedback::Feedback as FeedbackItem;
+use crate::domain::invitation::InvitationTransition;
 use crate::domain::response::SurveyResponse;
-use crate::error::{Error, Result};
-use crate::keys::{self, Key, DUE_AT, DUE_PK};
+use crate::error::Result;
+use crate::keys::{self, Key};
 
 pub use crate::domain::feedback::Feedback;
 
@@ -43,6 +41,13 @@ pub enum RecordOutcome {
     ResponseExists,
     /// No response, but the invitation is not open for answers (expired, failed, missing).
     InvitationClosed,
+}
+
+/// The writes of recording an invited answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AnswerWrite {
+    Response,
+    Invitation,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -84,63 +89,31 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<RecordOutcome> {
         let key = keys::response::for_invitation(invitation_id);
-        let put = Put::builder()
-            .table_name(self.table())
-            .set_item(Some(to_item(&ResponseRecord::new(key, response))?))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .expect("table, item and condition are set");
-        let update = Update::builder()
-            .table_name(self.table())
-            .set_key(Some(keys::invitation::home(invitation_id).to_attributes()))
-            .update_expression(format!(
-                "SET #state = :answered, answered_at = :now REMOVE {DUE_PK}, {DUE_AT}"
-            ))
-            .condition_expression("#state IN (:sent, :reminded)")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":answered", AttributeValue::S("answered".into()))
-            .expression_attribute_values(":sent", AttributeValue::S("sent".into()))
-            .expression_attribute_values(":reminded", AttributeValue::S("reminded".into()))
-            .expression_attribute_values(":now", AttributeValue::S(timestamp(now)))
-            .build()
-            .expect("table, key and expression are set");
-        let items = vec![
-            TransactWriteItem::builder().put(put).build(),
-            TransactWriteItem::builder().update(update).build(),
+        let response = self.put_new(to_item(&ResponseRecord::new(key, response))?);
+        let answer = Change::on(keys::invitation::home(invitation_id))
+            .transition(InvitationTransition::Answer)
+            .set("answered_at", t(now))
+            .done()
+            .write(self.table());
+        let writes = vec![
+            (AnswerWrite::Response, response),
+            (AnswerWrite::Invitation, answer),
         ];
         let mut attempt = 0;
         loop {
-            let result = self
-                .client()
-                .transact_write_items()
-                .set_transact_items(Some(items.clone()))
-                .send()
-                .await;
-            let err = match result {
-                Ok(_) => return Ok(RecordOutcome::Recorded),
-                Err(err) => err,
+            let cancelled = match self.transact_fates(writes.clone()).await? {
+                Ok(()) => return Ok(RecordOutcome::Recorded),
+                Err(cancelled) => cancelled,
             };
-            let codes = cancellation_codes(&err);
-            let failed = |i: usize| {
-                codes
-                    .get(i)
-                    .is_some_and(|c| c.as_deref() == Some("ConditionalCheckFailed"))
-            };
-            if failed(0) {
-                return Ok(RecordOutcome::ResponseExists);
+            match cancelled.refused() {
+                Some(AnswerWrite::Response) => return Ok(RecordOutcome::ResponseExists),
+                Some(AnswerWrite::Invitation) => return Ok(RecordOutcome::InvitationClosed),
+                None if cancelled.raced() && attempt < CONFLICT_RETRIES => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(20 * u64::from(attempt))).await;
+                }
+                None => return Err(cancelled.into_error()),
             }
-            if failed(1) {
-                return Ok(RecordOutcome::InvitationClosed);
-            }
-            let conflict = codes
-                .iter()
-                .any(|c| c.as_deref() == Some("TransactionConflict"));
-            if conflict && attempt < CONFLICT_RETRIES {
-                attempt += 1;
-                tokio::time::sleep(Duration::from_millis(20 * u64::from(attempt))).await;
-                continue;
-            }
-            return Err(Error::upstream(err));
         }
     }
 
@@ -169,12 +142,8 @@ impl Store {
         response: &SurveyResponse,
     ) -> Result<bool> {
         let key = keys::response::anonymous(nonce_hash);
-        self.put_if(
-            to_item(&ResponseRecord::new(key, response))?,
-            "attribute_not_exists(pk)",
-            None,
-        )
-        .await
+        self.put_if_absent(to_item(&ResponseRecord::new(key, response))?)
+            .await
     }
 
     /// Records a feedback item once per id; `false` when the id is taken.
@@ -186,8 +155,7 @@ impl Store {
             entity: "feedback".into(),
             feedback: feedback.clone(),
         };
-        self.put_if(to_item(&record)?, "attribute_not_exists(pk)", None)
-            .await
+        self.put_if_absent(to_item(&record)?).await
     }
 
     pub async fn get_feedback(&self, feedback_id: &str) -> Result<Option<FeedbackItem>> {
@@ -195,44 +163,5 @@ impl Store {
             .get::<FeedbackRecord>(&keys::feedback::item(feedback_id))
             .await?
             .map(|record| record.feedback))
-    }
-
-    /// A conditional PutItem; `false` when the condition failed.
-    async fn put_if(
-        &self,
-        item: super::Item,
-        condition: &str,
-        value: Option<(&str, AttributeValue)>,
-    ) -> Result<bool> {
-        let mut request = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(item))
-            .condition_expression(condition);
-        if let Some((name, value)) = value {
-            request = request.expression_attribute_values(name, value);
-        }
-        match request.send().await {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(Error::upstream(err)),
-        }
-    }
-}
-
-/// The cancellation reason code of each item of a cancelled transaction; empty otherwise.
-fn cancellation_codes(err: &SdkError<TransactWriteItemsError>) -> Vec<Option<String>> {
-    match err.as_service_error() {
-        Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => cancelled
-            .cancellation_reasons()
-            .iter()
-            .map(|reason| reason.code().map(str::to_string))
-            .collect(),
-        _ => Vec::new(),
     }
 }

@@ -6,14 +6,15 @@
 //! - one version: GetItem `SURVEY#id / V#0000000007`;
 //! - list surveys: Query `gsi1` on `gsi1pk = SURVEY`.
 
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{from_item, timestamp, to_item, Store};
+use super::write::{n, t, Change, Guard};
+use super::{from_item, to_item, Store};
 use crate::domain::survey::{Localized, Survey, SurveyId, ValidSurvey};
 use crate::error::{Error, Result};
-use crate::keys::{survey as keys, GSI1, GSI1_PK};
+use crate::keys::survey as keys;
 
 /// How many times a new version is retried when another writer got there first.
 const VERSION_RACE_RETRIES: usize = 3;
@@ -73,17 +74,11 @@ impl VersionRecord {
     }
 }
 
-fn put_new(store: &Store, item: crate::store::Item) -> TransactWriteItem {
-    TransactWriteItem::builder()
-        .put(
-            Put::builder()
-                .table_name(store.table())
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(pk)")
-                .build()
-                .expect("table, item and condition are set"),
-        )
-        .build()
+/// The writes of a survey transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SurveyWrite {
+    Head,
+    Version,
 }
 
 impl Store {
@@ -107,18 +102,20 @@ impl Store {
             created_at: now,
             updated_at: now,
         });
-        let items = vec![
-            put_new(self, to_item(&head)?),
-            put_new(self, to_item(&VersionRecord::new(survey.clone()))?),
+        let writes = vec![
+            (SurveyWrite::Head, self.put_new(to_item(&head)?)),
+            (
+                SurveyWrite::Version,
+                self.put_new(to_item(&VersionRecord::new(survey.clone()))?),
+            ),
         ];
-        self.transact(items, |_| {
-            Error::Conflict(format!(
+        if self.transact(writes).await?.is_err() {
+            return Err(Error::Conflict(format!(
                 "a survey with id \"{}\" already exists; add a version with POST /surveys/{}/versions",
                 id.as_str(),
                 id.as_str()
-            ))
-        })
-        .await?;
+            )));
+        }
         Ok(survey)
     }
 
@@ -142,33 +139,25 @@ impl Store {
                 definition: definition.clone(),
                 created_at: now,
             };
-            let update = Update::builder()
-                .table_name(self.table())
-                .set_key(Some(keys::head(id.as_str()).to_attributes()))
-                .update_expression("SET latest_version = :next, updated_at = :now, title = :title")
-                .condition_expression("latest_version = :latest")
-                .expression_attribute_values(":next", AttributeValue::N(survey.version.to_string()))
-                .expression_attribute_values(":latest", AttributeValue::N(latest.to_string()))
-                .expression_attribute_values(":now", AttributeValue::S(timestamp(now)))
-                .expression_attribute_values(
-                    ":title",
-                    serde_dynamo::to_attribute_value::<_, AttributeValue>(&survey.definition.title)
-                        .map_err(|e| Error::Upstream(e.to_string()))?,
-                )
-                .build()
-                .expect("table, key and expression are set");
-            let items = vec![
-                TransactWriteItem::builder().update(update).build(),
-                put_new(self, to_item(&VersionRecord::new(survey.clone()))?),
+            let title =
+                serde_dynamo::to_attribute_value::<_, AttributeValue>(&survey.definition.title)
+                    .map_err(|e| Error::Internal(format!("cannot encode a survey title: {e}")))?;
+            let head = Change::on(keys::head(id.as_str()))
+                .if_eq("latest_version", n(latest))
+                .set("latest_version", n(survey.version))
+                .set("updated_at", t(now))
+                .set("title", title);
+            let writes = vec![
+                (SurveyWrite::Head, head.write(self.table())),
+                (
+                    SurveyWrite::Version,
+                    self.put_new(to_item(&VersionRecord::new(survey.clone()))?),
+                ),
             ];
-            match self
-                .transact(items, |_| Error::Conflict("version race".into()))
-                .await
-            {
+            match self.transact(writes).await? {
                 Ok(()) => return Ok(survey),
                 // Another writer added a version between our read and write: read again.
-                Err(Error::Conflict(_)) => continue,
-                Err(other) => return Err(other),
+                Err(SurveyWrite::Head | SurveyWrite::Version) => continue,
             }
         }
         Err(Error::Conflict(format!(
@@ -222,27 +211,7 @@ impl Store {
 
     /// Every survey's head, ordered by id.
     pub async fn list_surveys(&self) -> Result<Vec<SurveySummary>> {
-        let mut summaries = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client()
-                .query()
-                .table_name(self.table())
-                .index_name(GSI1)
-                .key_condition_expression(format!("{GSI1_PK} = :list"))
-                .expression_attribute_values(":list", AttributeValue::S(keys::LIST.into()))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(Error::upstream)?;
-            for item in output.items.unwrap_or_default() {
-                summaries.push(from_item::<HeadRecord>(item)?.summary);
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(summaries);
-            }
-        }
+        let heads: Vec<HeadRecord> = self.gsi1_all(keys::LIST, None).await?;
+        Ok(heads.into_iter().map(|h| h.summary).collect())
     }
 }

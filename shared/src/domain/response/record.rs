@@ -166,7 +166,4 @@ pub fn build_response(
     }
 }
 
-/// Epoch seconds `retention_days` after `now`.
-pub fn retention_expiry(now: DateTime<Utc>, retention_days: u32) -> i64 {
-    (now + chrono::Duration::days(i64::from(retention_days))).timestamp()
-}
+pub use crate::domain::timekeeping::retention_expiry;

@@ -1,8 +1,6 @@
 //! Carrying out the exactly-once decision (`domain::response::settle`) against the table, and
 //! the optimistic lock on a response's revision.
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 
@@ -12,6 +10,7 @@ use crate::domain::response::{
 };
 use crate::error::{Error, Result};
 use crate::keys::{self, Key};
+use crate::store::write::{n, Condition, Guard, NewItem};
 use crate::store::{to_item, Store};
 
 /// How many writes one submission may try. Each refused write means another request wrote
@@ -135,35 +134,24 @@ impl Store {
     async fn replace_at(&self, key: &Key, response: &SurveyResponse) -> Result<bool> {
         let read = response.revision.saturating_sub(1);
         if read < FIRST_REVISION {
-            return Err(Error::Upstream(format!(
+            return Err(Error::Internal(format!(
                 "a replacement carries the revision after the one it replaces, not {}",
                 response.revision
             )));
         }
-        // Items stored before revisions existed are revision 1 without the attribute.
-        let revision = if read == FIRST_REVISION {
-            "(revision = :read OR attribute_not_exists(revision))"
-        } else {
-            "revision = :read"
-        };
-        let request = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(to_item(&ResponseRecord::new(key.clone(), response))?))
-            .condition_expression(format!(
-                "attribute_exists(pk) AND complete = :false AND {revision}"
-            ))
-            .expression_attribute_values(":false", AttributeValue::Bool(false))
-            .expression_attribute_values(":read", AttributeValue::N(read.to_string()));
-        match request.send().await {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(Error::upstream(err)),
-        }
+        let replacement = NewItem::put(to_item(&ResponseRecord::new(key.clone(), response))?)
+            .if_exists("pk")
+            .if_eq("complete", AttributeValue::Bool(false))
+            .when(|c| {
+                let revision = c.eq("revision", n(read));
+                if read == FIRST_REVISION {
+                    // Items stored before revisions existed are revision 1 without the
+                    // attribute.
+                    Condition::any(vec![revision, c.absent("revision")])
+                } else {
+                    revision
+                }
+            });
+        self.put_if(replacement).await
     }
 }

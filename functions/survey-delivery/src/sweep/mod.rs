@@ -24,6 +24,9 @@
 //! budget makes that rarer still: no new send starts once the budget is spent, so Lambda's
 //! timeout does not cut a send in half.
 
+mod follow_up;
+mod pace;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Duration as StdDuration;
@@ -31,18 +34,24 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Utc};
 use closeloop::domain::customer::Customer;
 use closeloop::domain::delivery::{
-    invitation_email, sms_text, Channel, InvitationState, MessageLinks, Reach, SendPlan,
-    SuppressReason,
+    invitation_email, sms_text, Channel, MessageLinks, Reach, SendPlan, SuppressReason,
 };
+use closeloop::domain::invitation::{Invitation, InvitationTransition};
 use closeloop::domain::survey::SurveyId;
+use closeloop::domain::timekeeping::retention_expiry;
 use closeloop::domain::token::Token;
+use closeloop::domain::transition::Transition;
 use closeloop::keys::{DueKind, DUE_SHARDS};
 use closeloop::messaging::Email;
-use closeloop::store::{ClaimRefused, CustomerView, DueInvitation, Link, SentRecord};
+use closeloop::store::{
+    ClaimRefused, ClaimRequest, CustomerView, DueCursor, DueInvitation, Lease, Link, SentRecord,
+};
 use closeloop::{Deps, Error};
 use futures::stream::{self, StreamExt};
 use serde::Serialize;
 use tokio::time::Instant;
+
+use pace::Pace;
 
 /// Items read per Query page.
 const PAGE: i32 = 1000;
@@ -99,47 +108,6 @@ impl SweepLimits {
     }
 }
 
-/// Paces sends on one channel: at most `per_second`, never starting after the deadline.
-struct Pace {
-    interval: Option<StdDuration>,
-    next: Mutex<Instant>,
-}
-
-impl Pace {
-    fn new(per_second: u32) -> Self {
-        Pace {
-            interval: (per_second > 0).then(|| StdDuration::from_secs(1) / per_second),
-            next: Mutex::new(Instant::now()),
-        }
-    }
-
-    /// Takes the next slot without waiting for it; `None` if that slot is past the deadline.
-    fn reserve(&self, deadline: Instant) -> Option<Instant> {
-        let now = Instant::now();
-        let Some(interval) = self.interval else {
-            return (now < deadline).then_some(now);
-        };
-        let mut next = self.next.lock().expect("pace lock");
-        let at = (*next).max(now);
-        if at >= deadline {
-            return None;
-        }
-        *next = at + interval;
-        Some(at)
-    }
-
-    /// Waits for the next slot; `false` if that slot is past the deadline.
-    async fn acquire(&self, deadline: Instant) -> bool {
-        match self.reserve(deadline) {
-            Some(at) => {
-                tokio::time::sleep_until(at).await;
-                true
-            }
-            None => false,
-        }
-    }
-}
-
 /// A due invitation to send now, on this channel.
 struct Ready {
     due: DueInvitation,
@@ -192,7 +160,9 @@ pub async fn run_with(
         DueKind::InvitationReminder,
         DueKind::InvitationSend,
     ] {
-        let shards = (0..DUE_SHARDS).map(|shard| sweep.shard(kind, shard));
+        let shards = DueCursor::all_shards(kind, now, PAGE)
+            .into_iter()
+            .map(|cursor| sweep.shard(cursor));
         for result in futures::future::join_all(shards).await {
             result?;
         }
@@ -223,36 +193,24 @@ impl Sweep<'_> {
         Instant::now() >= self.deadline
     }
 
-    async fn shard(&self, kind: DueKind, shard: u8) -> Result<(), Error> {
+    /// One shard of one kind of due work, a page at a time, until it is done or time is up.
+    async fn shard(&self, mut cursor: DueCursor) -> Result<(), Error> {
         let store = &self.deps.store;
-        let mut start = None;
-        let mut seen = HashSet::new();
+        let kind = cursor.kind();
         loop {
             if self.out_of_time() {
                 return Ok(());
             }
-            let (page, next) = store
-                .due_invitations(kind, shard, self.now, PAGE, start)
-                .await?;
-            // An index that lags (GSIs are eventually consistent) may hand back work already
-            // done; a page with nothing new ends the shard for this run.
-            let fresh: Vec<DueInvitation> = page
-                .into_iter()
-                .filter(|d| seen.insert((d.invitation.id.clone(), d.due_at.clone())))
-                .collect();
-            if fresh.is_empty() {
+            let Some(fresh) = store.due_invitations(&mut cursor).await? else {
                 return Ok(());
-            }
+            };
             if kind == DueKind::InvitationSend {
                 self.count(|r| r.due_invitations += fresh.len());
             }
             let views = if kind == DueKind::InvitationExpiry {
                 HashMap::new()
             } else {
-                let ids: Vec<&str> = fresh
-                    .iter()
-                    .map(|d| d.invitation.customer_id.as_str())
-                    .collect();
+                let ids: Vec<&str> = fresh.iter().map(|d| d.item.customer_id.as_str()).collect();
                 let views = store.customer_views(&ids).await?;
                 ids.iter()
                     .map(|id| id.to_string())
@@ -265,9 +223,9 @@ impl Sweep<'_> {
             } else {
                 stream::iter(fresh)
                     .for_each_concurrent(concurrency, |due| {
-                        let view = views.get(&due.invitation.customer_id).cloned().flatten();
+                        let view = views.get(&due.item.customer_id).cloned().flatten();
                         async move {
-                            let id = due.invitation.id.clone();
+                            let id = due.item.id.clone();
                             let result = match kind {
                                 DueKind::InvitationReminder => self.remind(due, view).await,
                                 DueKind::InvitationExpiry => self.expire(due).await,
@@ -279,10 +237,6 @@ impl Sweep<'_> {
                         }
                     })
                     .await;
-            }
-            start = next;
-            if start.is_none() {
-                return Ok(());
             }
         }
     }
@@ -324,6 +278,35 @@ impl Sweep<'_> {
             .expect("versions lock")
             .insert(survey_id.to_string(), version);
         Ok(version)
+    }
+
+    /// What a message's link carries: everything the survey page and the answer need to know
+    /// about the invitation behind it, kept for the retention period.
+    fn link(
+        &self,
+        token: &Token,
+        invitation: &Invitation,
+        customer: &Customer,
+        channel: Channel,
+        survey_version: u32,
+        (sent_at, link_expires_at): (DateTime<Utc>, DateTime<Utc>),
+    ) -> Link {
+        Link {
+            token_hash: token.hash(),
+            invitation_id: invitation.id.clone(),
+            survey_id: invitation.survey_id.clone(),
+            survey_version,
+            locale: customer.locale,
+            channel: channel.as_str().into(),
+            customer_id: Some(invitation.customer_id.clone()),
+            segment: Some(customer.segment.as_str().into()),
+            agent: invitation.agent.clone(),
+            store: invitation.store.clone().or_else(|| customer.store.clone()),
+            service_type: invitation.service_type.clone(),
+            sent_at,
+            link_expires_at,
+            expires_at: retention_expiry(self.now, self.deps.config.retention_days),
+        }
     }
 
     fn pace(&self, channel: Channel) -> &Pace {
@@ -392,9 +375,9 @@ impl Sweep<'_> {
     ) {
         let ready: Vec<Ready> = stream::iter(page)
             .map(|due| {
-                let view = views.get(&due.invitation.customer_id).cloned().flatten();
+                let view = views.get(&due.item.customer_id).cloned().flatten();
                 async move {
-                    let id = due.invitation.id.clone();
+                    let id = due.item.id.clone();
                     self.plan(due, view).await.unwrap_or_else(|err| {
                         self.failed(&id, &err);
                         None
@@ -408,7 +391,7 @@ impl Sweep<'_> {
         let mut customers = HashSet::new();
         let (mut batched, alone): (Vec<Ready>, Vec<Ready>) = ready
             .into_iter()
-            .partition(|r| customers.insert(r.due.invitation.customer_id.clone()));
+            .partition(|r| customers.insert(r.due.item.customer_id.clone()));
         while !batched.is_empty() {
             let rest = batched.split_off(batched.len().min(BATCH));
             self.send_batch(batched, concurrency).await;
@@ -430,11 +413,8 @@ impl Sweep<'_> {
     ) -> Result<Option<Ready>, Error> {
         let store = &self.deps.store;
         let rules = &self.deps.config.delivery.rules;
-        let invitation = &due.invitation;
-        if !matches!(
-            invitation.state,
-            InvitationState::Scheduled | InvitationState::Sending
-        ) {
+        let invitation = &due.item;
+        if !InvitationTransition::Claim.allows(invitation.state) {
             return Ok(None); // the index lagged behind a finished invitation
         }
         let Some(view) = view else {
@@ -448,7 +428,7 @@ impl Sweep<'_> {
                 Ok(None)
             }
             SendPlan::Defer(until) => {
-                if store.defer(&due, InvitationState::Scheduled, until).await? {
+                if store.defer_send(&due, until).await? {
                     self.count(|r| r.deferred += 1);
                 }
                 Ok(None)
@@ -469,7 +449,7 @@ impl Sweep<'_> {
             match self.pace(ready.channel).reserve(self.deadline) {
                 Some(slot) => slotted.push(Slotted {
                     ready,
-                    claim: format!("{:032x}", rand::random::<u128>()),
+                    claim: Lease::new_claim_id(),
                     slot,
                 }),
                 None => self.count(|r| r.left_for_next_run += 1),
@@ -479,9 +459,13 @@ impl Sweep<'_> {
             0 => return,
             1 => vec![None],
             _ => {
-                let claims: Vec<(&DueInvitation, &str)> = slotted
+                let claims: Vec<ClaimRequest> = slotted
                     .iter()
-                    .map(|s| (&s.ready.due, s.claim.as_str()))
+                    .map(|s| ClaimRequest {
+                        due: &s.ready.due,
+                        claim: &s.claim,
+                        contact: &s.ready.view.contact,
+                    })
                     .collect();
                 match store
                     .claim_invitations(&claims, rules.claim_terms(self.now))
@@ -490,7 +474,7 @@ impl Sweep<'_> {
                     Ok(outcomes) => outcomes,
                     Err(err) => {
                         for s in &slotted {
-                            self.failed(&s.ready.due.invitation.id, &err);
+                            self.failed(&s.ready.due.item.id, &err);
                         }
                         return;
                     }
@@ -512,7 +496,7 @@ impl Sweep<'_> {
                     Ok(true) => Some(s),
                     Ok(false) => None,
                     Err(err) => {
-                        self.failed(&s.ready.due.invitation.id, &err);
+                        self.failed(&s.ready.due.item.id, &err);
                         None
                     }
                 }
@@ -528,7 +512,7 @@ impl Sweep<'_> {
                     Ok(Some((link, next))) => Some((s, link, next)),
                     Ok(None) => None,
                     Err(err) => {
-                        self.failed(&s.ready.due.invitation.id, &err);
+                        self.failed(&s.ready.due.item.id, &err);
                         None
                     }
                 }
@@ -543,7 +527,7 @@ impl Sweep<'_> {
         let records: Vec<SentRecord> = sent
             .iter()
             .map(|(s, link, next)| SentRecord {
-                read: &s.ready.due.invitation,
+                read: &s.ready.due.item,
                 claim: &s.claim,
                 claimed_at: self.now,
                 channel: s.ready.channel,
@@ -563,13 +547,13 @@ impl Sweep<'_> {
                             }
                         });
                     } else {
-                        tracing::warn!(invitation = %s.ready.due.invitation.id, "claim lost after the message went out");
+                        tracing::warn!(invitation = %s.ready.due.item.id, "claim lost after the message went out");
                     }
                 }
             }
             Err(err) => {
                 for (s, _, _) in &sent {
-                    self.failed(&s.ready.due.invitation.id, &err);
+                    self.failed(&s.ready.due.item.id, &err);
                 }
             }
         }
@@ -593,7 +577,7 @@ impl Sweep<'_> {
             Err(ClaimRefused::Customer) => {
                 // Opted out or invited since the page was read: find out which, then record it.
                 let contact = store
-                    .customer_view(&due.invitation.customer_id)
+                    .customer_view(&due.item.customer_id)
                     .await?
                     .map(|v| v.contact)
                     .unwrap_or_default();
@@ -617,7 +601,7 @@ impl Sweep<'_> {
         let store = &self.deps.store;
         let rules = &self.deps.config.delivery.rules;
         let Ready { due, view, channel } = &s.ready;
-        let (invitation, channel, claim) = (&due.invitation, *channel, &s.claim);
+        let (invitation, channel, claim) = (&due.item, *channel, &s.claim);
         tokio::time::sleep_until(s.slot).await;
         let attempts = invitation.attempts + 1;
         let version = match self
@@ -643,27 +627,14 @@ impl Sweep<'_> {
             .await
         {
             Ok(_) => {
-                let link = Link {
-                    token_hash: token.hash(),
-                    invitation_id: invitation.id.clone(),
-                    survey_id: invitation.survey_id.clone(),
-                    survey_version: version,
-                    locale: view.customer.locale,
-                    channel: channel.as_str().into(),
-                    customer_id: Some(invitation.customer_id.clone()),
-                    segment: Some(view.customer.segment.as_str().into()),
-                    agent: invitation.agent.clone(),
-                    store: invitation
-                        .store
-                        .clone()
-                        .or_else(|| view.customer.store.clone()),
-                    service_type: invitation.service_type.clone(),
-                    sent_at: self.now,
-                    link_expires_at,
-                    expires_at: (self.now
-                        + chrono::Duration::days(i64::from(self.deps.config.retention_days)))
-                    .timestamp(),
-                };
+                let link = self.link(
+                    &token,
+                    invitation,
+                    &view.customer,
+                    channel,
+                    version,
+                    (self.now, link_expires_at),
+                );
                 let next = match rules.reminder_at(self.now, channel, view.customer.tz()) {
                     Some(at) => (DueKind::InvitationReminder, at),
                     None => (DueKind::InvitationExpiry, link_expires_at),
@@ -691,119 +662,5 @@ impl Sweep<'_> {
                 Ok(None)
             }
         }
-    }
-
-    async fn remind(&self, due: DueInvitation, view: Option<CustomerView>) -> Result<(), Error> {
-        let store = &self.deps.store;
-        let rules = &self.deps.config.delivery.rules;
-        let invitation = &due.invitation;
-        if invitation.state != InvitationState::Sent {
-            return Ok(()); // answered, or already reminded: never a second message
-        }
-        let link_expires_at = invitation
-            .link_expires_at
-            .as_deref()
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_else(|| rules.link_expires_at(self.now));
-        let channel = invitation.channel.unwrap_or(Channel::Email);
-        let usable = view.as_ref().is_some_and(|v| {
-            let reach = Self::reach(v);
-            !reach.opted_out
-                && match channel {
-                    Channel::Sms => reach.sms_ok(),
-                    Channel::Email => reach.email_ok(),
-                }
-        });
-        let Some(view) = view.filter(|_| usable) else {
-            return self.skip_reminder(&due, link_expires_at).await;
-        };
-        let tz = view.customer.tz();
-        if channel == Channel::Sms && rules.is_quiet(self.now, tz) {
-            let next = rules.next_allowed(self.now, tz);
-            if next + chrono::Duration::hours(1) < link_expires_at {
-                if store.defer(&due, InvitationState::Sent, next).await? {
-                    self.count(|r| r.deferred += 1);
-                }
-                return Ok(());
-            }
-            return self.skip_reminder(&due, link_expires_at).await;
-        }
-        if !self.pace(channel).acquire(self.deadline).await {
-            self.count(|r| r.left_for_next_run += 1);
-            return Ok(());
-        }
-        let token = Token::generate(&mut rand::thread_rng());
-        let links = MessageLinks::new(&self.deps.config.public_base_url, token.as_str());
-        let sent_at = invitation
-            .sent_at
-            .as_deref()
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-            .map_or(self.now, |t| t.with_timezone(&Utc));
-        let link = Link {
-            token_hash: token.hash(),
-            invitation_id: invitation.id.clone(),
-            survey_id: invitation.survey_id.clone(),
-            survey_version: self
-                .survey_version(&invitation.survey_id, invitation.survey_version)
-                .await?,
-            locale: view.customer.locale,
-            channel: channel.as_str().into(),
-            customer_id: Some(invitation.customer_id.clone()),
-            segment: Some(view.customer.segment.as_str().into()),
-            agent: invitation.agent.clone(),
-            store: invitation
-                .store
-                .clone()
-                .or_else(|| view.customer.store.clone()),
-            service_type: invitation.service_type.clone(),
-            sent_at,
-            link_expires_at,
-            expires_at: (self.now
-                + chrono::Duration::days(i64::from(self.deps.config.retention_days)))
-            .timestamp(),
-        };
-        // At most once: the reminder is recorded before it goes out, and only from `sent`.
-        if !store.record_reminder(&due, &link, self.now).await? {
-            self.count(|r| r.taken_by_another_sweep += 1);
-            return Ok(());
-        }
-        match self
-            .publish(&view.customer, channel, &links, true, link_expires_at)
-            .await
-        {
-            Ok(_) => self.count(|r| r.reminded += 1),
-            Err(err) => {
-                tracing::warn!(invitation = %invitation.id, error = %err, "reminder not delivered");
-                store
-                    .note_reminder_error(&invitation.id, &err.to_string())
-                    .await?;
-            }
-        }
-        Ok(())
-    }
-
-    async fn skip_reminder(
-        &self,
-        due: &DueInvitation,
-        link_expires_at: DateTime<Utc>,
-    ) -> Result<(), Error> {
-        if self.deps.store.skip_reminder(due, link_expires_at).await? {
-            self.count(|r| r.reminders_skipped += 1);
-        }
-        Ok(())
-    }
-
-    async fn expire(&self, due: DueInvitation) -> Result<(), Error> {
-        if !matches!(
-            due.invitation.state,
-            InvitationState::Sent | InvitationState::Reminded
-        ) {
-            return Ok(());
-        }
-        if self.deps.store.expire(&due).await? {
-            self.count(|r| r.expired += 1);
-        }
-        Ok(())
     }
 }

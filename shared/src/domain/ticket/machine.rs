@@ -1,0 +1,665 @@
+//! The ticket and its state machine.
+//!
+//! ```text
+//!            claim/assign              wait_on_customer
+//!  pending ───────────────▶ in_progress ◀──────────────▶ waiting_on_customer
+//!  (待整改)                   (整改中)        resume
+//!                              │  ▲
+//!                      resolve │  │ claim/assign/plan
+//!                              ▼  │
+//!                          resolved ──reopen──▶ reopened ──resolve──▶ resolved
+//!                              │                  ▲
+//!                        close │                  │ reopen
+//!                              ▼                  │
+//!                           closed (已完成) ───────┘
+//! ```
+//!
+//! | action | accepted in | leads to |
+//! |---|---|---|
+//! | claim, assign | pending, in_progress, waiting_on_customer, reopened | in_progress (waiting stays waiting) |
+//! | first_response | in_progress (once) | in_progress |
+//! | plan | in_progress, reopened | in_progress |
+//! | wait_on_customer | in_progress, reopened, after the first response | waiting_on_customer |
+//! | resume | waiting_on_customer | in_progress |
+//! | resolve | in_progress, reopened, after the first response | resolved |
+//! | close | resolved | closed |
+//! | reopen | resolved, closed | reopened (same owner, same level) |
+//! | note, callback | every state but closed | the same state |
+//!
+//! A closed ticket accepts only `reopen`: it is done, and anything more to say about it is a
+//! reason to reopen it. A pending ticket has no owner, so work on it starts with a claim (or a
+//! supervisor's assign); claiming a ticket someone else owns is refused (a reassignment is a
+//! supervisor's `assign`). Waiting on the customer needs a first response first: one waits on
+//! a customer one has talked to, and the respond clock cannot be paused before anyone has.
+//!
+//! Every accepted action returns the new ticket (its `version` one higher) and exactly one
+//! [`HistoryEntry`] with who and when; a refused one returns an error and changes nothing. A
+//! command carries the version the client read; a different current version is a conflict.
+//! Time never runs backwards in a ticket: a command dated before the ticket's last change
+//! counts as happening at that change.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::action::{Action, ActionKind, Closure, Command};
+use super::history::{Applied, EntryKind, HistoryEntry};
+use super::routing::{check_department, Classification};
+use super::sla::{
+    self, duration_text, Deadline, DeadlineName, Deadlines, SlaPolicy, Stop, StopKind,
+};
+use super::upgrade::{merge, Reroute};
+use super::{staff_text, SourceRef};
+use crate::domain::calendar::Calendars;
+use crate::error::Error;
+
+/// Who acts when Closeloop itself does (ticket creation, reclassification, the follow-up).
+pub const SYSTEM: &str = "closeloop";
+
+/// Longest user id.
+const MAX_USER_CHARS: usize = 128;
+
+/// Where a ticket is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketState {
+    /// 待整改: nobody owns it yet.
+    Pending,
+    /// 整改中: owned and being worked.
+    InProgress,
+    /// Waiting for the customer; every deadline is paused.
+    WaitingOnCustomer,
+    /// Resolved; the follow-up decides whether it closes or reopens.
+    Resolved,
+    /// 已完成: done.
+    Closed,
+    /// Back after a resolve, with the same owner and level.
+    Reopened,
+}
+
+impl TicketState {
+    pub const ALL: [TicketState; 6] = [
+        TicketState::Pending,
+        TicketState::InProgress,
+        TicketState::WaitingOnCustomer,
+        TicketState::Resolved,
+        TicketState::Closed,
+        TicketState::Reopened,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketState::Pending => "pending",
+            TicketState::InProgress => "in_progress",
+            TicketState::WaitingOnCustomer => "waiting_on_customer",
+            TicketState::Resolved => "resolved",
+            TicketState::Closed => "closed",
+            TicketState::Reopened => "reopened",
+        }
+    }
+
+    /// The name staff see in Chinese.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            TicketState::Pending => "待整改",
+            TicketState::InProgress => "整改中",
+            TicketState::WaitingOnCustomer => "等待客户",
+            TicketState::Resolved => "已解决",
+            TicketState::Closed => "已完成",
+            TicketState::Reopened => "已重开",
+        }
+    }
+
+    /// Whether its deadlines run: pending, in progress or reopened.
+    pub fn clocks_run(self) -> bool {
+        matches!(
+            self,
+            TicketState::Pending | TicketState::InProgress | TicketState::Reopened
+        )
+    }
+}
+
+impl fmt::Display for TicketState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What was agreed to fix it, and by when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub text: String,
+    pub due: DateTime<Utc>,
+    pub at: DateTime<Utc>,
+    pub by: String,
+}
+
+/// How it was resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolution {
+    pub text: String,
+    pub at: DateTime<Utc>,
+    pub by: String,
+}
+
+/// A ticket as stored (its history lives in entries of its own).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub ticket_id: String,
+    pub source: SourceRef,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    pub classification: Classification,
+    pub state: TicketState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_response_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_planned_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Plan>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<Resolution>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closure: Option<Closure>,
+    pub deadlines: Deadlines,
+    /// Every time the clocks stood still, oldest first; at most the last is still open.
+    #[serde(default)]
+    pub stops: Vec<Stop>,
+    /// The SLA policy version the deadlines were computed under.
+    pub sla_version: u32,
+    /// How many times it was reopened.
+    #[serde(default)]
+    pub reopened: u32,
+    /// Increases with every change; a command must name the version it read.
+    pub version: u64,
+}
+
+impl SourceRef {
+    /// The id of the ticket a source opens: derived, so a replayed record finds the same one.
+    pub fn ticket_id(&self) -> String {
+        match self {
+            SourceRef::Response { id } => format!("r-{id}"),
+            SourceRef::Feedback { id } => format!("f-{id}"),
+        }
+    }
+}
+
+impl Ticket {
+    /// A new pending ticket for `source`, with its deadlines under `policy` on its department's
+    /// calendar.
+    pub fn open(
+        source: SourceRef,
+        customer_id: Option<String>,
+        classification: Classification,
+        policy: &SlaPolicy,
+        calendars: &Calendars,
+        now: DateTime<Utc>,
+    ) -> Result<Applied, Error> {
+        check_department("department", &classification.department)?;
+        let calendar = calendars.for_department(&classification.department);
+        let deadlines = sla::deadlines(now, classification.level, policy, calendar)?;
+        let reasons: Vec<String> = classification
+            .reasons
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        let detail = format!(
+            "opened at {} for {}, department {}: {}",
+            classification.level,
+            source,
+            classification.department,
+            reasons.join("; ")
+        );
+        let ticket = Ticket {
+            ticket_id: source.ticket_id(),
+            source,
+            customer_id,
+            classification,
+            state: TicketState::Pending,
+            owner: None,
+            created_at: now,
+            updated_at: now,
+            first_response_at: None,
+            first_planned_at: None,
+            plan: None,
+            resolution: None,
+            closure: None,
+            deadlines,
+            stops: Vec::new(),
+            sla_version: policy.version,
+            reopened: 0,
+            version: 1,
+        };
+        let entry = HistoryEntry {
+            ticket_id: ticket.ticket_id.clone(),
+            ticket_version: 1,
+            at: now,
+            by: SYSTEM.to_string(),
+            kind: EntryKind::Created,
+            from: TicketState::Pending,
+            to: TicketState::Pending,
+            detail,
+        };
+        Ok(Applied { ticket, entry })
+    }
+
+    pub fn department(&self) -> &str {
+        &self.classification.department
+    }
+
+    /// The deadlines whose clocks run now (escalation watches these): none while the ticket
+    /// waits on the customer, is resolved or closed; met ones never.
+    pub fn running_deadlines(&self) -> impl Iterator<Item = (DeadlineName, &Deadline)> {
+        let runs = self.state.clocks_run();
+        self.deadlines
+            .iter()
+            .filter(move |(_, d)| runs && d.met_at.is_none())
+            .map(|(name, d)| (*name, d))
+    }
+
+    /// Applies `command` (see the module notes); `calendars` give the department's calendar
+    /// for the deadline arithmetic.
+    pub fn apply(&self, command: &Command, calendars: &Calendars) -> Result<Applied, Error> {
+        if command.expected_version != self.version {
+            return Err(Error::Conflict(format!(
+                "ticket {} changed since it was read (version {} was read, it is now at {}); \
+                 reload it and try again",
+                self.ticket_id, command.expected_version, self.version
+            )));
+        }
+        let by = user_id("by", &command.by)?;
+        let at = command.at.max(self.updated_at);
+        let kind = command.action.kind();
+        self.check_allowed(kind)?;
+        let calendar = calendars.for_department(self.department());
+        let mut next = self.clone();
+        let detail = match &command.action {
+            Action::Claim | Action::Assign { .. } => {
+                let to = match &command.action {
+                    Action::Assign { to } => user_id("to", to)?,
+                    _ => by.clone(),
+                };
+                match &self.owner {
+                    Some(owner) if *owner == to => {
+                        return Err(Error::Conflict(format!("the ticket is already {to}'s")));
+                    }
+                    Some(owner) if kind == ActionKind::Claim => {
+                        return Err(Error::Conflict(format!(
+                            "the ticket is {owner}'s; a supervisor can reassign it"
+                        )));
+                    }
+                    _ => {}
+                }
+                let detail = match &self.owner {
+                    Some(owner) => format!("reassigned from {owner} to {to}"),
+                    None if kind == ActionKind::Claim => format!("claimed by {to}"),
+                    None => format!("assigned to {to}"),
+                };
+                next.owner = Some(to);
+                if matches!(self.state, TicketState::Pending | TicketState::Reopened) {
+                    next.state = TicketState::InProgress;
+                }
+                detail
+            }
+            Action::FirstResponse { text } => {
+                if let Some(done) = self.first_response_at {
+                    return Err(Error::Conflict(format!(
+                        "the first response was already recorded at {done}"
+                    )));
+                }
+                let text = text.as_deref().map(|t| staff_text("text", t)).transpose()?;
+                next.first_response_at = Some(at);
+                let met = next.meet(DeadlineName::Respond, at);
+                match text {
+                    Some(text) => format!("first response: {text}{met}"),
+                    None => format!("first response{met}"),
+                }
+            }
+            Action::Plan { text, due } => {
+                let text = staff_text("text", text)?;
+                if *due <= at {
+                    return Err(Error::invalid(
+                        "due",
+                        format!("a plan is due after it is made ({at}); pick a later time"),
+                    ));
+                }
+                let revised = self.plan.is_some();
+                next.plan = Some(Plan {
+                    text: text.clone(),
+                    due: *due,
+                    at,
+                    by: by.clone(),
+                });
+                next.first_planned_at.get_or_insert(at);
+                next.state = TicketState::InProgress;
+                let met = next.meet(DeadlineName::Plan, at);
+                let what = if revised { "plan revised" } else { "plan" };
+                format!("{what}, due {due}: {text}{met}")
+            }
+            Action::WaitOnCustomer { reason } => {
+                let reason = staff_text("reason", reason)?;
+                self.need_first_response("waiting on the customer")?;
+                next.stops.push(Stop {
+                    kind: StopKind::WaitingOnCustomer,
+                    from: at,
+                    until: None,
+                });
+                next.state = TicketState::WaitingOnCustomer;
+                format!("waiting on the customer, deadlines paused: {reason}")
+            }
+            Action::Resume => {
+                let waited = next.end_stop(at);
+                next.deadlines = sla::extend(&self.deadlines, calendar, &next.stops)?;
+                next.state = TicketState::InProgress;
+                format!(
+                    "resumed after waiting {}{}",
+                    duration_text(waited),
+                    moved(&self.deadlines, &next.deadlines)
+                )
+            }
+            Action::Resolve { resolution } => {
+                let text = staff_text("resolution", resolution)?;
+                self.need_first_response("resolving")?;
+                next.resolution = Some(Resolution {
+                    text: text.clone(),
+                    at,
+                    by: by.clone(),
+                });
+                let met = next.meet(DeadlineName::Resolve, at);
+                next.stops.push(Stop {
+                    kind: StopKind::Resolved,
+                    from: at,
+                    until: None,
+                });
+                next.state = TicketState::Resolved;
+                format!("resolved: {text}{met}")
+            }
+            Action::Close { closure } => {
+                next.closure = Some(*closure);
+                next.state = TicketState::Closed;
+                match closure {
+                    Closure::Confirmed => "closed: the customer confirmed the fix".to_string(),
+                    Closure::ResolvedNotConfirmed => {
+                        "closed as resolved, not confirmed: the follow-up went unanswered"
+                            .to_string()
+                    }
+                    Closure::ByStaff => "closed".to_string(),
+                }
+            }
+            Action::Reopen { reason } => {
+                let reason = staff_text("reason", reason)?;
+                next.end_stop(at);
+                if let Some(resolve) = next.deadlines.get_mut(&DeadlineName::Resolve) {
+                    resolve.met_at = None;
+                }
+                next.deadlines = sla::extend(&next.deadlines, calendar, &next.stops)?;
+                // Re-armed: `extend` compared with the already-cleared deadline.
+                if let (Some(old), Some(new)) = (
+                    self.deadlines.get(&DeadlineName::Resolve),
+                    next.deadlines.get_mut(&DeadlineName::Resolve),
+                ) {
+                    *new = sla::settled(old, *new);
+                }
+                next.resolution = None;
+                next.closure = None;
+                next.reopened += 1;
+                next.state = TicketState::Reopened;
+                let owner = self.owner.as_deref().unwrap_or("nobody");
+                format!(
+                    "reopened for {owner}, {} kept: {reason}{}",
+                    self.classification.level,
+                    moved(&self.deadlines, &next.deadlines)
+                )
+            }
+            Action::Note { text } => staff_text("text", text)?,
+            Action::Callback { outcome, note } => {
+                let note = note.as_deref().map(|n| staff_text("note", n)).transpose()?;
+                match note {
+                    Some(note) => format!("called the customer: {}; {note}", outcome.as_str()),
+                    None => format!("called the customer: {}", outcome.as_str()),
+                }
+            }
+        };
+        Ok(next.finish(self.state, kind.into(), by, at, detail))
+    }
+
+    /// The classification updated by `new` (the full answers after a one-tap rating, see
+    /// [`merge`]); the deadlines follow a new level or department from the ticket's creation,
+    /// keeping every pause. `None` when nothing changed (a replayed record).
+    pub fn reclassify(
+        &self,
+        new: &Classification,
+        policy: &SlaPolicy,
+        calendars: &Calendars,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Applied>, Error> {
+        check_department("department", &new.department)?;
+        let reroute = if self.owner.is_some() {
+            Reroute::Locked
+        } else {
+            Reroute::Open
+        };
+        let merged = merge(&self.classification, new, reroute);
+        let replay = self.classification.complete && merged.changes.iter().all(|c| c.is_notice());
+        if merged.changes.is_empty() || replay {
+            return Ok(None);
+        }
+        let at = at.max(self.updated_at);
+        let mut next = self.clone();
+        next.classification = merged.classification;
+        let mut detail: Vec<String> = merged.changes.iter().map(|c| c.to_string()).collect();
+        if next.classification.level != self.classification.level
+            || next.department() != self.department()
+        {
+            next.retime_under(policy, calendars)?;
+            detail.push(format!(
+                "deadlines from creation under {}{}",
+                next.classification.level,
+                moved(&self.deadlines, &next.deadlines)
+            ));
+        }
+        let detail = detail.join("; ");
+        Ok(Some(next.finish(
+            self.state,
+            EntryKind::Reclassified,
+            SYSTEM.to_string(),
+            at,
+            detail,
+        )))
+    }
+
+    /// The deadlines recomputed under `policy` and the department's current calendar (an
+    /// admin changed either), keeping every pause; `None` when none moved.
+    pub fn retime(
+        &self,
+        policy: &SlaPolicy,
+        calendars: &Calendars,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Applied>, Error> {
+        let mut next = self.clone();
+        next.retime_under(policy, calendars)?;
+        if next.deadlines == self.deadlines && next.sla_version == self.sla_version {
+            return Ok(None);
+        }
+        let detail = format!(
+            "deadlines recomputed under SLA policy version {}{}",
+            policy.version,
+            moved(&self.deadlines, &next.deadlines)
+        );
+        let at = at.max(self.updated_at);
+        Ok(Some(next.finish(
+            self.state,
+            EntryKind::Retimed,
+            SYSTEM.to_string(),
+            at,
+            detail,
+        )))
+    }
+
+    /// Refuses an action the current state does not take, saying what would.
+    fn check_allowed(&self, kind: ActionKind) -> Result<(), Error> {
+        use ActionKind as A;
+        use TicketState as S;
+        let allowed = match (self.state, kind) {
+            (S::Closed, A::Reopen) => true,
+            (S::Closed, _) => false,
+            (_, A::Note | A::Callback) => true,
+            (
+                S::Pending | S::InProgress | S::WaitingOnCustomer | S::Reopened,
+                A::Claim | A::Assign,
+            ) => true,
+            (S::InProgress, A::FirstResponse) => true,
+            (S::InProgress | S::Reopened, A::Plan | A::WaitOnCustomer | A::Resolve) => true,
+            (S::WaitingOnCustomer, A::Resume) => true,
+            (S::Resolved, A::Close | A::Reopen) => true,
+            _ => false,
+        };
+        if allowed {
+            return Ok(());
+        }
+        let hint = match (self.state, kind) {
+            (S::Closed, _) => "a closed ticket only accepts reopen",
+            (S::Pending, _) => "claim it (or have it assigned) first",
+            (S::WaitingOnCustomer, _) => "resume it first",
+            (S::Resolved, _) => "reopen it first",
+            (S::Reopened, A::FirstResponse) => "the first response was already recorded",
+            (_, A::Resume) => "it is not waiting on the customer",
+            (_, A::Close) => "only a resolved ticket can be closed",
+            (_, A::Reopen) => "only a resolved or closed ticket can be reopened",
+            _ => "that action does not apply now",
+        };
+        Err(Error::Conflict(format!(
+            "a {} ticket cannot take {kind}: {hint}",
+            self.state
+        )))
+    }
+
+    fn need_first_response(&self, doing: &str) -> Result<(), Error> {
+        if self.first_response_at.is_none() {
+            return Err(Error::Conflict(format!(
+                "record the first response to the customer before {doing}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Marks a deadline met at `at`; the words for the history (`, respond deadline met 1h
+    /// early`), empty when the ticket has no such deadline or it was met already.
+    fn meet(&mut self, name: DeadlineName, at: DateTime<Utc>) -> String {
+        match self.deadlines.get_mut(&name) {
+            Some(deadline) if deadline.met_at.is_none() => {
+                deadline.met_at = Some(at);
+                if at <= deadline.due {
+                    format!(
+                        ", {name} deadline met {} early",
+                        duration_text(deadline.due - at)
+                    )
+                } else {
+                    format!(
+                        ", {name} deadline met {} late",
+                        duration_text(at - deadline.due)
+                    )
+                }
+            }
+            _ => String::new(),
+        }
+    }
+
+    /// Ends the open stop at `at`; how long it lasted.
+    fn end_stop(&mut self, at: DateTime<Utc>) -> chrono::Duration {
+        match self.stops.last_mut() {
+            Some(stop) if stop.until.is_none() => {
+                stop.until = Some(at);
+                at - stop.from
+            }
+            _ => chrono::Duration::zero(),
+        }
+    }
+
+    fn retime_under(&mut self, policy: &SlaPolicy, calendars: &Calendars) -> Result<(), Error> {
+        let calendar = calendars.for_department(self.department());
+        let mut deadlines = sla::rebase(
+            &self.deadlines,
+            policy.targets(self.classification.level),
+            self.created_at,
+            calendar,
+            &self.stops,
+        )?;
+        // A deadline new to the ticket is met already if its work was done.
+        for (name, deadline) in deadlines.iter_mut() {
+            let done = match name {
+                DeadlineName::Respond => self.first_response_at,
+                DeadlineName::Plan => self.first_planned_at,
+                DeadlineName::Resolve => self.resolution.as_ref().map(|r| r.at),
+            };
+            if deadline.met_at.is_none() && !self.deadlines.contains_key(name) {
+                deadline.met_at = done;
+            }
+        }
+        self.deadlines = deadlines;
+        self.sla_version = policy.version;
+        Ok(())
+    }
+
+    fn finish(
+        mut self,
+        from: TicketState,
+        kind: EntryKind,
+        by: String,
+        at: DateTime<Utc>,
+        detail: String,
+    ) -> Applied {
+        self.version += 1;
+        self.updated_at = at;
+        let entry = HistoryEntry {
+            ticket_id: self.ticket_id.clone(),
+            ticket_version: self.version,
+            at,
+            by,
+            kind,
+            from,
+            to: self.state,
+            detail,
+        };
+        Applied {
+            ticket: self,
+            entry,
+        }
+    }
+}
+
+/// The deadlines that moved, for the history: `; resolve now due … (v2)`.
+fn moved(before: &Deadlines, after: &Deadlines) -> String {
+    let mut text = String::new();
+    for (name, deadline) in after {
+        let was = before.get(name);
+        if was.is_none_or(|w| w.due != deadline.due || w.version != deadline.version) {
+            text.push_str(&format!(
+                "; {name} due {} (v{})",
+                deadline.due.format("%Y-%m-%d %H:%M UTC"),
+                deadline.version
+            ));
+        }
+    }
+    for name in before.keys().filter(|n| !after.contains_key(n)) {
+        text.push_str(&format!("; {name} no longer applies"));
+    }
+    text
+}
+
+/// A user id from a token or a request: trimmed, not empty, bounded, printable.
+pub(crate) fn user_id(field: &str, id: &str) -> Result<String, Error> {
+    let id = id.trim();
+    if id.is_empty() || id.chars().count() > MAX_USER_CHARS || id.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            field,
+            format!("a user id of 1 to {MAX_USER_CHARS} printable characters"),
+        ));
+    }
+    Ok(id.to_string())
+}
