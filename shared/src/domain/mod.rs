@@ -1,3 +1,4 @@
+pub mod attribution;
 pub mod calendar;
 pub mod campaign;
 pub mod change;
