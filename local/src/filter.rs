@@ -82,7 +82,7 @@ fn numeric(conditions: &[Value], value: &Value) -> bool {
         _ => None,
     };
     let Some(x) = x else { return false };
-    if conditions.is_empty() || conditions.len() % 2 != 0 {
+    if conditions.is_empty() || !conditions.len().is_multiple_of(2) {
         return false;
     }
     conditions.chunks(2).all(|pair| {

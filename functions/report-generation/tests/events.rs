@@ -12,15 +12,6 @@ fn event(value: Value) -> aws_lambda_events::dynamodb::Event {
     serde_json::from_value(value).unwrap()
 }
 
-/// The records of a fixture, in the order given.
-fn records(names: &[&str]) -> Value {
-    let mut all = Vec::new();
-    for name in names {
-        all.extend(fixture(name)["Records"].as_array().unwrap().iter().cloned());
-    }
-    serde_json::json!({ "Records": all })
-}
-
 /// The default survey's totals over every day the fixtures can fall on.
 async fn totals(env: &TestEnv) -> DayCounts {
     let days = env
