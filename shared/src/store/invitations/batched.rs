@@ -94,7 +94,7 @@ impl Store {
             ..request.contact.clone()
         };
         let contact = NewItem::put(to_item(&ContactRecord::new(
-            &invitation.customer_id,
+            &invitation.customer_id(),
             stamped,
         ))?)
         .if_absent("opted_out_at")
