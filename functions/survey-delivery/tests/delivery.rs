@@ -691,6 +691,32 @@ async fn fatigue_holds_across_channels_and_campaigns() {
     assert_eq!(campaign["counts"]["suppressed_by_reason"]["fatigue"], 1);
     assert_eq!(campaign["counts"]["sent"], 0);
 
+    // A ticket's follow-up keeps its promise inside the window, and does not count for it.
+    let scheduled = scheduled_invitation("fu-r-1", "C6001", ten_days + Duration::hours(25));
+    let follow_up = Invitation {
+        attribution: Attribution::ticket_follow_up("r-ev-f1", &scheduled.attribution),
+        ..scheduled
+    };
+    assert!(env
+        .deps
+        .store
+        .schedule_invitations(&[follow_up])
+        .await
+        .unwrap()
+        .is_empty());
+    let report = sweep(&function, ten_days + Duration::hours(26)).await;
+    assert_eq!(report["sent_email"], 1, "{report}");
+    assert_eq!(emails_to(&address).len(), 1);
+    let contact = env
+        .item(closeloop::keys::customer::contact("C6001"))
+        .await
+        .unwrap();
+    assert_eq!(
+        contact["last_invitation_id"].as_s().unwrap(),
+        "ev-f1",
+        "the follow-up leaves the fatigue stamp alone"
+    );
+
     // After the window, the customer can be invited again (by email now).
     let later = event_time() + Duration::days(31);
     post_event(
@@ -701,7 +727,12 @@ async fn fatigue_holds_across_channels_and_campaigns() {
     .await;
     let report = sweep(&function, later + Duration::hours(24)).await;
     assert_eq!(report["sent_email"], 1, "{report}");
-    assert_eq!(emails_to(&address).len(), 1);
+    assert_eq!(report["reminded"], 1, "the follow-up's reminder: {report}");
+    assert_eq!(
+        emails_to(&address).len(),
+        3,
+        "the follow-up, its reminder, then this one"
+    );
 }
 
 #[tokio::test]
