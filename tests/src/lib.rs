@@ -196,13 +196,6 @@ fn texts(list: &Value, field: &str) -> Vec<String> {
         .collect()
 }
 
-/// The emulator's record of everything ever sent: `sns.SMS`, `sns.Topic[].sent_notifications`,
-/// `ses.Message`. Prefer [`outbox_for`], which reads one recipient's messages.
-pub fn outbox() -> Value {
-    let body = http_get(&format!("{}/moto-api/data.json", endpoint()));
-    serde_json::from_str(&body).expect("outbox is JSON")
-}
-
 /// A minimal HTTP/1.1 GET, enough for the emulator's own API.
 pub fn http_get(url: &str) -> String {
     http_request("GET", url, &[], b"").body
