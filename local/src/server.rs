@@ -120,13 +120,12 @@ fn authorization(req: &Request<Incoming>) -> impl Iterator<Item = &str> {
         .filter_map(|v| v.to_str().ok())
 }
 
-/// The dev identity of the request, if it is the admin (the runner's own endpoints).
-fn admin(state: &State, req: &Request<Incoming>) -> Result<(), Resp> {
+/// Whether the request carries the admin's dev token (the runner's own endpoints).
+fn admin(state: &State, req: &Request<Incoming>) -> Result<(), Refusal> {
     state
         .identities
         .authorize_admin(authorization(req))
         .map(|_| ())
-        .map_err(refused)
 }
 
 async fn handle(
@@ -171,7 +170,7 @@ async fn route(
     }
     if let Some(function) = path.strip_prefix("/_local/deliveries/") {
         if let Err(refusal) = admin(state, &req) {
-            return refusal;
+            return refused(refusal);
         }
         let all = state.deliveries.lock().unwrap_or_else(|e| e.into_inner());
         let records: Vec<Value> = all
@@ -188,7 +187,7 @@ async fn route(
             );
         }
         if let Err(refusal) = admin(state, &req) {
-            return refusal;
+            return refused(refusal);
         }
         return fire_schedule(state, rest, req.uri().query().unwrap_or(""), target).await;
     }
