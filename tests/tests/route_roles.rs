@@ -188,9 +188,7 @@ fn request(route: &closeloop_local::Route, sample: &Option<Sample>) -> HttpEvent
         event = event.path_parameter(name, value);
     }
     match sample.as_ref().map(|s| s.body.clone()) {
-        Some(Some((content_type, body))) if content_type == "application/json" => {
-            event.json_body(&body)
-        }
+        Some(Some(("application/json", body))) => event.json_body(&body),
         Some(Some((content_type, body))) => {
             event.header("content-type", content_type).raw_body(&body)
         }
