@@ -172,7 +172,7 @@ impl Store {
             .release()
             .done();
         // Only this invitation's mark is removed, and only the fatigue part of the item.
-        let release = Change::on(customer::contact(&invitation.customer_id()))
+        let release = Change::on(customer::contact(invitation.customer_id()))
             .if_eq("last_invitation_id", s(&invitation.id))
             .remove("last_invited_at")
             .remove("last_invitation_id");
