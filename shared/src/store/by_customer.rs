@@ -5,13 +5,15 @@
 //! page), for the customer's history in the staff console and for erasure. Suppressed
 //! addresses (`SUPPRESS#<address>`) are found from the profile's phone and email.
 
+use std::collections::HashMap;
+
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::Store;
 use crate::domain::timekeeping::timestamp;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::keys::{self, Key};
 
 /// The index attributes of an item about a customer, flattened into its stored record. Both
@@ -41,35 +43,25 @@ impl Store {
     /// The keys of every item about a customer: their own partition (profile, contact) and
     /// everything on the `customer` index, oldest first within each.
     pub async fn customer_items(&self, customer_id: &str) -> Result<Vec<Key>> {
-        let mut found = Vec::new();
         let partition = keys::customer::partition(customer_id);
+        let mut found = Vec::new();
         for (index, key_name) in [
             (None, "pk"),
             (Some(keys::by_customer::INDEX), keys::by_customer::PK),
         ] {
-            let mut start = None;
-            loop {
-                let page = self
-                    .client()
-                    .query()
-                    .table_name(self.table())
-                    .set_index_name(index.map(str::to_string))
-                    .key_condition_expression("#pk = :pk")
-                    .expression_attribute_names("#pk", key_name)
-                    .expression_attribute_values(":pk", AttributeValue::S(partition.clone()))
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await
-                    .map_err(Error::upstream)?;
-                for item in page.items.unwrap_or_default() {
-                    let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
-                    if let (Some(pk), Some(sk)) = (text("pk"), text("sk")) {
-                        found.push(Key { pk, sk });
-                    }
-                }
-                start = page.last_evaluated_key;
-                if start.is_none() {
-                    break;
+            let items = self
+                .query_all(
+                    index,
+                    "#pk = :pk",
+                    HashMap::from([("#pk".to_string(), key_name.to_string())]),
+                    HashMap::from([(":pk".to_string(), AttributeValue::S(partition.clone()))]),
+                    false,
+                )
+                .await?;
+            for item in items {
+                let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+                if let (Some(pk), Some(sk)) = (text("pk"), text("sk")) {
+                    found.push(Key { pk, sk });
                 }
             }
         }

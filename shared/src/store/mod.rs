@@ -103,6 +103,21 @@ impl Store {
         if let Some(from) = from {
             values.insert(":from".into(), AttributeValue::S(from.into()));
         }
+        let items = self
+            .query_all(Some(GSI1), &condition, HashMap::new(), values, false)
+            .await?;
+        items.into_iter().map(from_item).collect()
+    }
+
+    /// Every item a Query finds, page by page (the one paging loop of the store).
+    pub(crate) async fn query_all(
+        &self,
+        index: Option<&str>,
+        key_condition: &str,
+        names: HashMap<String, String>,
+        values: HashMap<String, AttributeValue>,
+        consistent: bool,
+    ) -> Result<Vec<Item>> {
         let mut found = Vec::new();
         let mut start = None;
         loop {
@@ -110,16 +125,16 @@ impl Store {
                 .client
                 .query()
                 .table_name(&self.table)
-                .index_name(GSI1)
-                .key_condition_expression(&condition)
+                .set_index_name(index.map(str::to_string))
+                .key_condition_expression(key_condition)
+                .set_expression_attribute_names((!names.is_empty()).then(|| names.clone()))
                 .set_expression_attribute_values(Some(values.clone()))
+                .consistent_read(consistent)
                 .set_exclusive_start_key(start)
                 .send()
                 .await
                 .map_err(Error::upstream)?;
-            for item in output.items.unwrap_or_default() {
-                found.push(from_item(item)?);
-            }
+            found.extend(output.items.unwrap_or_default());
             start = output.last_evaluated_key;
             if start.is_none() {
                 return Ok(found);

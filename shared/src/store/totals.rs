@@ -2,6 +2,8 @@
 //! `DAY#<date>` ADD the counts (inside the stream consumer's exactly-once transaction); Query
 //! `pk = TOTALS#<survey> AND sk BETWEEN DAY#<from> AND DAY#<to>` for a range.
 
+use std::collections::HashMap;
+
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -59,38 +61,29 @@ impl Store {
         first: NaiveDate,
         last: NaiveDate,
     ) -> Result<Vec<DayTotals>> {
-        let mut days = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client()
-                .query()
-                .table_name(self.table())
-                .key_condition_expression("pk = :pk AND sk BETWEEN :first AND :last")
-                .expression_attribute_values(
-                    ":pk",
-                    AttributeValue::S(keys::totals::partition(survey_id)),
-                )
-                .expression_attribute_values(
-                    ":first",
-                    AttributeValue::S(keys::totals::day_sort(first)),
-                )
-                .expression_attribute_values(
-                    ":last",
-                    AttributeValue::S(keys::totals::day_sort(last)),
-                )
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(Error::upstream)?;
-            for item in page.items.unwrap_or_default() {
-                days.push(from_item(item)?);
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(days);
-            }
-        }
+        let values = HashMap::from([
+            (
+                ":pk".to_string(),
+                AttributeValue::S(keys::totals::partition(survey_id)),
+            ),
+            (
+                ":first".to_string(),
+                AttributeValue::S(keys::totals::day_sort(first)),
+            ),
+            (
+                ":last".to_string(),
+                AttributeValue::S(keys::totals::day_sort(last)),
+            ),
+        ]);
+        let items = self
+            .query_all(
+                None,
+                "pk = :pk AND sk BETWEEN :first AND :last",
+                HashMap::new(),
+                values,
+                true,
+            )
+            .await?;
+        items.into_iter().map(from_item).collect()
     }
 }
