@@ -292,7 +292,10 @@ fn answers_reach_each_consumer_as_its_filter_says() {
         });
     }
     assert!(progress.contains(&"Partial r1".to_string()), "{progress:?}");
-    assert!(progress.contains(&"BecameComplete r2".to_string()), "the form completes the tap: {progress:?}");
+    assert!(
+        progress.contains(&"BecameComplete r2".to_string()),
+        "the form completes the tap: {progress:?}"
+    );
     assert!(
         progress
             .iter()

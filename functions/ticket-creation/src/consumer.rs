@@ -183,7 +183,10 @@ pub async fn apply(
                     source_revision: change.revision,
                     ..stored
                 };
-                (store.ticket_writes(&next, &upgraded.entry, Some(read))?, false)
+                (
+                    store.ticket_writes(&next, &upgraded.entry, Some(read))?,
+                    false,
+                )
             }
         };
         match store

@@ -24,7 +24,10 @@ pub enum Refusal {
     /// `Forbidden`: then `Denied` converts to it and this goes.
     Forbidden(String),
     /// A conflict (409) that carries the ticket as it is now, to reload from.
-    Stale { error: Error, ticket: Value },
+    Stale {
+        error: Error,
+        ticket: Value,
+    },
 }
 
 impl From<Error> for Refusal {

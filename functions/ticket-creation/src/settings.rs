@@ -93,7 +93,10 @@ fn document(request: &Request) -> Result<&str, Error> {
     let text = std::str::from_utf8(bytes)
         .map_err(|_| Error::invalid("body", "the body is not valid UTF-8"))?;
     if text.trim().is_empty() {
-        return Err(Error::invalid("body", "a JSON settings document is required"));
+        return Err(Error::invalid(
+            "body",
+            "a JSON settings document is required",
+        ));
     }
     Ok(text)
 }

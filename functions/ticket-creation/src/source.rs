@@ -28,7 +28,10 @@ pub fn response_attribution(response: &SurveyResponse) -> Attribution {
 /// agent, store and channel.
 pub fn feedback_attribution(feedback: &Feedback) -> Attribution {
     Attribution {
-        customer_id: feedback.customer_id.as_ref().map(|c| c.as_str().to_string()),
+        customer_id: feedback
+            .customer_id
+            .as_ref()
+            .map(|c| c.as_str().to_string()),
         agent: feedback.agent.as_ref().map(|a| a.as_str().to_string()),
         store: feedback.store.as_ref().map(|s| s.as_str().to_string()),
         channel: Some(feedback.channel.clone()),

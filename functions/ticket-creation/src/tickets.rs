@@ -265,10 +265,8 @@ pub async fn act(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Answer {
     let actor = actor(request, GROUPS_CLAIM)?;
     let id = ticket_id(request)?;
     let (action, version) = action_body(request)?;
-    let (stored, calendars) = tokio::join!(
-        deps.store.ticket(&id),
-        deps.store.settings::<Calendars>()
-    );
+    let (stored, calendars) =
+        tokio::join!(deps.store.ticket(&id), deps.store.settings::<Calendars>());
     let stored = stored?.ok_or_else(|| Error::not_found(format!("ticket {id:?}")))?;
     let calendars = calendars?.settings;
     may(&actor, Operation::Read, stored.ticket.department())?;

@@ -282,7 +282,10 @@ impl Store {
         {
             return Err(Error::Internal(format!(
                 "history entry {} v{} does not belong to ticket {} v{}",
-                entry.ticket_id, entry.ticket_version, stored.ticket.ticket_id, stored.ticket.version
+                entry.ticket_id,
+                entry.ticket_version,
+                stored.ticket.ticket_id,
+                stored.ticket.version
             )));
         }
         let ticket = NewItem::put(to_item(&TicketRecord::new(stored))?);
@@ -350,7 +353,11 @@ impl Store {
                 .await
                 .map_err(Error::upstream)?;
             for item in output.items.unwrap_or_default() {
-                match item.get("entity").and_then(|v| v.as_s().ok()).map(String::as_str) {
+                match item
+                    .get("entity")
+                    .and_then(|v| v.as_s().ok())
+                    .map(String::as_str)
+                {
                     Some(TICKET_ENTITY) => {
                         ticket = Some(from_item::<TicketRecord>(item)?.into_stored())
                     }
@@ -375,8 +382,8 @@ impl Store {
                 let position = cursor.position().map_err(|_| {
                     Error::invalid("cursor", "not a cursor from a previous page; start over")
                 })?;
-                let same_list = position.get(GSI1_PK).and_then(|v| v.as_s().ok())
-                    == Some(&partition);
+                let same_list =
+                    position.get(GSI1_PK).and_then(|v| v.as_s().ok()) == Some(&partition);
                 if !same_list {
                     return Err(Error::invalid(
                         "cursor",
