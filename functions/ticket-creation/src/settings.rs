@@ -6,14 +6,13 @@ use closeloop::domain::calendar::Calendars;
 use closeloop::domain::ticket::{
     may_access, Area, FollowUpRules, RoutingSettings, SlaPolicy, TicketRules,
 };
-use closeloop::lambda::{body_bytes, path_parameter};
+use closeloop::lambda::path_parameter;
 use closeloop::store::{Settings, SETTINGS_NAMES};
 use closeloop::{Deps, Error};
-use http::header;
 use lambda_http::Request;
 use serde_json::{json, Value};
 
-use crate::routes::{actor, ok, Answer, GROUPS_CLAIM};
+use crate::routes::{actor, json_document, ok, Answer, GROUPS_CLAIM};
 
 /// Largest settings document (routing keyword lists, a calendar's holidays).
 const MAX_SETTINGS_BYTES: usize = 256 * 1024;
@@ -43,7 +42,7 @@ pub async fn put(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Answer {
     if !SETTINGS_NAMES.contains(&name.as_str()) {
         return Err(unknown(&name).into());
     }
-    let text = document(request)?;
+    let text = json_document(request, MAX_SETTINGS_BYTES)?;
     let by = actor.user_id.as_str();
     let value = match name.as_str() {
         TicketRules::NAME => save::<TicketRules>(deps, text, by, now).await?,
@@ -74,29 +73,4 @@ fn unknown(name: &str) -> Error {
         "settings {name:?} (there are {})",
         SETTINGS_NAMES.join(", ")
     ))
-}
-
-/// The body as JSON text, at most [`MAX_SETTINGS_BYTES`].
-fn document(request: &Request) -> Result<&str, Error> {
-    if let Some(content_type) = request.headers().get(header::CONTENT_TYPE) {
-        let content_type = content_type
-            .to_str()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        if !content_type.starts_with("application/json") {
-            return Err(Error::UnsupportedMediaType(format!(
-                "send the settings as application/json (got {content_type:?})"
-            )));
-        }
-    }
-    let bytes = body_bytes(request, MAX_SETTINGS_BYTES)?;
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| Error::invalid("body", "the body is not valid UTF-8"))?;
-    if text.trim().is_empty() {
-        return Err(Error::invalid(
-            "body",
-            "a JSON settings document is required",
-        ));
-    }
-    Ok(text)
 }

@@ -6,13 +6,13 @@ use closeloop::domain::ticket::{
     may, may_act, Action, ActionKind, Actor, Command, Level, Operation, Role, SourceRef,
     TicketState,
 };
-use closeloop::lambda::{json_body, path_parameter};
+use closeloop::lambda::path_parameter;
 use closeloop::store::{QueueCursor, QueueFilter, QueueQuery, StoredTicket, MAX_QUEUE_PAGE};
 use closeloop::{Deps, Error};
 use lambda_http::{Request, RequestExt};
 use serde_json::{json, Value};
 
-use crate::routes::{actor, ok, Answer, Refusal, GROUPS_CLAIM};
+use crate::routes::{actor, json_document, ok, Answer, Refusal, GROUPS_CLAIM};
 use crate::source::{feedback_attribution, response_attribution};
 use crate::view;
 
@@ -327,7 +327,9 @@ fn stale(stored: &StoredTicket, now: DateTime<Utc>, message: String) -> Refusal 
 
 /// `{"action": "...", ...its fields..., "version": n}`: the action and the version read.
 fn action_body(request: &Request) -> Result<(Action, u64), Error> {
-    let body: Value = json_body(request, MAX_ACTION_BYTES)?;
+    let body = json_document(request, MAX_ACTION_BYTES)?;
+    let body: Value = serde_json::from_str(body)
+        .map_err(|err| Error::invalid("body", format!("not JSON: {err}")))?;
     let Value::Object(mut fields) = body else {
         return Err(Error::invalid(
             "body",
@@ -359,18 +361,52 @@ fn action_body(request: &Request) -> Result<(Action, u64), Error> {
             ))
         }
     }
-    let text = Value::Object(fields).to_string();
-    let mut deserializer = serde_json::Deserializer::from_str(&text);
-    let action: Action = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-        let path = err.path().to_string();
-        let field = if path == "." || path.is_empty() {
-            "body".to_string()
-        } else {
-            path
-        };
-        Error::invalid(field, without_position(&err.into_inner().to_string()))
+    let action: Action = serde_json::from_value(Value::Object(fields.clone())).map_err(|err| {
+        let reason = without_position(&err.to_string());
+        let field = named_field(&reason).unwrap_or_else(|| at_fault(&fields));
+        Error::invalid(field, reason)
     })?;
+    // Actions without fields (claim, resume) take anything beside their name: refuse it here.
+    let kept = serde_json::to_value(&action).expect("an action serialises");
+    if let Some(extra) = fields
+        .iter()
+        .find(|(key, value)| kept.get(key.as_str()).is_none() && !value.is_null())
+    {
+        return Err(Error::invalid(
+            extra.0,
+            format!("not a field of {}", action.kind()),
+        ));
+    }
     Ok((action, version))
+}
+
+/// The field a "missing field `to`" or "unknown field `colour`" error names.
+fn named_field(reason: &str) -> Option<String> {
+    ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|prefix| {
+            let rest = &reason[reason.find(prefix)? + prefix.len()..];
+            Some(rest[..rest.find('`')?].to_string())
+        })
+}
+
+/// The field whose value an action refused. Serde loses the path inside an internally tagged
+/// enum, so each field is left out in turn: the one whose absence cures the error (or turns it
+/// into that field missing) is at fault.
+fn at_fault(fields: &serde_json::Map<String, Value>) -> String {
+    fields
+        .keys()
+        .filter(|key| key.as_str() != "action")
+        .find(|key| {
+            let mut without = fields.clone();
+            without.remove(key.as_str());
+            match serde_json::from_value::<Action>(Value::Object(without)) {
+                Ok(_) => true,
+                Err(err) => named_field(&err.to_string()).as_deref() == Some(key.as_str()),
+            }
+        })
+        .cloned()
+        .unwrap_or_else(|| "body".to_string())
 }
 
 /// serde_json's "at line 1 column 7" says nothing about a body re-encoded here.
