@@ -7,8 +7,9 @@
 //! one after a newer, or two deliveries at once leave one ticket and one history entry.
 //!
 //! Requests per ticket opened from a record: one TransactWriteItems (ticket, history entry,
-//! marker); the settings are one BatchGetItem per batch. A record of an item that existed
-//! before (a completed one-tap response) first reads the ticket: one GetItem more.
+//! marker); the settings are one BatchGetItem per batch. A record whose item's earlier write
+//! needed a ticket (the form completing an unhappy tap) first reads that ticket: one GetItem
+//! more. A redelivered record costs a refused transaction and a read.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -137,8 +138,12 @@ pub async fn apply(
         revision: change.revision,
         expires_at: change.expires_at,
     };
-    // A first write cannot have a ticket yet: try to open one without reading.
-    let mut read_first = !answered.first_write;
+    // Only an item whose earlier write needed a ticket can have one: otherwise try to open it
+    // without reading (if one is there after all, the write is refused and it is read then).
+    let mut read_first = answered
+        .before
+        .as_ref()
+        .is_some_and(|before| classify(before, &settings.rules, &settings.routing).is_some());
     for _ in 0..RACE_RETRIES {
         let existing = if read_first {
             store.ticket(&ticket_id).await?

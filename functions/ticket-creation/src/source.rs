@@ -94,8 +94,9 @@ pub struct Answered {
     pub customer_id: Option<String>,
     /// When this revision was written: the ticket's time for it, the same on every delivery.
     pub at: DateTime<Utc>,
-    /// The item did not exist before this write, so neither can a ticket for it.
-    pub first_write: bool,
+    /// What the item said before this write (none for a first write): if that needed no
+    /// ticket, there is almost surely none yet.
+    pub before: Option<TicketSource>,
 }
 
 impl Answered {
@@ -110,7 +111,7 @@ impl Answered {
                         source: response_source(new),
                         customer_id: response_attribution(new).customer_id,
                         at: new.updated_at,
-                        first_write: response.old_item().is_none(),
+                        before: response.old_item().map(response_source),
                     })
                 }
                 ResponseProgress::Unchanged | ResponseProgress::Removed => None,
@@ -121,7 +122,7 @@ impl Answered {
                     source: feedback_source(new),
                     customer_id: feedback_attribution(new).customer_id,
                     at: new.created_at,
-                    first_write: feedback.old_item().is_none(),
+                    before: feedback.old_item().map(feedback_source),
                 })
             }
             _ => None,
