@@ -27,6 +27,7 @@ use aws_sdk_dynamodb::operation::{
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use base64::Engine;
 use chrono::{Duration as Days, TimeZone, Utc};
+use closeloop::domain::attribution::Attribution;
 use closeloop::domain::survey::{Locale, NewSurvey, SurveyId};
 use closeloop::domain::token::Token;
 use closeloop::keys;
@@ -135,12 +136,12 @@ async fn invite(env: &TestEnv, id: &str, now: chrono::DateTime<Utc>) -> Token {
         survey_id: "csat-default".into(),
         survey_version: 1,
         locale: Locale::ZhCn,
-        channel: "sms".into(),
-        customer_id: Some(format!("C{id}")),
-        segment: None,
-        agent: Some("S008".into()),
-        store: None,
-        service_type: None,
+        attribution: Attribution {
+            channel: Some("sms".into()),
+            customer_id: Some(format!("C{id}")),
+            agent: Some("S008".into()),
+            ..Attribution::default()
+        },
         sent_at: now,
         link_expires_at: now + Days::days(7),
         expires_at: (now + Days::days(730)).timestamp(),

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use aws_lambda_events::encodings::Body;
 use chrono::{DateTime, Utc};
+use closeloop::domain::attribution::Attribution;
 use closeloop::domain::feedback::NewFeedback;
 use closeloop::domain::reference::Reference;
 use closeloop::domain::response::{
@@ -226,12 +227,7 @@ impl ResponseCapture {
     fn respondent(link: &Link) -> Respondent {
         Respondent {
             invitation_id: Some(link.invitation_id.clone()),
-            customer_id: link.customer_id.clone(),
-            channel: link.channel.clone(),
-            segment: link.segment.clone(),
-            agent: link.agent.clone(),
-            store: link.store.clone(),
-            service_type: link.service_type.clone(),
+            attribution: link.attribution.clone(),
             sent_at: Some(link.sent_at),
         }
     }
@@ -557,8 +553,11 @@ impl ResponseCapture {
             &loaded.valid,
             locale,
             Respondent {
-                channel,
-                store: store_ref.map(Reference::into_string),
+                attribution: Attribution {
+                    channel: Some(channel),
+                    store: store_ref.map(Reference::into_string),
+                    ..Attribution::default()
+                },
                 ..Respondent::default()
             },
             checked,

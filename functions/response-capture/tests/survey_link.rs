@@ -2,6 +2,7 @@
 //! friendly page, a known invitation opens its survey version, and every page is private.
 
 use chrono::{TimeZone, Utc};
+use closeloop::domain::attribution::Attribution;
 use closeloop::domain::survey::{Locale, NewSurvey, SurveyId};
 use closeloop::domain::token::Token;
 use closeloop::lambda::dispatch;
@@ -94,12 +95,12 @@ async fn a_known_invitation_opens_its_survey_version_in_its_language() {
         survey_id: "csat-default".into(),
         survey_version: 1,
         locale: Locale::En,
-        channel: "sms".into(),
-        customer_id: Some("C202405001".into()),
-        segment: None,
-        agent: Some("S008".into()),
-        store: None,
-        service_type: None,
+        attribution: Attribution {
+            channel: Some("sms".into()),
+            customer_id: Some("C202405001".into()),
+            agent: Some("S008".into()),
+            ..Attribution::default()
+        },
         sent_at: now,
         link_expires_at: now + chrono::Duration::days(7),
         expires_at: (now + chrono::Duration::days(730)).timestamp(),

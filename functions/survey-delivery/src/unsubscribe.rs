@@ -73,7 +73,7 @@ async fn handle_inner(
     let Some(link) = deps.store.get_link(&token.hash()).await? else {
         return Ok(unknown(deps));
     };
-    let Some(customer_id) = link.customer_id.as_deref() else {
+    let Some(customer_id) = link.attribution.customer_id.as_deref() else {
         return Ok(unknown(deps));
     };
     let locale = link.locale;

@@ -5,6 +5,7 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use closeloop::domain::attribution::Attribution;
 use closeloop::domain::delivery::InvitationState;
 use closeloop::domain::token::Token;
 use closeloop::lambda::{dispatch, Function};
@@ -242,8 +243,8 @@ async fn an_event_becomes_an_sms_invitation_with_a_working_link() {
     assert_eq!(link.invitation_id, "ev-svc-1");
     assert_eq!(link.survey_id, "csat-default");
     assert_eq!(link.survey_version, 1);
-    assert_eq!(link.channel, "sms");
-    assert_eq!(link.agent.as_deref(), Some("S008"));
+    assert_eq!(link.attribution.channel.as_deref(), Some("sms"));
+    assert_eq!(link.attribution.agent.as_deref(), Some("S008"));
     assert_eq!(link.link_expires_at, sent_at + Duration::days(7));
     let items = env.items().await;
     assert!(
@@ -327,9 +328,9 @@ async fn email_invitations_have_both_parts_one_tap_ratings_and_unsubscribe() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(link.channel, "email");
+    assert_eq!(link.attribution.channel.as_deref(), Some("email"));
     assert_eq!(
-        invitation(&env, "ev-p-1").await.channel.unwrap().as_str(),
+        invitation(&env, "ev-p-1").await.channel().unwrap().as_str(),
         "email"
     );
 }
@@ -690,6 +691,32 @@ async fn fatigue_holds_across_channels_and_campaigns() {
     assert_eq!(campaign["counts"]["suppressed_by_reason"]["fatigue"], 1);
     assert_eq!(campaign["counts"]["sent"], 0);
 
+    // A ticket's follow-up keeps its promise inside the window, and does not count for it.
+    let scheduled = scheduled_invitation("fu-r-1", "C6001", ten_days + Duration::hours(25));
+    let follow_up = Invitation {
+        attribution: Attribution::ticket_follow_up("r-ev-f1", &scheduled.attribution),
+        ..scheduled
+    };
+    assert!(env
+        .deps
+        .store
+        .schedule_invitations(&[follow_up])
+        .await
+        .unwrap()
+        .is_empty());
+    let report = sweep(&function, ten_days + Duration::hours(26)).await;
+    assert_eq!(report["sent_email"], 1, "{report}");
+    assert_eq!(emails_to(&address).len(), 1);
+    let contact = env
+        .item(closeloop::keys::customer::contact("C6001"))
+        .await
+        .unwrap();
+    assert_eq!(
+        contact["last_invitation_id"].as_s().unwrap(),
+        "ev-f1",
+        "the follow-up leaves the fatigue stamp alone"
+    );
+
     // After the window, the customer can be invited again (by email now).
     let later = event_time() + Duration::days(31);
     post_event(
@@ -700,7 +727,12 @@ async fn fatigue_holds_across_channels_and_campaigns() {
     .await;
     let report = sweep(&function, later + Duration::hours(24)).await;
     assert_eq!(report["sent_email"], 1, "{report}");
-    assert_eq!(emails_to(&address).len(), 1);
+    assert_eq!(report["reminded"], 1, "the follow-up's reminder: {report}");
+    assert_eq!(
+        emails_to(&address).len(),
+        3,
+        "the follow-up, its reminder, then this one"
+    );
 }
 
 #[tokio::test]
@@ -900,11 +932,15 @@ async fn a_campaign_cut_off_halfway_is_finished_by_the_same_request() {
         status: closeloop::store::CampaignStatus::Scheduling,
     };
     assert!(store.create_campaign(&cut_off).await.unwrap());
+    let scheduled = scheduled_invitation("winter.R0", "R0", send_at);
     let first = Invitation {
-        campaign_id: Some("winter".into()),
+        attribution: Attribution {
+            campaign_id: Some("winter".into()),
+            ..scheduled.attribution.clone()
+        },
         send_by: Some(send_at + Duration::hours(48)),
         created_at: event_time(),
-        ..scheduled_invitation("winter.R0", "R0", send_at)
+        ..scheduled
     };
     assert!(store
         .schedule_invitations(&[first])
@@ -1396,16 +1432,22 @@ async fn a_batched_claim_and_record_store_what_the_single_ones_do() {
         .is_empty());
     let invitations: Vec<Invitation> = ids
         .iter()
-        .map(|id| Invitation {
-            survey_version: None,
-            campaign_id: Some(format!("camp-{run}")),
-            agent: Some("agent-7".into()),
-            store: Some("SH-01".into()),
-            attempts: 1,
-            last_error: Some("sms send failed: throttled".into()),
-            created_at: now - Duration::hours(1),
-            expires_at: 1_900_000_000,
-            ..scheduled_invitation(id, &format!("C{id}"), now)
+        .map(|id| {
+            let scheduled = scheduled_invitation(id, &format!("C{id}"), now);
+            Invitation {
+                survey_version: None,
+                attribution: Attribution {
+                    campaign_id: Some(format!("camp-{run}")),
+                    agent: Some("agent-7".into()),
+                    store: Some("SH-01".into()),
+                    ..scheduled.attribution.clone()
+                },
+                attempts: 1,
+                last_error: Some("sms send failed: throttled".into()),
+                created_at: now - Duration::hours(1),
+                expires_at: 1_900_000_000,
+                ..scheduled
+            }
         })
         .collect();
     assert!(store
@@ -1428,12 +1470,11 @@ async fn a_batched_claim_and_record_store_what_the_single_ones_do() {
         survey_id: invitation.survey_id.clone(),
         survey_version: 3,
         locale: Locale::ZhCn,
-        channel: "sms".into(),
-        customer_id: Some(invitation.customer_id.clone()),
-        segment: Some("new".into()),
-        agent: invitation.agent.clone(),
-        store: invitation.store.clone(),
-        service_type: None,
+        attribution: Attribution {
+            channel: Some("sms".into()),
+            segment: Some("new".into()),
+            ..invitation.attribution.clone()
+        },
         sent_at: now,
         link_expires_at: now + Duration::days(7),
         expires_at: 1_900_000_000,
@@ -1450,7 +1491,7 @@ async fn a_batched_claim_and_record_store_what_the_single_ones_do() {
         Ok(())
     );
     let (claimed_alone, contact_alone) =
-        raw_items(&env, &alone.item.id, &alone.item.customer_id).await;
+        raw_items(&env, &alone.item.id, alone.item.customer_id()).await;
     let link_alone = link(&alone.item);
     assert!(store
         .record_sent(&alone.item.id, "claim-alone", &link_alone, next)
@@ -1472,7 +1513,7 @@ async fn a_batched_claim_and_record_store_what_the_single_ones_do() {
         vec![Some(Ok(()))]
     );
     let (claimed_batched, contact_batched) =
-        raw_items(&env, &batched.item.id, &batched.item.customer_id).await;
+        raw_items(&env, &batched.item.id, batched.item.customer_id()).await;
     let link_batched = link(&batched.item);
     let record = SentRecord {
         read: &batched.item,
@@ -1499,9 +1540,9 @@ async fn a_batched_claim_and_record_store_what_the_single_ones_do() {
         vec![Some(Err(closeloop::store::ClaimRefused::Taken))]
     );
 
-    let (sent_alone, _) = raw_items(&env, &alone.item.id, &alone.item.customer_id).await;
+    let (sent_alone, _) = raw_items(&env, &alone.item.id, alone.item.customer_id()).await;
     let (sent_batched, contact_after) =
-        raw_items(&env, &batched.item.id, &batched.item.customer_id).await;
+        raw_items(&env, &batched.item.id, batched.item.customer_id()).await;
     assert_eq!(
         contact_after, contact_batched,
         "the late claim left the contact alone"

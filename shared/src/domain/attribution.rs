@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::customer::Customer;
+
 /// Why a customer was asked.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -56,6 +58,17 @@ fn is_survey(purpose: &Purpose) -> bool {
 }
 
 impl Attribution {
+    /// What the customer's profile says: who, their segment, store and region as they are now.
+    pub fn of_customer(customer: &Customer) -> Attribution {
+        Attribution {
+            customer_id: Some(customer.id.as_str().to_string()),
+            segment: Some(customer.segment.as_str().to_string()),
+            store: customer.store.clone(),
+            region: customer.region.clone(),
+            ..Attribution::default()
+        }
+    }
+
     /// The follow-up of a resolved ticket, to the customer the ticket is about.
     pub fn ticket_follow_up(ticket_id: &str, about: &Attribution) -> Attribution {
         Attribution {

@@ -3,6 +3,7 @@
 //!
 //! Pure rules: no I/O, no clock.
 
+use crate::domain::attribution::Attribution;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -62,19 +63,16 @@ pub struct Feedback {
     /// [`FIRST_REVISION`], shared with responses for the stream's consumers).
     #[serde(default = "first_revision")]
     pub revision: u32,
-    pub channel: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<CustomerId>,
+    /// The channel it came by (`hotline`, `chat`, `store`, `app`), the customer if known, the
+    /// agent and the store: checked references, stored flattened as every answer's are.
+    #[serde(flatten)]
+    pub attribution: Attribution,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<String>,
     pub category: String,
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<u8>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub agent: Option<Reference>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub store: Option<Reference>,
     /// The administrator (JWT subject) who entered it.
     pub received_by: String,
     /// Digest of what was sent, to tell a replay from a different feedback under the same id.
@@ -169,14 +167,17 @@ impl NewFeedback {
             feedback_id,
             revision: FIRST_REVISION,
             fingerprint: hex::encode(Sha256::digest(canonical.as_bytes())),
-            channel,
-            customer_id,
+            attribution: Attribution {
+                channel: Some(channel),
+                customer_id: customer_id.map(|c| c.as_str().to_string()),
+                agent: agent.map(Reference::into_string),
+                store: store.map(Reference::into_string),
+                ..Attribution::default()
+            },
             contact,
             category,
             text,
             rating: self.rating,
-            agent,
-            store,
             received_by: received_by.to_string(),
             created_at: now,
             expires_at: retention_expiry(now, retention_days),
@@ -204,7 +205,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(f.feedback_id, "gen-1");
-        assert_eq!(f.channel, "hotline");
+        assert_eq!(f.attribution.channel.as_deref(), Some("hotline"));
         assert_eq!(f.text, "客服响应太慢");
         assert_eq!(f.rating, Some(2));
         assert_eq!(f.received_by, "admin");
@@ -262,7 +263,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(f.feedback_id, "call:20241122:17");
-        assert_eq!(f.customer_id.unwrap().as_str(), "C202405001");
+        assert_eq!(f.attribution.customer_id.as_deref(), Some("C202405001"));
         for field in ["id", "customer_id", "agent", "store"] {
             let mut json =
                 serde_json::json!({"channel": "chat", "category": "service", "text": "x"});

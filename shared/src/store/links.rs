@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{to_item, Store};
+use crate::domain::attribution::Attribution;
 use crate::domain::survey::Locale;
 use crate::error::Result;
 use crate::keys::link as keys;
@@ -24,18 +25,9 @@ pub struct Link {
     pub survey_id: String,
     pub survey_version: u32,
     pub locale: Locale,
-    /// `sms` or `email`: how the invitation reached the customer.
-    pub channel: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub segment: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub agent: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub store: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_type: Option<String>,
+    /// The invitation's attribution, with the channel it was sent by (`sms` or `email`).
+    #[serde(flatten)]
+    pub attribution: Attribution,
     pub sent_at: DateTime<Utc>,
     /// After this the link answers 410 Gone.
     pub link_expires_at: DateTime<Utc>,

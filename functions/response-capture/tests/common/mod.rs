@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use closeloop::domain::attribution::Attribution;
 use closeloop::domain::survey::{Locale, NewSurvey, SurveyId};
 use closeloop::domain::token::Token;
 use closeloop::keys;
@@ -61,12 +62,14 @@ pub async fn invite_with(
         survey_id: "csat-default".into(),
         survey_version: 1,
         locale,
-        channel: "sms".into(),
-        customer_id: Some("C202405001".into()),
-        segment: Some("returning".into()),
-        agent: Some("S008".into()),
-        store: None,
-        service_type: Some("after_sales".into()),
+        attribution: Attribution {
+            channel: Some("sms".into()),
+            customer_id: Some("C202405001".into()),
+            segment: Some("returning".into()),
+            agent: Some("S008".into()),
+            service_type: Some("after_sales".into()),
+            ..Attribution::default()
+        },
         sent_at: now() - Duration::days(1),
         link_expires_at,
         expires_at: (now() + Duration::days(730)).timestamp(),

@@ -26,7 +26,7 @@ impl Sweep<'_> {
         let link_expires_at = invitation
             .link_expiry()
             .unwrap_or_else(|| rules.link_expires_at(self.now));
-        let channel = invitation.channel.unwrap_or(Channel::Email);
+        let channel = invitation.channel().unwrap_or(Channel::Email);
         let usable = view.as_ref().is_some_and(|v| {
             let reach = Self::reach(v);
             !reach.opted_out

@@ -32,6 +32,7 @@ use std::sync::Mutex;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Utc};
+use closeloop::domain::attribution::Attribution;
 use closeloop::domain::customer::Customer;
 use closeloop::domain::delivery::{
     invitation_email, sms_text, Channel, MessageLinks, Reach, SendPlan, SuppressReason,
@@ -210,7 +211,7 @@ impl Sweep<'_> {
             let views = if kind == DueKind::InvitationExpiry {
                 HashMap::new()
             } else {
-                let ids: Vec<&str> = fresh.iter().map(|d| d.item.customer_id.as_str()).collect();
+                let ids: Vec<&str> = fresh.iter().map(|d| d.item.customer_id()).collect();
                 let views = store.customer_views(&ids).await?;
                 ids.iter()
                     .map(|id| id.to_string())
@@ -223,7 +224,7 @@ impl Sweep<'_> {
             } else {
                 stream::iter(fresh)
                     .for_each_concurrent(concurrency, |due| {
-                        let view = views.get(&due.item.customer_id).cloned().flatten();
+                        let view = views.get(due.item.customer_id()).cloned().flatten();
                         async move {
                             let id = due.item.id.clone();
                             let result = match kind {
@@ -297,12 +298,22 @@ impl Sweep<'_> {
             survey_id: invitation.survey_id.clone(),
             survey_version,
             locale: customer.locale,
-            channel: channel.as_str().into(),
-            customer_id: Some(invitation.customer_id.clone()),
-            segment: Some(customer.segment.as_str().into()),
-            agent: invitation.agent.clone(),
-            store: invitation.store.clone().or_else(|| customer.store.clone()),
-            service_type: invitation.service_type.clone(),
+            // The invitation's context, with how it went out and the customer as they are now.
+            attribution: Attribution {
+                channel: Some(channel.as_str().into()),
+                segment: Some(customer.segment.as_str().into()),
+                store: invitation
+                    .attribution
+                    .store
+                    .clone()
+                    .or_else(|| customer.store.clone()),
+                region: invitation
+                    .attribution
+                    .region
+                    .clone()
+                    .or_else(|| customer.region.clone()),
+                ..invitation.attribution.clone()
+            },
             sent_at,
             link_expires_at,
             expires_at: retention_expiry(self.now, self.deps.config.retention_days),
@@ -375,7 +386,7 @@ impl Sweep<'_> {
     ) {
         let ready: Vec<Ready> = stream::iter(page)
             .map(|due| {
-                let view = views.get(&due.item.customer_id).cloned().flatten();
+                let view = views.get(due.item.customer_id()).cloned().flatten();
                 async move {
                     let id = due.item.id.clone();
                     self.plan(due, view).await.unwrap_or_else(|err| {
@@ -391,7 +402,7 @@ impl Sweep<'_> {
         let mut customers = HashSet::new();
         let (mut batched, alone): (Vec<Ready>, Vec<Ready>) = ready
             .into_iter()
-            .partition(|r| customers.insert(r.due.item.customer_id.clone()));
+            .partition(|r| customers.insert(r.due.item.customer_id().to_string()));
         while !batched.is_empty() {
             let rest = batched.split_off(batched.len().min(BATCH));
             self.send_batch(batched, concurrency).await;
@@ -577,7 +588,7 @@ impl Sweep<'_> {
             Err(ClaimRefused::Customer) => {
                 // Opted out or invited since the page was read: find out which, then record it.
                 let contact = store
-                    .customer_view(&due.item.customer_id)
+                    .customer_view(due.item.customer_id())
                     .await?
                     .map(|v| v.contact)
                     .unwrap_or_default();

@@ -6,6 +6,7 @@
 #[cfg(test)]
 mod tests;
 
+use crate::domain::attribution::Attribution;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -167,9 +168,11 @@ impl Campaign {
     ) -> Invitation {
         Invitation {
             survey_version: Some(self.survey_version),
-            campaign_id: Some(self.id.clone()),
-            store: customer.store.clone(),
-            service_type: self.audience.service_type.clone(),
+            attribution: Attribution {
+                campaign_id: Some(self.id.clone()),
+                service_type: self.audience.service_type.clone(),
+                ..Attribution::of_customer(customer)
+            },
             send_by: Some(self.send_at + rules.max_delay),
             ..Invitation::scheduled(
                 format!("{}.{}", self.id, customer.id.as_str()),

@@ -191,8 +191,11 @@ fn each_customer_gets_the_campaigns_invitation() {
     assert_eq!(invitation.id, "winter.K1");
     assert_eq!(invitation.state, InvitationState::Scheduled);
     assert_eq!(invitation.survey_version, Some(2));
-    assert_eq!(invitation.campaign_id.as_deref(), Some("winter"));
-    assert_eq!(invitation.store.as_deref(), Some("S01"));
+    assert_eq!(
+        invitation.attribution.campaign_id.as_deref(),
+        Some("winter")
+    );
+    assert_eq!(invitation.attribution.store.as_deref(), Some("S01"));
     assert_eq!(invitation.scheduled_for, campaign.send_at);
     assert_eq!(invitation.send_by, Some(campaign.send_at + rules.max_delay));
     assert_eq!(invitation.created_at, now);

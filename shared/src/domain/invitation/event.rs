@@ -1,6 +1,7 @@
 //! Service events and purchases, and the invitation one leads to: `invite_delay` after the
 //! event, inside its window, outside quiet hours when it goes by SMS.
 
+use crate::domain::attribution::Attribution;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -142,10 +143,13 @@ impl ServiceEvent {
         let at = rules.schedule_after_event(self.time, now, customer.tz(), by_sms)?;
         Ok(Invitation {
             survey_version: self.survey_version,
-            event_id: Some(self.id.clone()),
-            agent: self.agent.clone(),
-            store: self.store.clone().or_else(|| customer.store.clone()),
-            service_type: self.service_type.clone(),
+            attribution: Attribution {
+                event_id: Some(self.id.clone()),
+                agent: self.agent.clone(),
+                store: self.store.clone().or_else(|| customer.store.clone()),
+                service_type: self.service_type.clone(),
+                ..Attribution::of_customer(customer)
+            },
             send_by: Some(self.time + rules.max_delay),
             ..Invitation::scheduled(
                 self.invitation_id(),

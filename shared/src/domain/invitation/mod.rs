@@ -21,6 +21,7 @@ mod tests;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::attribution::Attribution;
 use super::delivery::{Channel, SuppressReason};
 use super::timekeeping::{parse_timestamp, timestamp};
 use super::transition::{NotAllowed, State, Transition};
@@ -184,21 +185,14 @@ impl Transition for InvitationTransition {
 pub struct Invitation {
     pub id: String,
     pub state: InvitationState,
-    pub customer_id: String,
     pub survey_id: String,
     /// Fixed by a campaign; otherwise the survey's latest version when sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub survey_version: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub campaign_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub agent: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub store: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_type: Option<String>,
+    /// Who is asked and in what context (customer, campaign or event, agent, store, …); the
+    /// channel is set when it is sent. Its link and the response carry the same.
+    #[serde(flatten)]
+    pub attribution: Attribution,
     pub scheduled_for: DateTime<Utc>,
     /// Not sent after this (the 48 h window after an event).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -207,8 +201,6 @@ pub struct Invitation {
     pub attempts: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claim: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel: Option<Channel>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -249,19 +241,16 @@ impl Invitation {
         Invitation {
             id: id.into(),
             state: InvitationState::Scheduled,
-            customer_id: customer_id.into(),
             survey_id: survey_id.into(),
             survey_version: None,
-            campaign_id: None,
-            event_id: None,
-            agent: None,
-            store: None,
-            service_type: None,
+            attribution: Attribution {
+                customer_id: Some(customer_id.into()),
+                ..Attribution::default()
+            },
             scheduled_for: at,
             send_by: None,
             attempts: 0,
             claim: None,
-            channel: None,
             sent_at: None,
             reminded_at: None,
             answered_at: None,
@@ -294,11 +283,28 @@ impl Invitation {
             claim: None,
             last_error: None,
             sent_at: Some(timestamp(delivered.sent_at)),
-            channel: Some(delivered.channel),
+            attribution: Attribution {
+                channel: Some(delivered.channel.as_str().to_string()),
+                ..self.attribution.clone()
+            },
             survey_version: Some(delivered.survey_version),
             link_expires_at: Some(timestamp(delivered.link_expires_at)),
             ..self.clone()
         })
+    }
+
+    /// The customer asked (every invitation has one).
+    pub fn customer_id(&self) -> &str {
+        self.attribution.customer_id.as_deref().unwrap_or_default()
+    }
+
+    /// How it was sent, once it was.
+    pub fn channel(&self) -> Option<Channel> {
+        match self.attribution.channel.as_deref() {
+            Some("sms") => Some(Channel::Sms),
+            Some("email") => Some(Channel::Email),
+            _ => None,
+        }
     }
 
     /// When its link stops working, if it was sent.

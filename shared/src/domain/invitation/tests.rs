@@ -140,7 +140,7 @@ fn a_claim_and_a_recorded_send_change_what_their_writes_change() {
     assert_eq!(sent.state, S::Sent);
     assert_eq!(sent.claim, None);
     assert_eq!(sent.last_error, None);
-    assert_eq!(sent.channel, Some(Channel::Sms));
+    assert_eq!(sent.channel(), Some(Channel::Sms));
     assert_eq!(sent.survey_version, Some(3));
     assert_eq!(sent.sent_time(), Some(at()));
     assert_eq!(sent.link_expiry(), Some(at() + chrono::Duration::days(7)));
@@ -297,14 +297,17 @@ mod events {
         assert_eq!(invitation.state, S::Scheduled);
         assert_eq!(invitation.scheduled_for, at() + rules.invite_delay);
         assert_eq!(invitation.send_by, Some(at() + rules.max_delay));
-        assert_eq!(invitation.event_id.as_deref(), Some("svc-1"));
-        assert_eq!(invitation.agent.as_deref(), Some("A7"));
+        assert_eq!(invitation.attribution.event_id.as_deref(), Some("svc-1"));
+        assert_eq!(invitation.attribution.agent.as_deref(), Some("A7"));
         assert_eq!(
-            invitation.store.as_deref(),
+            invitation.attribution.store.as_deref(),
             Some("S09"),
             "the customer's store"
         );
-        assert_eq!(invitation.service_type.as_deref(), Some("repair"));
+        assert_eq!(
+            invitation.attribution.service_type.as_deref(),
+            Some("repair")
+        );
         assert_eq!(invitation.survey_version, Some(2));
         assert_eq!(invitation.survey_id, "csat");
         assert_eq!(invitation.created_at, at());

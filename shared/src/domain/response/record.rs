@@ -8,18 +8,14 @@ use serde::{Deserialize, Serialize};
 use super::{
     callback, fingerprint, open_text, score, Callback, CheckedAnswers, Completeness, NpsBucket,
 };
+use crate::domain::attribution::Attribution;
 use crate::domain::survey::{Answers, DimensionId, Locale, QuestionId, ValidSurvey};
 
 /// Who and what a response is about: from the invitation's link, or from the anonymous form.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Respondent {
     pub invitation_id: Option<String>,
-    pub customer_id: Option<String>,
-    pub channel: String,
-    pub segment: Option<String>,
-    pub agent: Option<String>,
-    pub store: Option<String>,
-    pub service_type: Option<String>,
+    pub attribution: Attribution,
     pub sent_at: Option<DateTime<Utc>>,
 }
 
@@ -38,17 +34,10 @@ pub struct SurveyResponse {
     pub survey_version: u32,
     pub locale: Locale,
     pub anonymous: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<String>,
-    pub channel: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub segment: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub agent: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub store: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_type: Option<String>,
+    /// Who answered and in what context, as the invitation's link carried it (or the
+    /// anonymous form's store and channel).
+    #[serde(flatten)]
+    pub attribution: Attribution,
     pub answers: Answers,
     /// Visible optional questions left unanswered (missing, not zero).
     #[serde(default)]
@@ -132,17 +121,12 @@ pub fn build_response(
     SurveyResponse {
         response_id,
         revision: FIRST_REVISION,
-        anonymous: respondent.customer_id.is_none(),
+        anonymous: respondent.attribution.customer_id.is_none(),
         invitation_id: respondent.invitation_id,
         survey_id: survey_id.to_string(),
         survey_version,
         locale,
-        customer_id: respondent.customer_id,
-        channel: respondent.channel,
-        segment: respondent.segment,
-        agent: respondent.agent,
-        store: respondent.store,
-        service_type: respondent.service_type,
+        attribution: respondent.attribution,
         fingerprint: fingerprint(&checked.answers),
         callback: callback(&checked.answers),
         open_text: open_text(&checked.answers),

@@ -1,4 +1,5 @@
 use super::*;
+use crate::domain::attribution::Attribution;
 use crate::domain::survey::{
     Answer, Answers, Locale, NewSurvey, QuestionId, QuestionKind, ValidSurvey,
 };
@@ -524,9 +525,12 @@ fn built_response_carries_everything() {
         Locale::ZhCn,
         Respondent {
             invitation_id: Some("inv-1".into()),
-            customer_id: Some("C1".into()),
-            channel: "sms".into(),
-            agent: Some("S008".into()),
+            attribution: Attribution {
+                customer_id: Some("C1".into()),
+                channel: Some("sms".into()),
+                agent: Some("S008".into()),
+                ..Attribution::default()
+            },
             ..Respondent::default()
         },
         checked,

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use super::super::customers::{not_fatigued, ContactRecord};
 use super::super::due::{DueGuard, DuePosition};
 use super::super::transact::Fate;
-use super::super::write::{Guard, NewItem};
+use super::super::write::{s, Guard, NewItem};
 use super::super::{timestamp, to_item, ContactState, Link, Store};
 use super::sending::{ClaimRefused, Write};
 use super::{position, stored_invitation, DueInvitation};
@@ -88,18 +88,32 @@ impl Store {
         let take = NewItem::put(stored_invitation(&claimed, leased, Some(terms.now))?)
             .if_state(InvitationTransition::Claim)
             .if_seen_at(&due.seen);
-        let stamped = ContactState {
-            last_invited_at: Some(timestamp(terms.now)),
-            last_invitation_id: Some(invitation.id.clone()),
-            ..request.contact.clone()
+        let fatigue = invitation.attribution.counts_for_fatigue();
+        let stamped = if fatigue {
+            ContactState {
+                last_invited_at: Some(timestamp(terms.now)),
+                last_invitation_id: Some(invitation.id.clone()),
+                ..request.contact.clone()
+            }
+        } else {
+            request.contact.clone()
         };
         let contact = NewItem::put(to_item(&ContactRecord::new(
-            &invitation.customer_id,
+            invitation.customer_id(),
             stamped,
         ))?)
         .if_absent("opted_out_at")
-        .if_absent("opt_out_source")
-        .when(|c| not_fatigued(c, terms.fatigue_cutoff, &invitation.id));
+        .if_absent("opt_out_source");
+        // A ticket's follow-up is exempt from the fatigue rule (see `contact_stamp`); the Put
+        // of the contact as read then needs its stamp pinned so it cannot undo a newer one.
+        let contact = if fatigue {
+            contact.when(|c| not_fatigued(c, terms.fatigue_cutoff, &invitation.id))
+        } else {
+            match &request.contact.last_invited_at {
+                Some(at) => contact.if_eq("last_invited_at", s(at)),
+                None => contact.if_absent("last_invited_at"),
+            }
+        };
         Ok([take.write(self.table()), contact.write(self.table())])
     }
 

@@ -82,10 +82,12 @@ fn stored_invitation(
         sk: key.sk,
         entity: ENTITY.into(),
         gsi1pk: invitation
+            .attribution
             .campaign_id
             .as_deref()
             .map(campaign_invitations::gsi1pk),
         gsi1sk: invitation
+            .attribution
             .campaign_id
             .as_ref()
             .map(|_| invitation.id.clone()),

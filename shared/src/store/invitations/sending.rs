@@ -46,11 +46,17 @@ impl Store {
     /// The claim's stamp on the customer's contact item: refused if they opted out or were
     /// invited since the fatigue cut-off by another invitation.
     fn contact_stamp(&self, invitation: &Invitation, terms: ClaimTerms) -> Change {
-        Change::on(customer::contact(&invitation.customer_id))
+        let change = Change::on(customer::contact(invitation.customer_id()))
             .if_absent("opted_out_at")
-            .when(|c| not_fatigued(c, terms.fatigue_cutoff, &invitation.id))
             .set("entity", s(CONTACT_ENTITY))
-            .set("customer_id", s(&invitation.customer_id))
+            .set("customer_id", s(invitation.customer_id()));
+        // A ticket's follow-up keeps a promise made to the customer: the fatigue rule neither
+        // holds it back nor counts it (opting out still does).
+        if !invitation.attribution.counts_for_fatigue() {
+            return change;
+        }
+        change
+            .when(|c| not_fatigued(c, terms.fatigue_cutoff, &invitation.id))
             .set("last_invited_at", t(terms.now))
             .set("last_invitation_id", s(&invitation.id))
     }
@@ -100,7 +106,10 @@ impl Store {
             .transition(InvitationTransition::RecordSend)
             .if_claimed_by(claim)
             .set("sent_at", t(link.sent_at))
-            .set("channel", s(&link.channel))
+            .set(
+                "channel",
+                s(link.attribution.channel.as_deref().unwrap_or_default()),
+            )
             .set("survey_version", n(link.survey_version))
             .set("link_expires_at", t(link.link_expires_at))
             .due_next(&position(next.0, invitation_id, next.1))
@@ -163,7 +172,7 @@ impl Store {
             .release()
             .done();
         // Only this invitation's mark is removed, and only the fatigue part of the item.
-        let release = Change::on(customer::contact(&invitation.customer_id))
+        let release = Change::on(customer::contact(&invitation.customer_id()))
             .if_eq("last_invitation_id", s(&invitation.id))
             .remove("last_invited_at")
             .remove("last_invitation_id");

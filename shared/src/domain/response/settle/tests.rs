@@ -1,6 +1,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use super::*;
+use crate::domain::attribution::Attribution;
 use crate::domain::response::{
     build_response, check_answers, one_tap_answers, CheckedAnswers, Completeness, Respondent,
 };
@@ -34,8 +35,11 @@ fn respond(
         Locale::En,
         Respondent {
             invitation_id: Some("inv-1".into()),
-            customer_id: Some("C202405001".into()),
-            channel: "sms".into(),
+            attribution: Attribution {
+                customer_id: Some("C202405001".into()),
+                channel: Some("sms".into()),
+                ..Attribution::default()
+            },
             ..Respondent::default()
         },
         checked,
