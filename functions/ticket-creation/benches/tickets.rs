@@ -115,11 +115,11 @@ fn tap_and_form(id: &str, rating: u8) -> (SurveyResponse, SurveyResponse) {
     let new = record("stream-one-tap-insert.json").change.new_image;
     let mut tap: SurveyResponse = serde_dynamo::from_item(new).unwrap();
     tap.response_id = id.into();
-    tap.segment = Some("returning".into());
+    tap.attribution.segment = Some("returning".into());
     tap.outcome = Some(rating);
     let mut form = unhappy(id);
     form.revision = 2;
-    form.segment = Some("returning".into());
+    form.attribution.segment = Some("returning".into());
     (tap, form)
 }
 

@@ -2,7 +2,7 @@
 //! [`TicketSource`] the rules decide on, and the customer's attribution a ticket shows.
 
 use chrono::{DateTime, Utc};
-use closeloop::domain::attribution::Attribution;
+use closeloop::domain::attribution::{Attribution, Purpose};
 use closeloop::domain::change::{Change, ResponseProgress};
 use closeloop::domain::feedback::Feedback;
 use closeloop::domain::response::SurveyResponse;
@@ -10,33 +10,14 @@ use closeloop::domain::survey::Answer;
 use closeloop::domain::ticket::{FeedbackFacts, SourceRef, TicketSource};
 use closeloop::stream::{ItemChange, StreamChange};
 
-/// Who and what a response is about. The one place that reads the response's customer,
-/// segment, agent, store, service type and channel.
+/// Who and what a response is about.
 pub fn response_attribution(response: &SurveyResponse) -> Attribution {
-    Attribution {
-        customer_id: response.customer_id.clone(),
-        segment: response.segment.clone(),
-        agent: response.agent.clone(),
-        store: response.store.clone(),
-        service_type: response.service_type.clone(),
-        channel: Some(response.channel.clone()),
-        ..Attribution::default()
-    }
+    response.attribution.clone()
 }
 
-/// Who and what a feedback item is about. The one place that reads the feedback's customer,
-/// agent, store and channel.
+/// Who and what a feedback item is about.
 pub fn feedback_attribution(feedback: &Feedback) -> Attribution {
-    Attribution {
-        customer_id: feedback
-            .customer_id
-            .as_ref()
-            .map(|c| c.as_str().to_string()),
-        agent: feedback.agent.as_ref().map(|a| a.as_str().to_string()),
-        store: feedback.store.as_ref().map(|s| s.as_str().to_string()),
-        channel: Some(feedback.channel.clone()),
-        ..Attribution::default()
-    }
+    feedback.attribution.clone()
 }
 
 /// The facts of a response the rules look at.
@@ -78,9 +59,11 @@ pub fn feedback_source(feedback: &Feedback) -> TicketSource {
         },
         true,
     );
+    let attribution = feedback_attribution(feedback);
+    source.customer_segment = attribution.segment;
     source.open_text = vec![feedback.text.clone()];
     source.feedback = Some(FeedbackFacts {
-        channel: feedback.channel.clone(),
+        channel: attribution.channel.unwrap_or_default(),
         category: Some(feedback.category.clone()),
         rating: feedback.rating,
     });
@@ -107,6 +90,11 @@ impl Answered {
             ItemChange::Response(response) => match ResponseProgress::of(response) {
                 ResponseProgress::Partial | ResponseProgress::BecameComplete => {
                     let new = response.new_item()?;
+                    // The answer to a resolved ticket's follow-up is about that ticket (it may
+                    // reopen it), never the start of another one.
+                    if new.attribution.purpose == Purpose::TicketFollowUp {
+                        return None;
+                    }
                     Some(Answered {
                         source: response_source(new),
                         customer_id: response_attribution(new).customer_id,

@@ -149,7 +149,7 @@ async fn a_one_tap_rating_then_the_full_form_make_one_ticket_upgraded() {
     let function = TicketCreation::new(env.deps.clone());
     // A returning customer taps 1: a ticket at once, level 2, category still unknown.
     let mut tap = tapped_response();
-    tap.segment = Some("returning".into());
+    tap.attribution.segment = Some("returning".into());
     tap.outcome = Some(1);
     let (summary, _) = function
         .process(&batch(vec![response_inserted(&tap)]))
@@ -164,7 +164,7 @@ async fn a_one_tap_rating_then_the_full_form_make_one_ticket_upgraded() {
 
     // The full form: the phone caught fire, quality 1.3. Urgent, product, R&D.
     let mut form = completed_response();
-    form.segment = Some("returning".into());
+    form.attribution.segment = Some("returning".into());
     form.outcome = Some(1);
     form.dimension_scores
         .insert("product_quality".parse().unwrap(), 1.3);
@@ -300,9 +300,9 @@ async fn redelivered_late_and_concurrent_records_make_one_ticket_and_one_entry()
 
     // A tap, then its completion delivered twice at once, then the tap again (late).
     let mut tap = tapped_response();
-    tap.segment = Some("returning".into());
+    tap.attribution.segment = Some("returning".into());
     let mut form = completed_response();
-    form.segment = Some("returning".into());
+    form.attribution.segment = Some("returning".into());
     form.dimension_scores.insert("value".parse().unwrap(), 1.0);
     function
         .process(&batch(vec![response_inserted(&tap)]))
@@ -356,4 +356,22 @@ async fn a_bad_record_is_reported_and_the_records_before_it_are_kept() {
         .unwrap()
         .is_some());
     assert!(env.deps.store.ticket("r-ev-after").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn an_unhappy_follow_up_answer_opens_no_new_ticket() {
+    let env = TestEnv::new("tickets-follow-up").await;
+    let function = TicketCreation::new(env.deps.clone());
+    let mut answer = unhappy_answer("fu-1");
+    answer.attribution = closeloop::domain::attribution::Attribution::ticket_follow_up(
+        "r-ev-earlier",
+        &answer.attribution,
+    );
+    let (summary, reply) = function
+        .process(&batch(vec![response_inserted(&answer)]))
+        .await;
+    assert!(reply.batch_item_failures.is_empty());
+    assert_eq!(summary.completed_responses, 1);
+    assert_eq!(summary.opened, 0, "{summary:?}");
+    assert_eq!(env.item_count().await, 0);
 }

@@ -105,7 +105,7 @@ pub fn unhappy_answer(id: &str) -> SurveyResponse {
     response.response_id = id.into();
     response.invitation_id = Some(id.into());
     response.revision = 1;
-    response.segment = Some("returning".into());
+    response.attribution.segment = Some("returning".into());
     response
         .dimension_scores
         .insert("service_response".parse().unwrap(), 1.7);
