@@ -19,12 +19,13 @@ fn now() -> DateTime<Utc> {
     monday_nine() + Duration::hours(1)
 }
 
-/// Five service complaints by hotline half an hour apart (written out of order) and one
-/// product complaint; their tickets' ids by deadline, earliest first.
+/// Five service complaints by hotline half an hour apart (written out of order, the later the
+/// lower their number, so ids and deadlines sort differently) and one product complaint; the
+/// service tickets' ids by deadline, earliest first.
 async fn queue(env: &TestEnv, function: &TicketCreation) -> Vec<String> {
     let mut items = Vec::new();
     for k in [3, 0, 4, 1, 2] {
-        let at = monday_nine() + Duration::minutes(30 * k);
+        let at = monday_nine() + Duration::minutes(30 * (4 - k));
         items.push(feedback(&format!("cs-{k}"), "service", at));
     }
     items.push(feedback("rd-0", "product", monday_nine()));
@@ -36,7 +37,7 @@ async fn queue(env: &TestEnv, function: &TicketCreation) -> Vec<String> {
     let (summary, reply) = function.process(&batch(records)).await;
     assert!(reply.batch_item_failures.is_empty(), "{reply:?}");
     assert_eq!(summary.opened, 6, "{summary:?}");
-    (0..5).map(|k| format!("f-cs-{k}")).collect()
+    (0..5).rev().map(|k| format!("f-cs-{k}")).collect()
 }
 
 fn ids(body: &Value) -> Vec<String> {
@@ -191,9 +192,9 @@ async fn a_ticket_shows_its_source_customer_deadlines_and_history() {
     let env = TestEnv::new("tickets-get").await;
     let function = TicketCreation::new(env.deps.clone());
     queue(&env, &function).await;
-    let (status, body) = send(&function, get("/tickets/f-cs-0", &CS_AGENT), now()).await;
+    let (status, body) = send(&function, get("/tickets/f-cs-4", &CS_AGENT), now()).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["ticket"]["ticket_id"], "f-cs-0");
+    assert_eq!(body["ticket"]["ticket_id"], "f-cs-4");
     assert_eq!(body["ticket"]["state"], "pending");
     assert_eq!(body["ticket"]["state_label_zh"], "待整改");
     assert_eq!(body["ticket"]["version"], 1);
@@ -208,7 +209,7 @@ async fn a_ticket_shows_its_source_customer_deadlines_and_history() {
     assert_eq!(deadlines[0]["time_left"], "3h");
     assert_eq!(body["next_deadline"]["name"], "respond");
     assert_eq!(body["source"]["kind"], "feedback");
-    assert_eq!(body["source"]["id"], "cs-0");
+    assert_eq!(body["source"]["id"], "cs-4");
     assert_eq!(
         body["source"]["item"]["text"],
         "waited 40 minutes on the phone"
@@ -221,7 +222,7 @@ async fn a_ticket_shows_its_source_customer_deadlines_and_history() {
 
     // Five hours later the respond deadline is breached.
     let later = now() + Duration::hours(5);
-    let (_, body) = send(&function, get("/tickets/f-cs-0", &CS_AGENT), later).await;
+    let (_, body) = send(&function, get("/tickets/f-cs-4", &CS_AGENT), later).await;
     assert_eq!(body["deadlines"][0]["state"], "breached");
     assert_eq!(body["deadlines"][0]["overdue_by"], "2h");
     assert_eq!(body["overdue"], true);
@@ -418,6 +419,40 @@ async fn a_stale_version_is_a_409_with_the_current_ticket_and_changes_nothing() 
     assert_eq!(body["current"]["ticket"]["version"], 2);
     assert_eq!(env.items().await.len(), before);
     assert_eq!(ticket(&env, "f-cs-1").await.ticket.version, 2);
+
+    // The write is conditional on the version read: of two changes made from version 2, the
+    // second to be saved is refused and leaves no history entry.
+    let read = ticket(&env, "f-cs-1").await;
+    let calendars = closeloop::domain::calendar::Calendars::default();
+    let change = |text: &str| {
+        let command = closeloop::domain::ticket::Command {
+            action: closeloop::domain::ticket::Action::Note { text: text.into() },
+            by: "agent-li".into(),
+            at: now(),
+            expected_version: 2,
+        };
+        let applied = read.ticket.apply(&command, &calendars).unwrap();
+        let stored = closeloop::store::StoredTicket {
+            ticket: applied.ticket,
+            ..read.clone()
+        };
+        (stored, applied.entry)
+    };
+    let (first, first_entry) = change("first");
+    let (second, second_entry) = change("second");
+    let store = &env.deps.store;
+    assert!(store
+        .save_ticket(&first, &first_entry, Some(2))
+        .await
+        .unwrap());
+    assert!(!store
+        .save_ticket(&second, &second_entry, Some(2))
+        .await
+        .unwrap());
+    let (stored, history) = store.ticket_with_history("f-cs-1").await.unwrap().unwrap();
+    assert_eq!(stored.ticket.version, 3);
+    assert_eq!(history.last().unwrap().detail, "first");
+    assert_eq!(history.len(), 3);
 }
 
 #[tokio::test]
