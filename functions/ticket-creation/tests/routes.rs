@@ -449,6 +449,14 @@ async fn a_stale_version_is_a_409_with_the_current_ticket_and_changes_nothing() 
         .save_ticket(&second, &second_entry, Some(2))
         .await
         .unwrap());
+    // Whatever version it would write, a change over a version that moved on is refused.
+    let (mut later, mut later_entry) = change("later");
+    later.ticket.version = 9;
+    later_entry.ticket_version = 9;
+    assert!(!store
+        .save_ticket(&later, &later_entry, Some(2))
+        .await
+        .unwrap());
     let (stored, history) = store.ticket_with_history("f-cs-1").await.unwrap().unwrap();
     assert_eq!(stored.ticket.version, 3);
     assert_eq!(history.last().unwrap().detail, "first");
