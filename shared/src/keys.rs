@@ -135,6 +135,24 @@ pub mod customer {
     }
 }
 
+/// The sparse, keys-only index `customer`: every item about a customer (events, invitations,
+/// links, responses, feedback, tickets), by customer and then by kind and time.
+pub mod by_customer {
+    pub const INDEX: &str = "customer";
+    pub const PK: &str = "customer_pk";
+    pub const SK: &str = "customer_sk";
+
+    pub fn partition(customer_id: &str) -> String {
+        super::customer::partition(customer_id)
+    }
+
+    /// `<entity>#<RFC 3339 time>#<item pk>`: unique per item, a customer's items of one kind in
+    /// time order.
+    pub fn sort(entity: &str, at: &str, pk: &str) -> String {
+        format!("{entity}#{at}#{pk}")
+    }
+}
+
 /// Addresses never to message again (an SMS STOP reply, a complaint): one item per address.
 pub mod suppression {
     use super::Key;

@@ -276,6 +276,26 @@ fn answers_reach_each_consumer_as_its_filter_says() {
         (now == (totals_before.0 + 2, totals_before.1 + 2)).then_some(())
     });
 
+    // Everything about the customer is reachable from them (history, erasure), without a Scan.
+    let items = customer_items(&customer);
+    for prefix in [
+        "CUSTOMER#",
+        "EVENT#",
+        "INV#",
+        "LINK#",
+        "RESPONSE#",
+        "FEEDBACK#",
+    ] {
+        assert!(
+            items.iter().any(|k| k.pk.starts_with(prefix)),
+            "no {prefix} item found from the customer: {items:?}"
+        );
+    }
+    assert!(
+        !items.iter().any(|k| k.pk.starts_with("RESPONSE#Q#")),
+        "the anonymous answer is nobody's"
+    );
+
     // The real records these writes made decode as the contract says.
     let records = stream_records(&[&invited_pk, &feedback_pk], "RESPONSE#Q#");
     let mut progress = Vec::new();
@@ -328,6 +348,18 @@ fn totals_around_today() -> (i64, i64) {
         days.iter().fold((0, 0), |(r, c), d| {
             (r + d.counts.responses, c + d.counts.complete)
         })
+    })
+}
+
+fn customer_items(customer: &str) -> Vec<closeloop::keys::Key> {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let sdk = sdk_config().await;
+        let store = closeloop::Store::new(aws_sdk_dynamodb::Client::new(&sdk), TABLE);
+        store
+            .customer_items(customer)
+            .await
+            .expect("the customer's items")
     })
 }
 

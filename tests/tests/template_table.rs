@@ -2,7 +2,7 @@
 //! relies on: one source of truth for the table, checked against the code's constants.
 
 use aws_sdk_dynamodb::types::{KeyType, ProjectionType, StreamViewType, TimeToLiveStatus};
-use closeloop::keys::{DUE_AT, DUE_INDEX, DUE_PK, GSI1, GSI1_PK, GSI1_SK, TTL_ATTRIBUTE};
+use closeloop::keys::{self, DUE_AT, DUE_INDEX, DUE_PK, GSI1, GSI1_PK, GSI1_SK, TTL_ATTRIBUTE};
 use closeloop_tests::TestEnv;
 
 fn key_of(schema: &[aws_sdk_dynamodb::types::KeySchemaElement], kind: KeyType) -> Option<String> {
@@ -30,7 +30,16 @@ async fn table_from_template_has_the_keys_indexes_stream_and_ttl_the_code_uses()
     assert_eq!(key_of(schema, KeyType::Range).as_deref(), Some("sk"));
 
     let indexes = table.global_secondary_indexes();
-    for (name, hash, range) in [(GSI1, GSI1_PK, GSI1_SK), (DUE_INDEX, DUE_PK, DUE_AT)] {
+    let by_customer = (
+        keys::by_customer::INDEX,
+        keys::by_customer::PK,
+        keys::by_customer::SK,
+    );
+    for (name, hash, range) in [
+        (GSI1, GSI1_PK, GSI1_SK),
+        (DUE_INDEX, DUE_PK, DUE_AT),
+        by_customer,
+    ] {
         let index = indexes
             .iter()
             .find(|i| i.index_name() == Some(name))
@@ -43,13 +52,19 @@ async fn table_from_template_has_the_keys_indexes_stream_and_ttl_the_code_uses()
             key_of(index.key_schema(), KeyType::Range).as_deref(),
             Some(range)
         );
+        // The customer index only finds keys (history, erasure); the others are read whole.
+        let projection = if name == keys::by_customer::INDEX {
+            ProjectionType::KeysOnly
+        } else {
+            ProjectionType::All
+        };
         assert_eq!(
             index.projection().and_then(|p| p.projection_type()),
-            Some(&ProjectionType::All),
-            "{name} must project all attributes: sweeps read whole items from it"
+            Some(&projection),
+            "{name}'s projection"
         );
     }
-    assert_eq!(indexes.len(), 2, "every index must be one the code queries");
+    assert_eq!(indexes.len(), 3, "every index must be one the code queries");
 
     let stream = table.stream_specification().expect("stream enabled");
     assert!(stream.stream_enabled());

@@ -1561,6 +1561,8 @@ async fn a_batched_claim_and_record_store_what_the_single_ones_do() {
                 "pk",
                 "id",
                 "customer_id",
+                "customer_pk",
+                "customer_sk",
                 "claim",
                 "gsi1sk",
                 "due_pk",

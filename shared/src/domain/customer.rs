@@ -243,15 +243,37 @@ pub struct Customer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_purchase: Option<NaiveDate>,
     /// IANA time zone name, e.g. `Asia/Shanghai`; quiet hours are the customer's own.
-    pub time_zone: String,
+    pub time_zone: TimeZone,
     /// The customer agreed to be surveyed by SMS (default yes when a phone is given).
     pub sms_consent: bool,
     pub email_consent: bool,
 }
 
+/// An IANA time zone, stored by its name. A stored name that does not parse is an error when
+/// read, never silently another zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeZone(pub Tz);
+
+impl Serialize for TimeZone {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for TimeZone {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse()
+            .map(TimeZone)
+            .map_err(|_| serde::de::Error::custom(format!("unknown time zone {name:?}")))
+    }
+}
+
 impl Customer {
+    /// The customer's zone: given when they were written, or the deployment's
+    /// `DEFAULT_TIME_ZONE` then. Never guessed when read.
     pub fn tz(&self) -> Tz {
-        self.time_zone.parse().unwrap_or(Tz::Asia__Shanghai)
+        self.time_zone.0
     }
 
     /// The customer's own calendar date at `time` (in their time zone).
@@ -408,7 +430,7 @@ impl CustomerInput {
             store,
             region,
             last_purchase,
-            time_zone: time_zone.name().to_string(),
+            time_zone: TimeZone(time_zone),
         })
     }
 }
@@ -685,7 +707,7 @@ mod tests {
             .validate(CustomerDefaults::default())
             .unwrap();
         assert_eq!(customer.segment, Segment::New);
-        assert_eq!(customer.time_zone, "Asia/Shanghai");
+        assert_eq!(customer.time_zone.0.name(), "Asia/Shanghai");
         assert_eq!(customer.locale, Locale::ZhCn);
         assert!(customer.sms_consent);
         assert!(!customer.email_consent);
@@ -796,5 +818,14 @@ C4,Short row,+8613800000004\n\
         fn csv_parse_never_panics(text in "[a-z,\"\n +0-9@.]{0,200}") {
             let _ = parse_customer_csv(&format!("id,phone\n{text}"), CustomerDefaults::default());
         }
+    }
+
+    #[test]
+    fn a_stored_time_zone_is_read_back_or_refused_never_guessed() {
+        let zone: TimeZone = serde_json::from_str("\"Europe/Berlin\"").unwrap();
+        assert_eq!(zone.0, Tz::Europe__Berlin);
+        assert_eq!(serde_json::to_string(&zone).unwrap(), "\"Europe/Berlin\"");
+        let err = serde_json::from_str::<TimeZone>("\"Mars/Olympus\"").unwrap_err();
+        assert!(err.to_string().contains("unknown time zone"), "{err}");
     }
 }

@@ -10,6 +10,7 @@ use aws_sdk_dynamodb::types::TransactWriteItem;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::by_customer::ByCustomer;
 use super::{to_item, Store};
 use crate::domain::attribution::Attribution;
 use crate::domain::survey::Locale;
@@ -41,6 +42,8 @@ struct LinkRecord {
     sk: String,
     entity: String,
     #[serde(flatten)]
+    by_customer: ByCustomer,
+    #[serde(flatten)]
     link: Link,
 }
 
@@ -49,6 +52,12 @@ impl Store {
     pub fn link_put(&self, link: &Link) -> Result<TransactWriteItem> {
         let key = keys::by_token_hash(&link.token_hash);
         let record = LinkRecord {
+            by_customer: ByCustomer::of(
+                link.attribution.customer_id.as_deref(),
+                "link",
+                link.sent_at,
+                &key.pk,
+            ),
             pk: key.pk,
             sk: key.sk,
             entity: "link".into(),

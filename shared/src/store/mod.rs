@@ -5,6 +5,7 @@
 
 mod applied;
 mod batch;
+mod by_customer;
 mod campaigns;
 mod customers;
 mod due;

@@ -16,6 +16,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::by_customer::ByCustomer;
 use super::write::{t, Change};
 use super::{to_item, Store};
 use crate::domain::feedback::Feedback as FeedbackItem;
@@ -56,12 +57,20 @@ struct ResponseRecord {
     sk: String,
     entity: String,
     #[serde(flatten)]
+    by_customer: ByCustomer,
+    #[serde(flatten)]
     response: SurveyResponse,
 }
 
 impl ResponseRecord {
     fn new(key: Key, response: &SurveyResponse) -> ResponseRecord {
         ResponseRecord {
+            by_customer: ByCustomer::of(
+                response.attribution.customer_id.as_deref(),
+                "response",
+                response.created_at,
+                &key.pk,
+            ),
             pk: key.pk,
             sk: key.sk,
             entity: "response".into(),
@@ -75,6 +84,8 @@ struct FeedbackRecord {
     pk: String,
     sk: String,
     entity: String,
+    #[serde(flatten)]
+    by_customer: ByCustomer,
     #[serde(flatten)]
     feedback: FeedbackItem,
 }
@@ -150,6 +161,12 @@ impl Store {
     pub async fn record_feedback(&self, feedback: &FeedbackItem) -> Result<bool> {
         let key = keys::feedback::item(feedback.feedback_id.as_str());
         let record = FeedbackRecord {
+            by_customer: ByCustomer::of(
+                feedback.attribution.customer_id.as_deref(),
+                "feedback",
+                feedback.created_at,
+                &key.pk,
+            ),
             pk: key.pk,
             sk: key.sk,
             entity: "feedback".into(),

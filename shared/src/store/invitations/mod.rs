@@ -29,6 +29,7 @@ mod sending;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::by_customer::ByCustomer;
 use super::due::{Due, DueCursor, DuePosition};
 use super::{timestamp, to_item, Item, Store};
 use crate::domain::invitation::Invitation;
@@ -62,6 +63,8 @@ struct InvitationRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     claimed_at: Option<String>,
     #[serde(flatten)]
+    by_customer: ByCustomer,
+    #[serde(flatten)]
     invitation: Invitation,
 }
 
@@ -78,6 +81,12 @@ fn stored_invitation(
 ) -> Result<Item> {
     let key = keys::home(&invitation.id);
     to_item(&InvitationRecord {
+        by_customer: ByCustomer::of(
+            Some(invitation.customer_id()),
+            ENTITY,
+            invitation.created_at,
+            &key.pk,
+        ),
         pk: key.pk,
         sk: key.sk,
         entity: ENTITY.into(),

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 
+use super::super::by_customer::ByCustomer;
 use super::super::{timestamp, to_item, Store};
 use crate::domain::invitation::{Invitation, ServiceEvent};
 use crate::error::{Error, Result};
@@ -23,6 +24,8 @@ struct EventRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     invitation_id: Option<String>,
     expires_at: i64,
+    #[serde(flatten)]
+    by_customer: ByCustomer,
     #[serde(flatten)]
     event: ServiceEvent,
 }
@@ -45,6 +48,7 @@ impl Store {
     ) -> Result<(ServiceEvent, Option<String>, bool)> {
         let key = event_keys::item(&event.id);
         let record = EventRecord {
+            by_customer: ByCustomer::of(Some(&event.customer_id), "event", event.time, &key.pk),
             pk: key.pk.clone(),
             sk: key.sk.clone(),
             entity: "event".into(),
