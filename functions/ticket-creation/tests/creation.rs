@@ -48,7 +48,7 @@ async fn an_unhappy_answer_becomes_one_ticket_routed_and_on_its_deadlines() {
     );
     assert!(reasons.iter().any(|r| r.contains("NPS 3")), "{reasons:?}");
     assert_eq!(ticket.state, TicketState::Pending);
-    assert_eq!(ticket.customer_id.as_deref(), Some("C-df52dfcce0b2a6ab"));
+    assert_eq!(ticket.customer_id, Some(fixture_customer()));
     assert_eq!(ticket.version, 1);
     assert_eq!(stored.source_revision, 1);
     assert_eq!(stored.created_under, SettingsVersions::default());
@@ -77,6 +77,17 @@ async fn an_unhappy_answer_becomes_one_ticket_routed_and_on_its_deadlines() {
     );
     assert!(s(&item, "due_pk").starts_with("ticket-deadline#"));
     assert_eq!(s(&item, "due_at"), timestamp(respond));
+    // Reachable from the customer, as every item about them is.
+    let about = env
+        .deps
+        .store
+        .customer_items(&fixture_customer())
+        .await
+        .unwrap();
+    assert!(
+        about.contains(&keys::ticket::item("r-ev-unhappy-1")),
+        "{about:?}"
+    );
 
     let history = items_of(&env, "ticket_history").await;
     assert_eq!(history.len(), 1);
@@ -121,15 +132,13 @@ async fn direct_feedback_makes_one_ticket_in_the_category_it_names() {
         serde_json::from_value(closeloop_tests::fixture("stream-feedback.json")).unwrap();
     let (summary, _) = function.process(&event).await;
     assert_eq!(summary.opened, 1, "{summary:?}");
-    let stored = ticket(&env, "f-call-ecb1c6f932c28758").await;
+    let feedback_id = fixture_feedback_id();
+    let stored = ticket(&env, &format!("f-{feedback_id}")).await;
     let c = &stored.ticket.classification;
     assert_eq!(c.category, Some(Category::Service));
     assert_eq!(c.department, "customer_service");
     assert_eq!(c.level, Level::Two);
-    assert_eq!(
-        stored.source_key,
-        keys::feedback::item("call-ecb1c6f932c28758")
-    );
+    assert_eq!(stored.source_key, keys::feedback::item(&feedback_id));
     assert_eq!(items_of(&env, "ticket").await.len(), 1);
 
     // A product complaint goes to R&D.
@@ -155,7 +164,7 @@ async fn a_one_tap_rating_then_the_full_form_make_one_ticket_upgraded() {
         .process(&batch(vec![response_inserted(&tap)]))
         .await;
     assert_eq!(summary.opened, 1, "{summary:?}");
-    let id = format!("r-{TAPPED}");
+    let id = tapped_ticket();
     let opened = ticket(&env, &id).await;
     assert_eq!(opened.ticket.classification.level, Level::Two);
     assert_eq!(opened.ticket.classification.category, None);
@@ -226,7 +235,7 @@ async fn full_answers_calmer_than_the_tap_never_downgrade_the_ticket() {
     function
         .process(&batch(vec![response_inserted(&tap)]))
         .await;
-    let id = format!("r-{TAPPED}");
+    let id = tapped_ticket();
     assert_eq!(
         ticket(&env, &id).await.ticket.classification.level,
         Level::One
@@ -315,7 +324,7 @@ async fn redelivered_late_and_concurrent_records_make_one_ticket_and_one_entry()
         .process(&batch(vec![response_inserted(&tap)]))
         .await;
     assert_eq!(late.already_applied, 1, "{late:?}");
-    let id = format!("r-{TAPPED}");
+    let id = tapped_ticket();
     let (stored, history) = env
         .deps
         .store

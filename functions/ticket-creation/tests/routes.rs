@@ -214,7 +214,7 @@ async fn a_ticket_shows_its_source_customer_deadlines_and_history() {
         body["source"]["item"]["text"],
         "waited 40 minutes on the phone"
     );
-    assert_eq!(body["customer"]["customer_id"], "C-df52dfcce0b2a6ab");
+    assert_eq!(body["customer"]["customer_id"], fixture_customer().as_str());
     assert_eq!(body["customer"]["channel"], "hotline");
     assert_eq!(body["history"].as_array().unwrap().len(), 1);
     assert_eq!(body["history"][0]["kind"], "created");

@@ -12,7 +12,9 @@
 //!   (`< now` / `>= now`); state, level, owner and source are a FilterExpression, so a page
 //!   can hold fewer rows than its limit (even none) and still have a next page;
 //! - due tickets: Query `due` `due_pk = ticket-deadline#<shard> AND due_at <= now`: a ticket
-//!   carries `due_pk`/`due_at` (its next running deadline) only while a deadline runs.
+//!   carries `due_pk`/`due_at` (its next running deadline) only while a deadline runs;
+//! - a customer's tickets: on the `customer` index (`customer_pk = CUSTOMER#<id>`), like every
+//!   item about a customer; the history entries live in the ticket's own partition.
 
 use std::collections::HashMap;
 
@@ -21,6 +23,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::by_customer::ByCustomer;
 use super::due::DuePosition;
 use super::settings::SettingsVersions;
 use super::write::{n, s, Guard, NewItem};
@@ -89,6 +92,9 @@ struct TicketRecord {
     source_sk: String,
     source_revision: u32,
     created_under: SettingsVersions,
+    /// On the `customer` index, so the customer's history and erasure find the ticket.
+    #[serde(flatten)]
+    by_customer: ByCustomer,
     #[serde(flatten)]
     ticket: Ticket,
 }
@@ -112,8 +118,8 @@ impl TicketRecord {
         };
         let due = next.map(|due| DuePosition::of(DueKind::TicketDeadline, &key, due));
         TicketRecord {
-            pk: key.pk,
-            sk: key.sk,
+            pk: key.pk.clone(),
+            sk: key.sk.clone(),
             entity: TICKET_ENTITY.into(),
             gsi1pk,
             gsi1sk,
@@ -125,6 +131,12 @@ impl TicketRecord {
             source_sk: stored.source_key.sk.clone(),
             source_revision: stored.source_revision,
             created_under: stored.created_under,
+            by_customer: ByCustomer::of(
+                ticket.customer_id.as_deref(),
+                TICKET_ENTITY,
+                ticket.created_at,
+                &key.pk,
+            ),
             ticket: ticket.clone(),
         }
     }

@@ -13,8 +13,24 @@ use serde_dynamo::AttributeValue;
 use serde_json::{json, Value};
 use ticket_creation::TicketCreation;
 
-/// The response id of the one-tap fixtures.
-pub const TAPPED: &str = "ev-svc-1a22fa989def2432";
+/// The ticket the one-tap fixtures' response opens.
+pub fn tapped_ticket() -> String {
+    format!("r-{}", tapped_response().response_id)
+}
+
+/// The customer of the fixtures' answers and feedback.
+pub fn fixture_customer() -> String {
+    tapped_response()
+        .attribution
+        .customer_id
+        .expect("the fixtures' customer")
+}
+
+/// The id of the hotline feedback fixture.
+pub fn fixture_feedback_id() -> String {
+    let image = first_record("stream-feedback.json").change.new_image;
+    decode::<Feedback>(&image).feedback_id.as_str().to_string()
+}
 
 fn first_record(name: &str) -> EventRecord {
     let event: Event = serde_json::from_value(fixture(name)).unwrap();
