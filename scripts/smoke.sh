@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# End to end through `make up` on free ports: the admin API answers with the dev token and
-# refuses without it, and the default survey is there.
+# End to end through `make up` on free ports: the admin API answers the admin's dev token,
+# refuses other roles' tokens (403) and requests without a known token (401), and the default
+# survey is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -25,6 +26,15 @@ code=$(curl -sS -o /dev/null -w '%{http_code}' "$api/surveys")
 code=$(curl -sS -o .local/smoke-surveys.json -w '%{http_code}' -H "Authorization: Bearer $DEV_ADMIN_TOKEN" "$api/surveys")
 [ "$code" = 200 ] || fail "GET /surveys with the dev token answered $code"
 grep -q '"id":"csat-default"' .local/smoke-surveys.json || fail "the default survey is not listed: $(cat .local/smoke-surveys.json)"
+code=$(curl -sS -o .local/smoke-forbidden.json -w '%{http_code}' -H "Authorization: Bearer dev-agent-customer_service" "$api/surveys")
+[ "$code" = 403 ] || fail "GET /surveys with an agent's token answered $code, expected 403"
+grep -q '"error":"forbidden"' .local/smoke-forbidden.json || fail "the agent's refusal is not a forbidden error: $(cat .local/smoke-forbidden.json)"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer dev-manager" "$api/customers/C1")
+[ "$code" = 403 ] || fail "GET /customers/C1 with the manager's token answered $code, expected 403"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer dev-unknown" "$api/surveys")
+[ "$code" = 401 ] || fail "GET /surveys with an unknown token answered $code, expected 401"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer dev-manager" "$api/_local/schedule/survey-delivery/DeliverySweep")
+[ "$code" = 403 ] || fail "a runner endpoint with the manager's token answered $code, expected 403"
 code=$(curl -sS -o .local/smoke-bad.json -w '%{http_code}' -X POST -H "Authorization: Bearer $DEV_ADMIN_TOKEN" \
   -H 'content-type: application/json' --data '{"id":"bad","title":{"zh-CN":"x","en":"x"},"dimensions":[],"questions":[]}' "$api/surveys")
 [ "$code" = 400 ] || fail "a survey with no questions answered $code, expected 400"
@@ -34,4 +44,4 @@ echo "== end to end through the local runner"
 CLOSELOOP_API=$api DEV_ADMIN_TOKEN=$DEV_ADMIN_TOKEN AWS_ENDPOINT_URL=http://127.0.0.1:$EMULATOR_PORT \
   cargo test -p closeloop-tests --test e2e_stream -- --ignored --test-threads 1
 
-echo "smoke: make up serves the admin API (401 without token, 200 with), the default survey, and the public link route"
+echo "smoke: make up serves the admin API (401 without or with an unknown token, 403 to an agent and a manager, 200 to the admin), the default survey, and the public link route"

@@ -12,6 +12,7 @@ EMULATOR_PORT=${EMULATOR_PORT:-4566}
 API_PORT=${API_PORT:-8080}
 LAMBDA_PORT=${LAMBDA_PORT:-9000}
 DEV_ADMIN_TOKEN=${DEV_ADMIN_TOKEN:-dev-admin-token}
+GROUPS_CLAIM=${GROUPS_CLAIM:-cognito:groups}
 SCHEDULE_EVERY_SECS=${SCHEDULE_EVERY_SECS:-60}
 SENDER_EMAIL=${SENDER_EMAIL:-surveys@closeloop.local}
 export CARGO_PROFILE_DEV_DEBUG=${CARGO_PROFILE_DEV_DEBUG:-0}
@@ -47,6 +48,7 @@ FATIGUE_DAYS=30
 SMS_PER_SECOND=20
 EMAIL_PER_SECOND=14
 SWEEP_BUDGET_SECONDS=20
+GROUPS_CLAIM=$GROUPS_CLAIM
 ENV
 
 echo "== functions (cargo lambda watch on 127.0.0.1:$LAMBDA_PORT)"
@@ -57,7 +59,7 @@ PIDS+=($!)
 echo "== local runner (HTTP API on 127.0.0.1:$API_PORT)"
 AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL TABLE_NAME=closeloop LOCAL_API_ADDR=127.0.0.1:$API_PORT \
   LAMBDA_ENDPOINT=http://127.0.0.1:$LAMBDA_PORT DEV_ADMIN_TOKEN=$DEV_ADMIN_TOKEN \
-  SCHEDULE_EVERY_SECS=$SCHEDULE_EVERY_SECS \
+  GROUPS_CLAIM=$GROUPS_CLAIM SCHEDULE_EVERY_SECS=$SCHEDULE_EVERY_SECS \
   setsid target/debug/closeloop-local >.local/runner.log 2>&1 &
 PIDS+=($!)
 wait_for "http://127.0.0.1:$API_PORT/_local/health" 120 "the local runner"
@@ -73,11 +75,15 @@ case "$status" in
   *) echo "error: loading the default survey answered $status:" >&2; cat .local/default-survey.json >&2; exit 1 ;;
 esac
 
+TOKENS=$(DEV_ADMIN_TOKEN=$DEV_ADMIN_TOKEN GROUPS_CLAIM=$GROUPS_CLAIM target/debug/closeloop-local tokens | sed 's/^/    /')
+
 cat <<INFO
 
 Closeloop is running locally.
   HTTP API        http://127.0.0.1:$API_PORT
   Admin token     Authorization: Bearer $DEV_ADMIN_TOKEN
+  Dev tokens      one per role and department (groups in the $GROUPS_CLAIM claim):
+$TOKENS
   Surveys         curl -H 'Authorization: Bearer $DEV_ADMIN_TOKEN' http://127.0.0.1:$API_PORT/surveys
   Default survey  curl -H 'Authorization: Bearer $DEV_ADMIN_TOKEN' http://127.0.0.1:$API_PORT/surveys/csat-default
   Outbox (SMS, email, alerts)  $AWS_ENDPOINT_URL/moto-api/data.json

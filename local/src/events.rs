@@ -112,21 +112,6 @@ impl IncomingRequest {
     }
 }
 
-/// The claims the local runner passes for the dev admin token.
-pub fn dev_admin_claims() -> Map<String, Value> {
-    let mut m = Map::new();
-    for (k, v) in [
-        ("sub", "dev-admin"),
-        ("iss", "closeloop-local"),
-        ("aud", "closeloop"),
-        ("scope", "closeloop/admin"),
-        ("email", "admin@localhost"),
-    ] {
-        m.insert(k.to_string(), Value::String(v.to_string()));
-    }
-    m
-}
-
 /// Content types API Gateway HTTP APIs pass as text; everything else (including a missing
 /// content type and `application/x-www-form-urlencoded`) arrives base64-encoded.
 pub fn is_textual_content_type(content_type: Option<&str>) -> bool {
@@ -537,8 +522,10 @@ mod tests {
             .header("User-Agent", "curl/8")
             .body(r#"{"score":9}"#);
         let params = r.matches("POST", &req.path).unwrap();
-        let mut claims = dev_admin_claims();
+        let ids = crate::identities::DevIdentities::new("dev-admin-token", "groups").unwrap();
+        let mut claims = ids.admin().claims("groups");
         claims.insert("groups".into(), json!(["admin", "ops"]));
+        claims.insert("scope".into(), json!("closeloop/admin"));
         claims.insert("exp".into(), json!(1700000000));
         let now = Utc.with_ymd_and_hms(2024, 3, 12, 19, 3, 58).unwrap();
         let ev = api_gateway_v2_event(&r, &req, &params, Some(&claims), now);

@@ -4,13 +4,15 @@
 
 pub mod events;
 pub mod filter;
+pub mod identities;
 pub mod table;
 pub mod template;
 
 pub use events::{
-    api_gateway_v2_event, dev_admin_claims, parse_api_response, scheduled_event, stream_event,
-    ApiResponse, IncomingRequest, ACCOUNT_ID, REGION,
+    api_gateway_v2_event, parse_api_response, scheduled_event, stream_event, ApiResponse,
+    IncomingRequest, ACCOUNT_ID, REGION,
 };
+pub use identities::{DevIdentities, DevIdentity};
 pub use table::create_table;
 pub use template::{
     parse_rate, IndexDef, Route, RouteMatch, Schedule, StreamSubscription, TableDef, Template,

@@ -3,7 +3,10 @@
 //!
 //! Environment: AWS_ENDPOINT_URL (required), TABLE_NAME (closeloop), LAMBDA_ENDPOINT
 //! (http://127.0.0.1:9000), LOCAL_API_ADDR (127.0.0.1:8080), DEV_ADMIN_TOKEN (dev-admin-token),
-//! SCHEDULE_EVERY_SECS (real periods), CLOSELOOP_TEMPLATE (project template.yaml).
+//! GROUPS_CLAIM (cognito:groups), SCHEDULE_EVERY_SECS (real periods), CLOSELOOP_TEMPLATE
+//! (project template.yaml).
+//!
+//! `closeloop-local tokens` prints the dev tokens (token, role, department, subject) and exits.
 
 mod invoke;
 mod schedules;
@@ -11,7 +14,8 @@ mod server;
 mod streams;
 
 use aws_config::{BehaviorVersion, Region};
-use closeloop_local::{create_table, Template, REGION};
+use closeloop_local::identities::{DEFAULT_ADMIN_TOKEN, DEFAULT_GROUPS_CLAIM};
+use closeloop_local::{create_table, DevIdentities, Template, REGION};
 use serde_json::Value;
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -25,13 +29,14 @@ pub struct Config {
     pub table_name: String,
     pub lambda_endpoint: String,
     pub api_addr: SocketAddr,
-    pub dev_token: String,
     pub schedule_every: Option<Duration>,
 }
 
 /// Everything the three loops share.
 pub struct State {
     pub config: Config,
+    /// The dev tokens the HTTP API accepts and the claims each stands for.
+    pub identities: DevIdentities,
     pub template: Template,
     pub invoker: invoke::Invoker,
     pub dynamodb: aws_sdk_dynamodb::Client,
@@ -82,6 +87,14 @@ fn env_or(name: &str, default: &str) -> String {
         .unwrap_or_else(|| default.to_string())
 }
 
+/// The dev identities from `DEV_ADMIN_TOKEN` and `GROUPS_CLAIM`.
+fn identities_from_env() -> Result<DevIdentities, String> {
+    DevIdentities::new(
+        &env_or("DEV_ADMIN_TOKEN", DEFAULT_ADMIN_TOKEN),
+        &env_or("GROUPS_CLAIM", DEFAULT_GROUPS_CLAIM),
+    )
+}
+
 impl Config {
     fn from_env() -> Result<Config, String> {
         let endpoint_url = std::env::var("AWS_ENDPOINT_URL")
@@ -115,7 +128,6 @@ impl Config {
             table_name: env_or("TABLE_NAME", "closeloop"),
             lambda_endpoint: env_or("LAMBDA_ENDPOINT", "http://127.0.0.1:9000"),
             api_addr,
-            dev_token: env_or("DEV_ADMIN_TOKEN", "dev-admin-token"),
             schedule_every,
         })
     }
@@ -180,6 +192,7 @@ async fn shutdown_signal() {
 }
 
 async fn run() -> Result<(), String> {
+    let identities = identities_from_env()?;
     let config = Config::from_env()?;
     let template = match std::env::var_os("CLOSELOOP_TEMPLATE").filter(|p| !p.is_empty()) {
         Some(p) => Template::load(p),
@@ -202,11 +215,17 @@ async fn run() -> Result<(), String> {
 
     println!("API: http://{}", config.api_addr);
     for r in template.routes() {
-        let access = if r.public { "public" } else { "dev token" };
+        let access = if r.public { "public" } else { "dev tokens" };
         println!("  {} -> {} ({access})", r.route_key(), r.function);
     }
 
+    println!("Dev tokens (Authorization: Bearer <token>):");
+    for line in identities.table().lines() {
+        println!("  {line}");
+    }
+
     let state = Arc::new(State {
+        identities,
         invoker: invoke::Invoker::new(&config.lambda_endpoint),
         config,
         template,
@@ -236,6 +255,18 @@ async fn run() -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some("tokens") {
+        return match identities_from_env() {
+            Ok(identities) => {
+                print!("{}", identities.table());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("closeloop-local: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

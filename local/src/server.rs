@@ -1,13 +1,13 @@
 //! API Gateway HTTP API stand-in: routes from the template, the JWT authorizer replaced by the
-//! dev token, v2 events to the functions, their v2 replies back to HTTP.
+//! dev tokens (one per role and department), v2 events to the functions, their v2 replies back
+//! to HTTP.
 
 use crate::invoke::InvokeError;
 use crate::{schedules, State};
 use chrono::{DateTime, Utc};
+use closeloop_local::identities::Refusal;
 use closeloop_local::template::percent_decode;
-use closeloop_local::{
-    api_gateway_v2_event, dev_admin_claims, parse_api_response, IncomingRequest, RouteMatch,
-};
+use closeloop_local::{api_gateway_v2_event, parse_api_response, IncomingRequest, RouteMatch};
 use http::header::{HeaderName, HeaderValue};
 use http::{Method, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
@@ -85,12 +85,16 @@ fn json_response(status: StatusCode, body: Value) -> Resp {
     r
 }
 
-fn unauthorized() -> Resp {
-    let mut r = json_response(StatusCode::UNAUTHORIZED, json!({"message": "Unauthorized"}));
-    r.headers_mut().insert(
-        http::header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Bearer"),
-    );
+/// API Gateway's answer when its authorizer refuses: 401 (with `WWW-Authenticate`) or 403.
+fn refused(refusal: Refusal) -> Resp {
+    let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::UNAUTHORIZED);
+    let mut r = json_response(status, json!({"message": refusal.message}));
+    if status == StatusCode::UNAUTHORIZED {
+        r.headers_mut().insert(
+            http::header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer"),
+        );
+    }
     r
 }
 
@@ -108,18 +112,20 @@ fn too_large() -> Resp {
     )
 }
 
-/// `Authorization: Bearer <dev token>`.
-fn authorized(state: &State, req: &Request<Incoming>) -> bool {
+/// The `Authorization` header values of a request.
+fn authorization(req: &Request<Incoming>) -> impl Iterator<Item = &str> {
     req.headers()
         .get_all(http::header::AUTHORIZATION)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .any(|v| {
-            let mut parts = v.trim().splitn(2, ' ');
-            let scheme = parts.next().unwrap_or_default();
-            let token = parts.next().unwrap_or_default().trim();
-            scheme.eq_ignore_ascii_case("bearer") && token == state.config.dev_token
-        })
+}
+
+/// Whether the request carries the admin's dev token (the runner's own endpoints).
+fn admin(state: &State, req: &Request<Incoming>) -> Result<(), Refusal> {
+    state
+        .identities
+        .authorize_admin(authorization(req))
+        .map(|_| ())
 }
 
 async fn handle(
@@ -163,8 +169,8 @@ async fn route(
         return r;
     }
     if let Some(function) = path.strip_prefix("/_local/deliveries/") {
-        if !authorized(state, &req) {
-            return unauthorized();
+        if let Err(refusal) = admin(state, &req) {
+            return refused(refusal);
         }
         let all = state.deliveries.lock().unwrap_or_else(|e| e.into_inner());
         let records: Vec<Value> = all
@@ -180,8 +186,8 @@ async fn route(
                 json!({"message": "use POST"}),
             );
         }
-        if !authorized(state, &req) {
-            return unauthorized();
+        if let Err(refusal) = admin(state, &req) {
+            return refused(refusal);
         }
         return fire_schedule(state, rest, req.uri().query().unwrap_or(""), target).await;
     }
@@ -207,12 +213,15 @@ async fn route(
     };
     *target = route.function.clone();
 
+    // Like the JWT authorizer: a protected route needs a known token, and the function gets
+    // that identity's claims; roles are the function's to check.
     let claims = if route.public {
         None
-    } else if authorized(state, &req) {
-        Some(dev_admin_claims())
     } else {
-        return unauthorized();
+        match state.identities.authorize(authorization(&req)) {
+            Ok(identity) => Some(identity.claims(state.identities.groups_claim())),
+            Err(refusal) => return refused(refusal),
+        }
     };
 
     let declared_len = req

@@ -6,6 +6,9 @@ use chrono_tz::Tz;
 
 use crate::domain::delivery::{DeliveryRules, QuietHours};
 
+/// The JWT claim that carries a user's groups when `GROUPS_CLAIM` is not set: Cognito's.
+pub const DEFAULT_GROUPS_CLAIM: &str = "cognito:groups";
+
 /// What every function needs to know about its deployment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -21,6 +24,9 @@ pub struct Config {
     /// days, weeks and months begin at its midnight, and the working calendar's hours are in
     /// it. Customers' quiet hours use their own zone (`DEFAULT_TIME_ZONE` when they have none).
     pub business_time_zone: Tz,
+    /// `GROUPS_CLAIM` (default `cognito:groups`): the JWT claim holding the staff member's
+    /// groups, from which roles (`closeloop-<role>`) and departments (`dept-<id>`) are read.
+    pub groups_claim: String,
     /// Survey delivery: timing rules, send rates, the sweep's budget.
     pub delivery: DeliveryConfig,
 }
@@ -178,7 +184,12 @@ impl Config {
         };
         let business_time_zone =
             time_zone(&lookup, "BUSINESS_TIME_ZONE")?.unwrap_or(Tz::Asia__Shanghai);
+        let groups_claim = lookup("GROUPS_CLAIM")
+            .map(|name| name.trim().to_string())
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| DEFAULT_GROUPS_CLAIM.to_string());
         Ok(Config {
+            groups_claim,
             business_time_zone,
             table_name: required("TABLE_NAME")?,
             alerts_topic_arn: required("ALERTS_TOPIC_ARN")?,
@@ -220,6 +231,10 @@ mod tests {
         let config = load(&vars()).unwrap();
         assert_eq!(config.public_base_url, "https://feedback.example.com");
         assert_eq!(config.retention_days, 730);
+        assert_eq!(config.groups_claim, "cognito:groups");
+        let mut vars = vars();
+        vars.insert("GROUPS_CLAIM", " groups ");
+        assert_eq!(load(&vars).unwrap().groups_claim, "groups");
     }
 
     #[test]

@@ -15,8 +15,13 @@ pub enum Error {
     Conflict(String),
     #[error("{0}")]
     Gone(String),
+    /// No usable credentials: no authorizer claims, no subject.
     #[error("{0}")]
     Unauthorized(String),
+    /// Credentials are fine but the caller's roles do not allow this; the message says which
+    /// role is needed and which the caller has.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
@@ -62,6 +67,7 @@ impl Error {
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::Gone(_) => StatusCode::GONE,
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Upstream(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -77,6 +83,7 @@ impl Error {
             Error::Conflict(_) => "conflict",
             Error::Gone(_) => "gone",
             Error::Unauthorized(_) => "unauthorized",
+            Error::Forbidden(_) => "forbidden",
             Error::PayloadTooLarge { .. } => "payload_too_large",
             Error::UnsupportedMediaType(_) => "unsupported_media_type",
             Error::Upstream(_) => "upstream",
@@ -139,6 +146,22 @@ mod tests {
         assert_eq!(value["field"], "questions[2].id");
         assert_eq!(value["reason"], "duplicate id \"q1\"");
         assert_eq!(value["message"], "questions[2].id: duplicate id \"q1\"");
+    }
+
+    #[test]
+    fn forbidden_is_a_403_with_its_message() {
+        let err = Error::Forbidden("this needs the admin role; your roles: agent (rd)".into());
+        let response = err.to_response();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        let Body::Text(text) = response.body() else {
+            panic!("expected text body")
+        };
+        let value: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(value["error"], "forbidden");
+        assert_eq!(
+            value["message"],
+            "this needs the admin role; your roles: agent (rd)"
+        );
     }
 
     #[test]

@@ -20,6 +20,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::domain::ticket::{may_access, parse_groups_claim, Actor, Area};
 use crate::error::Error;
 
 /// One invocation, by event source.
@@ -167,18 +168,17 @@ pub fn route_key(request: &Request) -> Option<&str> {
     }
 }
 
-/// Who called an admin route, from the JWT authorizer's claims.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Admin {
-    pub subject: String,
-}
-
-/// Admin routes sit behind the JWT authorizer; a request without its claims (a misconfigured
-/// route, a direct invoke) is refused here too.
-pub fn require_admin(request: &Request) -> Result<Admin, Error> {
+/// Who is calling, from the JWT authorizer's claims: the subject (`sub`) and the groups in the
+/// claim named `groups_claim` (`Config::groups_claim`), as a JSON array or as API Gateway's
+/// flattened `[a b c]`. Every protected route sits behind the authorizer; a request without its
+/// claims (a misconfigured route, a direct invoke) or without a subject is a 401 here too. A
+/// token without a Closeloop role, or a supervisor or agent without a department, is a 403.
+///
+/// Any actor returned holds at least one role, so `actor` alone admits any staff member.
+pub fn actor(request: &Request, groups_claim: &str) -> Result<Actor, Error> {
     let refused = || {
         Error::Unauthorized(
-            "this route needs an administrator's bearer token in the Authorization header".into(),
+            "this route needs a staff member's bearer token in the Authorization header".into(),
         )
     };
     let Some(RequestContext::ApiGatewayV2(context)) = request.request_context_ref() else {
@@ -189,13 +189,46 @@ pub fn require_admin(request: &Request) -> Result<Admin, Error> {
         .as_ref()
         .and_then(|a| a.jwt.as_ref())
         .map(|jwt| &jwt.claims)
+        .filter(|claims| !claims.is_empty())
         .ok_or_else(refused)?;
-    match claims.get("sub") {
-        Some(subject) if !subject.is_empty() => Ok(Admin {
-            subject: subject.clone(),
+    let subject = claims.get("sub").map(String::as_str).unwrap_or_default();
+    match claims.get(groups_claim) {
+        Some(groups) => Actor::from_groups(subject, &parse_groups_claim(groups)),
+        None => Actor::from_groups::<&str>(subject, &[]).map_err(|err| match err {
+            Error::Forbidden(reason) => Error::Forbidden(format!(
+                "the token has no {groups_claim:?} claim (the JwtGroupsClaim parameter names \
+                 it), so {reason}"
+            )),
+            other => other,
         }),
-        _ => Err(refused()),
     }
+}
+
+/// The caller, if their roles allow work in `area` (`may_access`): admins for settings,
+/// surveys and customers, managers for reports. Otherwise a 403 that says what is needed and
+/// what the caller has, e.g. `only admins may work with surveys; your roles: agent
+/// (customer_service)`.
+pub fn require(request: &Request, groups_claim: &str, area: Area) -> Result<Actor, Error> {
+    let actor = actor(request, groups_claim)?;
+    may_access(&actor, area).map_err(|denied| {
+        Error::Forbidden(format!(
+            "{}; your roles: {}",
+            denied.reason,
+            describe_roles(&actor)
+        ))
+    })?;
+    Ok(actor)
+}
+
+/// `agent, supervisor (customer_service, rd)`: the roles, then the departments if any.
+pub fn describe_roles(actor: &Actor) -> String {
+    let roles: Vec<&str> = actor.roles.iter().map(|r| r.as_str()).collect();
+    let mut text = roles.join(", ");
+    if !actor.departments.is_empty() {
+        let departments: Vec<&str> = actor.departments.iter().map(String::as_str).collect();
+        text.push_str(&format!(" ({})", departments.join(", ")));
+    }
+    text
 }
 
 pub fn path_parameter(request: &Request, name: &str) -> Option<String> {
@@ -265,5 +298,163 @@ fn strip_position(message: &str) -> String {
             message[..at].to_string()
         }
         _ => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// An HTTP API request to an admin route carrying `claims` (none: no authorizer at all).
+    fn request(claims: Option<Value>) -> Request {
+        let mut event = json!({
+            "version": "2.0",
+            "routeKey": "GET /surveys",
+            "rawPath": "/surveys",
+            "rawQueryString": "",
+            "headers": {"host": "api.example.com"},
+            "requestContext": {
+                "accountId": "123456789012",
+                "apiId": "api",
+                "domainName": "api.example.com",
+                "domainPrefix": "api",
+                "http": {"method": "GET", "path": "/surveys", "protocol": "HTTP/1.1",
+                         "sourceIp": "192.0.2.1", "userAgent": "curl/8"},
+                "requestId": "r1",
+                "routeKey": "GET /surveys",
+                "stage": "$default",
+                "time": "22/Nov/2026:08:00:00 +0000",
+                "timeEpoch": 1795334400000_i64
+            },
+            "isBase64Encoded": false
+        });
+        if let Some(claims) = claims {
+            event["requestContext"]["authorizer"] =
+                json!({"jwt": {"claims": claims, "scopes": null}});
+        }
+        match classify(event).unwrap() {
+            Incoming::Http(request) => *request,
+            other => panic!("not an HTTP request: {other:?}"),
+        }
+    }
+
+    fn with_groups(groups: &str) -> Request {
+        request(Some(json!({"sub": "agent.li", "cognito:groups": groups})))
+    }
+
+    const CLAIM: &str = "cognito:groups";
+
+    fn forbidden(request: &Request) -> String {
+        match actor(request, CLAIM) {
+            Err(Error::Forbidden(message)) => message,
+            other => panic!("expected a 403, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn groups_as_a_json_array_string() {
+        let actor = actor(
+            &with_groups(r#"["closeloop-agent","dept-customer_service"]"#),
+            CLAIM,
+        )
+        .unwrap();
+        assert_eq!(actor.user_id, "agent.li");
+        assert_eq!(describe_roles(&actor), "agent (customer_service)");
+    }
+
+    #[test]
+    fn groups_as_api_gateway_flattens_them() {
+        let actor = actor(
+            &with_groups("[closeloop-supervisor closeloop-agent dept-rd dept-marketing]"),
+            CLAIM,
+        )
+        .unwrap();
+        assert_eq!(describe_roles(&actor), "supervisor, agent (marketing, rd)");
+        let admin = super::actor(&with_groups("[closeloop-admin]"), CLAIM).unwrap();
+        assert_eq!(describe_roles(&admin), "admin");
+    }
+
+    #[test]
+    fn the_claim_name_comes_from_configuration() {
+        let request = request(Some(json!({"sub": "u1", "groups": "[closeloop-manager]"})));
+        assert_eq!(
+            describe_roles(&actor(&request, "groups").unwrap()),
+            "manager"
+        );
+        assert!(forbidden(&request).contains("no \"cognito:groups\" claim"));
+    }
+
+    #[test]
+    fn no_claims_or_no_subject_is_a_401() {
+        for request in [
+            request(None),
+            request(Some(json!({}))),
+            request(Some(json!({"cognito:groups": "[closeloop-admin]"}))),
+            request(Some(
+                json!({"sub": " ", "cognito:groups": "[closeloop-admin]"}),
+            )),
+        ] {
+            let err = actor(&request, CLAIM).unwrap_err();
+            assert_eq!(err.status(), StatusCode::UNAUTHORIZED, "{err}");
+        }
+    }
+
+    #[test]
+    fn a_missing_groups_claim_is_a_403_naming_the_claim() {
+        let message = forbidden(&request(Some(
+            json!({"sub": "u1", "scope": "closeloop/admin"}),
+        )));
+        assert!(message.contains("\"cognito:groups\""), "{message}");
+        assert!(message.contains("closeloop-admin"), "{message}");
+    }
+
+    #[test]
+    fn unknown_roles_only_is_a_403() {
+        for groups in ["[everyone dept-rd]", "[closeloop-superuser]", "[]", ""] {
+            let message = forbidden(&with_groups(groups));
+            assert!(message.contains("no Closeloop role"), "{groups}: {message}");
+        }
+    }
+
+    #[test]
+    fn a_supervisor_or_agent_without_a_department_is_a_403() {
+        for groups in ["[closeloop-supervisor]", "[closeloop-agent dept-]"] {
+            let message = forbidden(&with_groups(groups));
+            assert!(
+                message.contains("needs a department"),
+                "{groups}: {message}"
+            );
+        }
+        // A manager works across departments and needs none.
+        assert!(actor(&with_groups("[closeloop-manager]"), CLAIM).is_ok());
+    }
+
+    #[test]
+    fn require_admits_the_role_of_the_area_only() {
+        let admin = with_groups("[closeloop-admin]");
+        assert!(require(&admin, CLAIM, Area::Surveys).is_ok());
+        assert!(require(&admin, CLAIM, Area::Customers).is_ok());
+        let agent = with_groups("[closeloop-agent dept-customer_service]");
+        let err = require(&agent, CLAIM, Area::Surveys).unwrap_err();
+        assert_eq!(err.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            err.to_string(),
+            "only admins may work with surveys; your roles: agent (customer_service)"
+        );
+        let manager = with_groups("[closeloop-manager]");
+        assert!(require(&manager, CLAIM, Area::Reports).is_ok());
+        assert_eq!(
+            require(&manager, CLAIM, Area::Customers)
+                .unwrap_err()
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            require(&request(None), CLAIM, Area::Surveys)
+                .unwrap_err()
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
     }
 }

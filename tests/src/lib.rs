@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use aws_sdk_dynamodb::config::Credentials;
 use chrono::{DateTime, Utc};
+use closeloop::config::DEFAULT_GROUPS_CLAIM;
 use closeloop::{Config, Deps};
 use closeloop_local::create_table;
 use rand::Rng;
@@ -196,13 +197,6 @@ fn texts(list: &Value, field: &str) -> Vec<String> {
         .collect()
 }
 
-/// The emulator's record of everything ever sent: `sns.SMS`, `sns.Topic[].sent_notifications`,
-/// `ses.Message`. Prefer [`outbox_for`], which reads one recipient's messages.
-pub fn outbox() -> Value {
-    let body = http_get(&format!("{}/moto-api/data.json", endpoint()));
-    serde_json::from_str(&body).expect("outbox is JSON")
-}
-
 /// A minimal HTTP/1.1 GET, enough for the emulator's own API.
 pub fn http_get(url: &str) -> String {
     http_request("GET", url, &[], b"").body
@@ -352,9 +346,34 @@ impl HttpEvent {
         HttpEvent { event }
     }
 
-    /// Adds the JWT authorizer's claims, as API Gateway does after checking the token.
+    /// Adds an admin's JWT authorizer claims (`closeloop-admin` in `cognito:groups`), as API
+    /// Gateway does after checking the token.
     pub fn admin(mut self) -> Self {
         self.event["requestContext"]["authorizer"] = fixture("jwt-authorizer.json");
+        self
+    }
+
+    /// Adds the claims of a staff member with `role` (`admin`, `manager`, `supervisor`,
+    /// `agent`) in `department` (e.g. `customer_service`), subject `<role>-<department>`.
+    pub fn as_actor(self, role: &str, department: Option<&str>) -> Self {
+        let subject = match department {
+            Some(department) => format!("{role}-{department}"),
+            None => role.to_string(),
+        };
+        let mut groups = vec![format!("closeloop-{role}")];
+        groups.extend(department.map(|d| format!("dept-{d}")));
+        self.with_groups(&subject, &groups)
+    }
+
+    /// Adds JWT authorizer claims with this subject and these groups, flattened into the
+    /// default groups claim the way API Gateway passes an array claim (`[a b c]`).
+    pub fn with_groups<S: AsRef<str>>(mut self, subject: &str, groups: &[S]) -> Self {
+        let mut authorizer = fixture("jwt-authorizer.json");
+        let claims = &mut authorizer["jwt"]["claims"];
+        claims["sub"] = json!(subject);
+        let groups: Vec<&str> = groups.iter().map(AsRef::as_ref).collect();
+        claims[DEFAULT_GROUPS_CLAIM] = json!(format!("[{}]", groups.join(" ")));
+        self.event["requestContext"]["authorizer"] = authorizer;
         self
     }
 

@@ -24,8 +24,8 @@ use closeloop::domain::response::{
 use closeloop::domain::survey::{Answers, Locale, Survey, SurveyId, ValidSurvey};
 use closeloop::domain::token::Token;
 use closeloop::lambda::{
-    body_bytes, json_body, json_response, path_parameter, query_parameter, require_admin,
-    route_key, Function,
+    actor, body_bytes, json_body, json_response, path_parameter, query_parameter, route_key,
+    Function,
 };
 use closeloop::store::Link;
 use closeloop::web::{html_response, preferred_locale, Page};
@@ -170,7 +170,9 @@ impl ResponseCapture {
     fn failure(&self, format: Format, locale: Locale, err: Error) -> Response<Body> {
         let config = &self.deps.config;
         match (format, &err) {
-            (Format::Json, _) | (_, Error::Unauthorized(_)) => err.to_response(),
+            (Format::Json, _) | (_, Error::Unauthorized(_) | Error::Forbidden(_)) => {
+                err.to_response()
+            }
             (Format::Html, Error::NotFound { .. }) => {
                 self.page(StatusCode::NOT_FOUND, page::unknown_link(locale, config))
             }
@@ -580,13 +582,14 @@ impl ResponseCapture {
         request: &Request,
         now: DateTime<Utc>,
     ) -> Result<Response<Body>, Error> {
-        let admin = require_admin(request)?;
+        // Any staff role may enter what a customer said on the hotline or in a store.
+        let staff = actor(request, &self.deps.config.groups_claim)?;
         let new: NewFeedback = json_body(request, MAX_BODY_BYTES)?;
         let generated = Reference::parse(&Token::generate(&mut rand::thread_rng()).hash()[..32])
             .expect("hex digits are a reference");
         let feedback = new.accept(
             generated,
-            &admin.subject,
+            &staff.user_id,
             now,
             self.deps.config.retention_days,
         )?;

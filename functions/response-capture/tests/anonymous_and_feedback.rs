@@ -147,7 +147,7 @@ fn feedback(body: &Value) -> HttpEvent {
 }
 
 #[tokio::test]
-async fn direct_feedback_needs_an_admin_and_is_recorded_once() {
+async fn direct_feedback_needs_a_staff_role_and_is_recorded_once() {
     let env = TestEnv::new("capture-feedback").await;
     let function = ResponseCapture::new(env.deps.clone());
     let body = json!({"id": "call-20261122-001", "channel": "hotline", "category": "service",
@@ -155,6 +155,8 @@ async fn direct_feedback_needs_an_admin_and_is_recorded_once() {
         "contact": "+8613800000000", "agent": "S008", "store": "SH-001"});
     let refused = call(&function, feedback(&body).into_value()).await;
     assert_eq!(refused.status, 401);
+    let no_role = feedback(&body).with_groups("someone", &["everyone"]);
+    assert_eq!(call(&function, no_role.into_value()).await.status, 403);
     assert_eq!(env.item_count().await, 0);
 
     let created = call(&function, feedback(&body).admin().into_value()).await;

@@ -1,5 +1,5 @@
 //! A customer on a phone: headless Chromium (Debian's `chromium`, installed by `make test`) at
-//! a 390×844 viewport opens the survey link taken from the emulator's SMS outbox, answers along
+//! a 390×844 viewport opens the survey link taken from the emulator's SMS sms_to, answers along
 //! a skip path (a low service score reveals "which step disappointed you?", "call me back"
 //! reveals the preferred time), submits and sees the thank-you — in English and in Chinese.
 //! Screenshots are kept under `target/artefacts/`.
@@ -31,7 +31,7 @@ use closeloop::lambda::dispatch;
 use closeloop_local::{
     api_gateway_v2_event, parse_api_response, IncomingRequest, RouteMatch, Template,
 };
-use closeloop_tests::{outbox, TestEnv};
+use closeloop_tests::{sms_to, TestEnv};
 use common::*;
 use response_capture::ResponseCapture;
 use serde_json::{json, Value};
@@ -394,16 +394,10 @@ fn answer_on_a_phone(url: &str, label: &str) -> Seen {
 }
 
 fn link_in_outbox(base: &str, phone: &str) -> String {
-    let outbox = outbox();
-    let message = outbox["sns"]["SMS"]
-        .as_array()
-        .expect("SMS in the outbox")
-        .iter()
-        .find(|sms| sms["phone_number"] == phone)
-        .unwrap_or_else(|| panic!("no SMS to {phone} in the outbox"))["message"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let message = sms_to(phone)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("no SMS to {phone} in the outbox"));
     let start = message
         .find(&format!("{base}/s/"))
         .expect("a survey link in the SMS");

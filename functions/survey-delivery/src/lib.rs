@@ -11,7 +11,8 @@ mod unsubscribe;
 use aws_lambda_events::encodings::Body;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use chrono::{DateTime, Utc};
-use closeloop::lambda::{require_admin, route_key, Function};
+use closeloop::domain::ticket::Area;
+use closeloop::lambda::{require, route_key, Function};
 use closeloop::{Deps, Error};
 use http::Response;
 use lambda_http::Request;
@@ -39,8 +40,14 @@ impl SurveyDelivery {
             }
             _ => {}
         }
-        require_admin(&request)?;
         let deps = &self.deps;
+        // Every other route is the admin's: surveys, and customers with their events,
+        // suppressions and campaigns.
+        let area = match route_key(&request).and_then(|key| key.split_once(' ')) {
+            Some((_, path)) if path.starts_with("/surveys") => Area::Surveys,
+            _ => Area::Customers,
+        };
+        require(&request, &deps.config.groups_claim, area)?;
         let store = &deps.store;
         match route_key(&request) {
             Some("POST /surveys") => surveys::create(store, &request, now).await,

@@ -131,9 +131,9 @@ impl Denied {
 }
 
 impl From<Denied> for Error {
-    /// The error enum has no 403 of its own; a refusal reads as unauthorised for that request.
+    /// The caller is known; their roles do not allow this: a 403.
     fn from(denied: Denied) -> Error {
-        Error::Unauthorized(denied.reason)
+        Error::Forbidden(denied.reason)
     }
 }
 
@@ -159,9 +159,9 @@ const OWNER_ACTIONS: [ActionKind; 5] = [
 ];
 
 impl Actor {
-    /// The actor a token's subject and groups describe. Refused: no `closeloop-<role>` group
-    /// (or only unknown roles), or a supervisor or agent with no `dept-<department>` group
-    /// (they could see nothing).
+    /// The actor a token's subject and groups describe. Refused: no usable subject (401); no
+    /// `closeloop-<role>` group (or only unknown roles), or a supervisor or agent with no
+    /// `dept-<department>` group, as they could see nothing (403).
     pub fn from_groups<S: AsRef<str>>(subject: &str, groups: &[S]) -> Result<Actor, Error> {
         let user_id = user_id("sub", subject).map_err(|_| {
             Error::Unauthorized("the token has no usable subject (sub) claim".into())
@@ -185,13 +185,13 @@ impl Actor {
                 .iter()
                 .map(|r| format!("{ROLE_PREFIX}{r}"))
                 .collect();
-            return Err(Error::Unauthorized(format!(
+            return Err(Error::Forbidden(format!(
                 "the token carries no Closeloop role; add the user to one of the groups {}",
                 known.join(", ")
             )));
         }
         if departments.is_empty() && roles.iter().all(|r| r.departmental()) {
-            return Err(Error::Unauthorized(format!(
+            return Err(Error::Forbidden(format!(
                 "a {} needs a department; add the user to a group like {DEPARTMENT_PREFIX}customer_service",
                 roles.iter().next().expect("not empty")
             )));
