@@ -3,26 +3,19 @@
 
 use aws_lambda_events::encodings::Body;
 use chrono::{DateTime, Utc};
-use closeloop::domain::ticket::{Actor, Denied};
+use closeloop::domain::ticket::Denied;
 use closeloop::lambda::{body_bytes, json_response, route_key};
 use closeloop::{Deps, Error};
 use http::{header, Response, StatusCode};
-use lambda_http::request::RequestContext;
-use lambda_http::{Request, RequestExt};
+use lambda_http::Request;
 use serde_json::{json, Value};
 
 use crate::{settings, tickets};
-
-/// The claim the identity provider puts a user's groups in (Cognito's).
-pub const GROUPS_CLAIM: &str = "cognito:groups";
 
 /// What a route answers instead of its result.
 #[derive(Debug)]
 pub enum Refusal {
     Error(Error),
-    /// Signed in, but not allowed (403). Stand-in until the common error type has its own
-    /// `Forbidden`: then `Denied` converts to it and this goes.
-    Forbidden(String),
     /// A conflict (409) that carries the ticket as it is now, to reload from.
     Stale {
         error: Error,
@@ -38,7 +31,7 @@ impl From<Error> for Refusal {
 
 impl From<Denied> for Refusal {
     fn from(denied: Denied) -> Refusal {
-        Refusal::Forbidden(denied.reason)
+        Refusal::Error(denied.into())
     }
 }
 
@@ -46,10 +39,6 @@ impl Refusal {
     pub fn into_response(self) -> Response<Body> {
         match self {
             Refusal::Error(error) => error.to_response(),
-            Refusal::Forbidden(message) => json_response(
-                StatusCode::FORBIDDEN,
-                &json!({"error": "forbidden", "message": message}),
-            ),
             Refusal::Stale { error, ticket } => json_response(
                 error.status(),
                 &json!({"error": error.code(), "message": error.to_string(), "current": ticket}),
@@ -71,40 +60,6 @@ pub async fn handle(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Respo
         _ => Err(Error::not_found("route").into()),
     };
     answer.unwrap_or_else(Refusal::into_response)
-}
-
-/// The signed-in staff member from the JWT authorizer's claims: 401 without claims, 403 without
-/// a known role (or a department for a departmental role).
-///
-/// Stand-in for `closeloop::lambda::actor` (same signature, reading the same claim): replace
-/// this with it once the common crate has it.
-pub fn actor(request: &Request, groups_claim: &str) -> Result<Actor, Refusal> {
-    let unauthorised = || {
-        Refusal::Error(Error::Unauthorized(
-            "this route needs a staff member's bearer token in the Authorization header".into(),
-        ))
-    };
-    let Some(RequestContext::ApiGatewayV2(context)) = request.request_context_ref() else {
-        return Err(unauthorised());
-    };
-    let claims = context
-        .authorizer
-        .as_ref()
-        .and_then(|a| a.jwt.as_ref())
-        .map(|jwt| &jwt.claims)
-        .ok_or_else(unauthorised)?;
-    let subject = claims.get("sub").filter(|s| !s.trim().is_empty());
-    let Some(subject) = subject else {
-        return Err(unauthorised());
-    };
-    let groups = claims
-        .get(groups_claim)
-        .map(|claim| closeloop::domain::ticket::parse_groups_claim(claim))
-        .unwrap_or_default();
-    Actor::from_groups(subject, &groups).map_err(|err| match err {
-        Error::Unauthorized(reason) => Refusal::Forbidden(reason),
-        other => Refusal::Error(other),
-    })
 }
 
 /// 200 with `value`.

@@ -3,24 +3,21 @@
 
 use chrono::{DateTime, Utc};
 use closeloop::domain::calendar::Calendars;
-use closeloop::domain::ticket::{
-    may_access, Area, FollowUpRules, RoutingSettings, SlaPolicy, TicketRules,
-};
-use closeloop::lambda::path_parameter;
+use closeloop::domain::ticket::{Area, FollowUpRules, RoutingSettings, SlaPolicy, TicketRules};
+use closeloop::lambda::{path_parameter, require};
 use closeloop::store::{Settings, SETTINGS_NAMES};
 use closeloop::{Deps, Error};
 use lambda_http::Request;
 use serde_json::{json, Value};
 
-use crate::routes::{actor, json_document, ok, Answer, GROUPS_CLAIM};
+use crate::routes::{json_document, ok, Answer};
 
 /// Largest settings document (routing keyword lists, a calendar's holidays).
 const MAX_SETTINGS_BYTES: usize = 256 * 1024;
 
 /// The current settings of a name (the defaults, version 1, until an admin saves some).
 pub async fn get(deps: &Deps, request: &Request) -> Answer {
-    let actor = actor(request, GROUPS_CLAIM)?;
-    may_access(&actor, Area::Settings)?;
+    require(request, &deps.config.groups_claim, Area::Settings)?;
     let name = path_parameter(request, "name").unwrap_or_default();
     let value = match name.as_str() {
         TicketRules::NAME => current::<TicketRules>(deps).await?,
@@ -36,8 +33,7 @@ pub async fn get(deps: &Deps, request: &Request) -> Answer {
 /// Checks the document as the domain reads it (400 naming the field) and saves it as the next
 /// version. Tickets already open keep the versions they were made under.
 pub async fn put(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Answer {
-    let actor = actor(request, GROUPS_CLAIM)?;
-    may_access(&actor, Area::Settings)?;
+    let actor = require(request, &deps.config.groups_claim, Area::Settings)?;
     let name = path_parameter(request, "name").unwrap_or_default();
     if !SETTINGS_NAMES.contains(&name.as_str()) {
         return Err(unknown(&name).into());

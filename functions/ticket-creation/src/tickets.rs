@@ -6,13 +6,13 @@ use closeloop::domain::ticket::{
     may, may_act, Action, ActionKind, Actor, Command, Level, Operation, Role, SourceRef,
     TicketState,
 };
-use closeloop::lambda::path_parameter;
+use closeloop::lambda::{actor, describe_roles, path_parameter};
 use closeloop::store::{QueueCursor, QueueFilter, QueueQuery, StoredTicket, MAX_QUEUE_PAGE};
 use closeloop::{Deps, Error};
 use lambda_http::{Request, RequestExt};
 use serde_json::{json, Value};
 
-use crate::routes::{actor, json_document, ok, Answer, Refusal, GROUPS_CLAIM};
+use crate::routes::{json_document, ok, Answer, Refusal};
 use crate::source::{feedback_attribution, response_attribution};
 use crate::view;
 
@@ -36,7 +36,7 @@ const LIST_PARAMETERS: [&str; 8] = [
 
 /// `GET /tickets`: one department's queue, sorted by next running deadline, a page at a time.
 pub async fn list(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Answer {
-    let actor = actor(request, GROUPS_CLAIM)?;
+    let actor = actor(request, &deps.config.groups_claim)?;
     let query = list_query(request, &actor, now)?;
     may(&actor, Operation::Read, &query.department)?;
     let page = deps.store.ticket_queue(&query).await?;
@@ -215,7 +215,7 @@ fn ticket_id(request: &Request) -> Result<String, Error> {
 /// `GET /tickets/{id}`: the ticket, every deadline with its state, the answer or feedback it
 /// came from with the customer's attribution, and its history.
 pub async fn get(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Answer {
-    let actor = actor(request, GROUPS_CLAIM)?;
+    let actor = actor(request, &deps.config.groups_claim)?;
     let id = ticket_id(request)?;
     let (stored, history) = deps
         .store
@@ -262,7 +262,18 @@ async fn source_item(deps: &Deps, stored: &StoredTicket) -> Result<(Value, Value
 
 /// `PATCH /tickets/{id}`: one action, on the version the client read.
 pub async fn act(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Answer {
-    let actor = actor(request, GROUPS_CLAIM)?;
+    let actor = actor(request, &deps.config.groups_claim)?;
+    // Whatever the ticket, an admin (or anyone without a ticket-working role) may not act.
+    if ![Role::Manager, Role::Supervisor, Role::Agent]
+        .iter()
+        .any(|role| actor.has(*role))
+    {
+        return Err(Error::Forbidden(format!(
+            "only managers, supervisors and agents work tickets; your roles: {}",
+            describe_roles(&actor)
+        ))
+        .into());
+    }
     let id = ticket_id(request)?;
     let (action, version) = action_body(request)?;
     let (stored, calendars) =
