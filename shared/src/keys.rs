@@ -228,10 +228,18 @@ pub mod feedback {
     }
 }
 
-/// Tickets: the ticket itself, and one item per deadline (respond, plan, resolve), so each
-/// deadline has its own place on the `due` index.
+/// Tickets: the ticket itself (on `gsi1` in its department's queue, sorted by its next running
+/// deadline, and on the `due` index at that deadline), and one item per history entry.
 pub mod ticket {
+    use chrono::{DateTime, Utc};
+
     use super::Key;
+    use crate::domain::timekeeping::timestamp;
+
+    pub const HISTORY_PREFIX: &str = "HISTORY#";
+    /// The queue position of a ticket with no running deadline (waiting on the customer,
+    /// resolved): after every real deadline, and still a timestamp.
+    pub const NO_RUNNING_DEADLINE: &str = "9999-12-31T23:59:59Z";
 
     pub fn partition(ticket_id: &str) -> String {
         format!("TICKET#{ticket_id}")
@@ -244,10 +252,64 @@ pub mod ticket {
         }
     }
 
+    /// One history entry, by the ticket version it produced: zero-padded, so the history reads
+    /// in order.
+    pub fn history(ticket_id: &str, ticket_version: u64) -> Key {
+        Key {
+            pk: partition(ticket_id),
+            sk: format!("{HISTORY_PREFIX}{ticket_version:010}"),
+        }
+    }
+
+    /// `gsi1pk` of an open ticket: its department's queue.
+    pub fn queue(department: &str) -> String {
+        format!("TICKETS#{department}")
+    }
+
+    /// `gsi1pk` of a closed ticket: out of the working queue, still listed.
+    pub fn closed_queue(department: &str) -> String {
+        format!("TICKETS#{department}#closed")
+    }
+
+    /// `gsi1sk`: the next running deadline first, so a queue reads most urgent first.
+    pub fn queue_sort(next_deadline: Option<DateTime<Utc>>, ticket_id: &str) -> String {
+        match next_deadline {
+            Some(due) => format!("{}#{ticket_id}", timestamp(due)),
+            None => format!("{NO_RUNNING_DEADLINE}#{ticket_id}"),
+        }
+    }
+
+    /// One deadline's own item (the escalation sweep's test fixtures use it).
     pub fn deadline(ticket_id: &str, deadline: &str) -> Key {
         Key {
             pk: partition(ticket_id),
             sk: format!("DEADLINE#{deadline}"),
+        }
+    }
+}
+
+/// Versioned settings (ticket rules, routing, SLA policy, calendars, follow-up rules): a head
+/// holding the current version whole, and one immutable item per version.
+pub mod settings {
+    use super::Key;
+
+    pub const VERSION_PREFIX: &str = "V#";
+
+    pub fn partition(name: &str) -> String {
+        format!("SETTINGS#{name}")
+    }
+
+    pub fn head(name: &str) -> Key {
+        Key {
+            pk: partition(name),
+            sk: "HEAD".into(),
+        }
+    }
+
+    pub fn version(name: &str, version: u32) -> Key {
+        Key {
+            pk: partition(name),
+            sk: format!("{VERSION_PREFIX}{version:010}"),
         }
     }
 }

@@ -1,45 +1,32 @@
 //! ticket-creation: consumes the table's stream (answers and direct feedback, as the template's
-//! filter says) and reads what each change means for tickets: a partial one-tap rating (which
-//! can already be unhappy), a response that became complete, direct feedback.
+//! filter says) and turns every one that needs it into a ticket that someone owns, on a
+//! deadline; and serves the staff routes that work the tickets and the settings behind them.
+//!
+//! - `consumer`: the stream consumer (open or upgrade, exactly once);
+//! - `source`: what a response or feedback item says, for the rules;
+//! - `routes`: routing, roles, refusals; `tickets` and `settings`: the handlers;
+//! - `view`: what staff see of a ticket (deadline states, queue rows).
 
 use aws_lambda_events::dynamodb::Event;
+use aws_lambda_events::encodings::Body;
 use aws_lambda_events::streams::DynamoDbEventResponse;
-use closeloop::domain::change::{Change, ResponseProgress};
+use chrono::{DateTime, Utc};
 use closeloop::lambda::Function;
-use closeloop::stream::{for_each_change, ItemChange, StreamChange};
 use closeloop::{Deps, Error};
+use http::Response;
+use lambda_http::Request;
+
+pub mod consumer;
+pub mod routes;
+mod settings;
+pub mod source;
+mod tickets;
+pub mod view;
+
+pub use consumer::{BatchSummary, Outcome, CONSUMER};
 
 pub struct TicketCreation {
-    #[allow(dead_code)] // the ticket store arrives with the ticket rules
     deps: Deps,
-}
-
-/// What one batch held, by meaning, for the log line and for tests.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct BatchSummary {
-    /// One-tap ratings without the rest of the form.
-    pub partial_responses: usize,
-    /// Responses that became complete (first written complete, or completed by the form).
-    pub completed_responses: usize,
-    /// New direct feedback (hotline, chat, store, app).
-    pub new_feedback: usize,
-    /// Changes with nothing new for tickets (a complete response written again, removals,
-    /// entities the filter should have kept away).
-    pub ignored: usize,
-}
-
-impl BatchSummary {
-    fn count(&mut self, change: &StreamChange) {
-        match &change.item {
-            ItemChange::Response(response) => match ResponseProgress::of(response) {
-                ResponseProgress::Partial => self.partial_responses += 1,
-                ResponseProgress::BecameComplete => self.completed_responses += 1,
-                ResponseProgress::Unchanged | ResponseProgress::Removed => self.ignored += 1,
-            },
-            ItemChange::Feedback(Change::Inserted(_)) => self.new_feedback += 1,
-            _ => self.ignored += 1,
-        }
-    }
 }
 
 impl TicketCreation {
@@ -47,19 +34,17 @@ impl TicketCreation {
         TicketCreation { deps }
     }
 
+    /// One stream batch, with what it did.
     pub async fn process(&self, event: &Event) -> (BatchSummary, DynamoDbEventResponse) {
-        let mut summary = BatchSummary::default();
-        let reply = for_each_change(event, |change| {
-            summary.count(&change);
-            async { Ok::<(), Error>(()) }
-        })
-        .await;
-        tracing::info!(?summary, "stream batch");
-        (summary, reply)
+        consumer::process(&self.deps.store, event).await
     }
 }
 
 impl Function for TicketCreation {
+    async fn http(&self, request: Request, now: DateTime<Utc>) -> Response<Body> {
+        routes::handle(&self.deps, &request, now).await
+    }
+
     async fn stream(&self, event: Event) -> Result<DynamoDbEventResponse, Error> {
         Ok(self.process(&event).await.1)
     }

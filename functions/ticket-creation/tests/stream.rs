@@ -1,6 +1,7 @@
 //! Real stream records (made by `make up` from real items: a one-tap rating, the form that
 //! completes it, a QR answer, hotline feedback) reach ticket-creation, which reads each by what
-//! it means for tickets.
+//! it means for tickets: the unhappy tap (outcome 2) and the hotline complaint open tickets; the
+//! happy form that completes the tap and the happy QR answer need none.
 
 use chrono::Utc;
 use closeloop::lambda::dispatch;
@@ -22,18 +23,24 @@ async fn each_change_is_read_by_what_it_means() {
             partial_responses: 1,
             completed_responses: 2,
             new_feedback: 1,
-            ignored: 0
+            ignored: 0,
+            opened: 2,
+            no_ticket_needed: 2,
+            ..BatchSummary::default()
         }
     );
     assert!(reply.batch_item_failures.is_empty());
 
-    // One by one: the tap alone is partial; its completion (a MODIFY) is the complete answer.
+    // One by one: the tap alone is partial (and applied already); its completion (a MODIFY)
+    // is the complete answer.
     let (tap, _) = function.process(&event("stream-one-tap-insert.json")).await;
     assert_eq!(tap.partial_responses, 1);
+    assert_eq!(tap.already_applied, 1);
     let (done, _) = function
         .process(&event("stream-one-tap-completed.json"))
         .await;
     assert_eq!(done.completed_responses, 1);
+    assert_eq!(done.no_ticket_needed, 1);
 
     let reply = dispatch(&function, fixture("stream-batch.json"), Utc::now())
         .await

@@ -12,7 +12,9 @@ mod due;
 mod invitations;
 mod links;
 mod responses;
+mod settings;
 mod surveys;
+mod tickets;
 mod totals;
 mod transact;
 mod write;
@@ -33,7 +35,14 @@ pub use due::{Due, DueCursor, DuePosition, Lease};
 pub use invitations::{ClaimRefused, ClaimRequest, DueInvitation, SentRecord};
 pub use links::Link;
 pub use responses::{Feedback, RecordOutcome};
+pub use settings::{
+    Settings, SettingsVersions, TicketSettings, Versioned, DEFAULT_VERSION, SETTINGS_NAMES,
+};
 pub use surveys::SurveySummary;
+pub use tickets::{
+    next_deadline, source_kind, QueueCursor, QueueFilter, QueuePage, QueueQuery, StoredTicket,
+    MAX_QUEUE_PAGE,
+};
 pub use totals::DayTotals;
 
 use crate::error::{Error, Result};

@@ -1,0 +1,214 @@
+//! The stream consumer: every response or feedback change that needs a ticket opens one, or
+//! upgrades the one its item already has (a one-tap rating's ticket when the full answers
+//! arrive). Never a second ticket for one item, never a silent downgrade.
+//!
+//! Exactly once per (item, revision): the ticket's write goes in one transaction with the
+//! consumer's marker (`Store::apply_once`, `Order::Latest`), so a redelivered record, an older
+//! one after a newer, or two deliveries at once leave one ticket and one history entry.
+//!
+//! Requests per ticket opened from a record: one TransactWriteItems (ticket, history entry,
+//! marker); the settings are one BatchGetItem per batch. A record whose item's earlier write
+//! needed a ticket (the form completing an unhappy tap) first reads that ticket: one GetItem
+//! more. A redelivered record costs a refused transaction and a read.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use aws_lambda_events::dynamodb::Event;
+use aws_lambda_events::streams::DynamoDbEventResponse;
+use closeloop::domain::change::{Change, ResponseProgress};
+use closeloop::domain::ticket::{classify, Ticket};
+use closeloop::store::{Applied, Order, Revision, StoredTicket, TicketSettings};
+use closeloop::stream::{for_each_change, ItemChange, StreamChange};
+use closeloop::{Error, Store};
+
+use crate::source::Answered;
+
+/// The name this consumer's exactly-once markers carry.
+pub const CONSUMER: &str = "ticket-creation";
+/// How many times a change is tried again when its ticket changed between read and write.
+const RACE_RETRIES: usize = 4;
+
+/// What one batch held and did, for the log line and for tests.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct BatchSummary {
+    /// One-tap ratings without the rest of the form.
+    pub partial_responses: usize,
+    /// Responses that became complete (first written complete, or completed by the form).
+    pub completed_responses: usize,
+    /// New direct feedback (hotline, chat, store, app).
+    pub new_feedback: usize,
+    /// Changes with nothing new for tickets (a complete response written again, removals,
+    /// entities the filter should have kept away).
+    pub ignored: usize,
+    /// Tickets opened.
+    pub opened: usize,
+    /// Tickets the full answers upgraded.
+    pub upgraded: usize,
+    /// Changes the rules found no reason in (and with no ticket to upgrade).
+    pub no_ticket_needed: usize,
+    /// Changes that added nothing to the ticket their item has (a calmer full answer).
+    pub unchanged: usize,
+    /// Changes applied before (redelivered, or older than what was applied).
+    pub already_applied: usize,
+}
+
+impl BatchSummary {
+    fn count(&mut self, change: &StreamChange) {
+        match &change.item {
+            ItemChange::Response(response) => match ResponseProgress::of(response) {
+                ResponseProgress::Partial => self.partial_responses += 1,
+                ResponseProgress::BecameComplete => self.completed_responses += 1,
+                ResponseProgress::Unchanged | ResponseProgress::Removed => self.ignored += 1,
+            },
+            ItemChange::Feedback(Change::Inserted(_)) => self.new_feedback += 1,
+            _ => self.ignored += 1,
+        }
+    }
+
+    fn record(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Ignored => {}
+            Outcome::NoTicketNeeded => self.no_ticket_needed += 1,
+            Outcome::Opened => self.opened += 1,
+            Outcome::Upgraded => self.upgraded += 1,
+            Outcome::Unchanged => self.unchanged += 1,
+            Outcome::AlreadyApplied => self.already_applied += 1,
+        }
+    }
+}
+
+/// What became of one change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Ignored,
+    NoTicketNeeded,
+    Opened,
+    Upgraded,
+    Unchanged,
+    AlreadyApplied,
+}
+
+/// Runs the batch in order; the settings are read once, when the first change needs them.
+pub async fn process(store: &Store, event: &Event) -> (BatchSummary, DynamoDbEventResponse) {
+    let summary = RefCell::new(BatchSummary::default());
+    let settings: RefCell<Option<Rc<TicketSettings>>> = RefCell::new(None);
+    let reply = for_each_change(event, |change| {
+        let (summary, settings) = (&summary, &settings);
+        async move {
+            summary.borrow_mut().count(&change);
+            let Some(answered) = Answered::of(&change) else {
+                return Ok(());
+            };
+            let cached = settings.borrow().clone();
+            let current = match cached {
+                Some(current) => current,
+                None => {
+                    let read = Rc::new(store.ticket_settings().await?);
+                    *settings.borrow_mut() = Some(read.clone());
+                    read
+                }
+            };
+            let outcome = apply(store, &change, &answered, &current).await?;
+            summary.borrow_mut().record(outcome);
+            Ok::<(), Error>(())
+        }
+    })
+    .await;
+    let summary = summary.into_inner();
+    tracing::info!(?summary, "stream batch");
+    (summary, reply)
+}
+
+/// Opens or upgrades the ticket `answered` needs, exactly once.
+pub async fn apply(
+    store: &Store,
+    change: &StreamChange,
+    answered: &Answered,
+    settings: &TicketSettings,
+) -> Result<Outcome, Error> {
+    let Some(classification) = classify(&answered.source, &settings.rules, &settings.routing)
+    else {
+        // No reason, no ticket; a ticket the item already has keeps what it has.
+        return Ok(Outcome::NoTicketNeeded);
+    };
+    let ticket_id = answered.source.source.ticket_id();
+    let revision = Revision {
+        item: &change.key,
+        revision: change.revision,
+        expires_at: change.expires_at,
+    };
+    // Only an item whose earlier write needed a ticket can have one: otherwise try to open it
+    // without reading (if one is there after all, the write is refused and it is read then).
+    let mut read_first = answered
+        .before
+        .as_ref()
+        .is_some_and(|before| classify(before, &settings.rules, &settings.routing).is_some());
+    for _ in 0..RACE_RETRIES {
+        let existing = if read_first {
+            store.ticket(&ticket_id).await?
+        } else {
+            None
+        };
+        read_first = true;
+        let (writes, opening) = match existing {
+            None => {
+                let opened = Ticket::open(
+                    answered.source.source.clone(),
+                    answered.customer_id.clone(),
+                    classification.clone(),
+                    &settings.sla,
+                    &settings.calendars,
+                    answered.at,
+                )?;
+                let stored = StoredTicket {
+                    ticket: opened.ticket,
+                    source_key: change.key.clone(),
+                    source_revision: change.revision,
+                    created_under: settings.versions,
+                };
+                (store.ticket_writes(&stored, &opened.entry, None)?, true)
+            }
+            Some(stored) => {
+                if stored.source_revision >= change.revision {
+                    return Ok(Outcome::AlreadyApplied);
+                }
+                let Some(upgraded) = stored.ticket.reclassify(
+                    &classification,
+                    &settings.sla,
+                    &settings.calendars,
+                    answered.at,
+                )?
+                else {
+                    return Ok(Outcome::Unchanged);
+                };
+                let read = stored.ticket.version;
+                let next = StoredTicket {
+                    ticket: upgraded.ticket,
+                    source_revision: change.revision,
+                    ..stored
+                };
+                (
+                    store.ticket_writes(&next, &upgraded.entry, Some(read))?,
+                    false,
+                )
+            }
+        };
+        match store
+            .apply_once(CONSUMER, revision, Order::Latest, writes)
+            .await
+        {
+            Ok(Applied::Applied) if opening => return Ok(Outcome::Opened),
+            Ok(Applied::Applied) => return Ok(Outcome::Upgraded),
+            Ok(_) => return Ok(Outcome::AlreadyApplied),
+            // The ticket was there after all, or changed since it was read (a person acted on
+            // it, another delivery of this record got there first): read it and decide again.
+            Err(Error::Conflict(_)) => continue,
+            Err(err) => return Err(err),
+        }
+    }
+    Err(Error::Conflict(format!(
+        "ticket {ticket_id} kept changing while {} revision {} was applied; the record will be retried",
+        change.key.pk, change.revision
+    )))
+}
