@@ -18,8 +18,8 @@ use closeloop::domain::feedback::NewFeedback;
 use closeloop::domain::reference::Reference;
 use closeloop::domain::response::{
     build_response, check_answers, decode_form, decode_json, one_tap_answers, review_form,
-    AnswerProblem, Completeness, FormReview, Respondent, Settled, Submission, SurveyResponse,
-    MAX_BODY_BYTES,
+    AnswerProblem, CheckedAnswers, Completeness, FormReview, Respondent, Settled, Submission,
+    SurveyResponse, MAX_BODY_BYTES,
 };
 use closeloop::domain::survey::{Answers, Locale, Survey, SurveyId, ValidSurvey};
 use closeloop::domain::token::Token;
@@ -358,28 +358,9 @@ impl ResponseCapture {
         let locale = link.locale;
         let loaded = self.version(&link.survey_id, link.survey_version).await?;
         let submission = decode(format, body, &loaded.valid)?;
-        let answers = match self.review(locale, &loaded, submission, Vec::new()) {
-            Ok(answers) => answers,
-            Err(page) => return Ok(*page),
-        };
-        let checked = match check_answers(&loaded.valid, &answers, Completeness::Complete) {
+        let checked = match self.checked(format, locale, &loaded, submission, Vec::new())? {
             Ok(checked) => checked,
-            Err(problems) => {
-                return match format {
-                    Format::Json => Err(problem_error(&problems[0])),
-                    Format::Html => Ok(self.form_page(
-                        StatusCode::BAD_REQUEST,
-                        locale,
-                        &loaded,
-                        Shown {
-                            answers: &answers,
-                            problems: &problems,
-                            notice: None,
-                            hidden: Vec::new(),
-                        },
-                    )),
-                }
-            }
+            Err(page) => return Ok(*page),
         };
         let submission = build_response(
             link.invitation_id.clone(),
@@ -445,6 +426,40 @@ impl ResponseCapture {
                 hidden,
             },
         )))
+    }
+
+    /// The submission's answers, reviewed ([`Self::review`]) and checked against the survey:
+    /// or the page to show instead (the form again, or with its problems), or for a JSON
+    /// client the first problem as an error. One rule for the invited and the anonymous form.
+    fn checked(
+        &self,
+        format: Format,
+        locale: Locale,
+        loaded: &Loaded,
+        submission: Submission,
+        hidden: Vec<(&'static str, String)>,
+    ) -> Result<Result<CheckedAnswers, Box<Response<Body>>>, Error> {
+        let answers = match self.review(locale, loaded, submission, hidden.clone()) {
+            Ok(answers) => answers,
+            Err(page) => return Ok(Err(page)),
+        };
+        match check_answers(&loaded.valid, &answers, Completeness::Complete) {
+            Ok(checked) => Ok(Ok(checked)),
+            Err(problems) => match format {
+                Format::Json => Err(problem_error(&problems[0])),
+                Format::Html => Ok(Err(Box::new(self.form_page(
+                    StatusCode::BAD_REQUEST,
+                    locale,
+                    loaded,
+                    Shown {
+                        answers: &answers,
+                        problems: &problems,
+                        notice: None,
+                        hidden,
+                    },
+                )))),
+            },
+        }
     }
 
     // ---- /q/{surveyId} -------------------------------------------------------------------
@@ -524,28 +539,9 @@ impl ResponseCapture {
             ("_nonce", nonce.as_str().to_string()),
             ("_version", version.to_string()),
         ];
-        let answers = match self.review(locale, &loaded, submission, hidden.clone()) {
-            Ok(answers) => answers,
-            Err(page) => return Ok(*page),
-        };
-        let checked = match check_answers(&loaded.valid, &answers, Completeness::Complete) {
+        let checked = match self.checked(format, locale, &loaded, submission, hidden)? {
             Ok(checked) => checked,
-            Err(problems) => {
-                return match format {
-                    Format::Json => Err(problem_error(&problems[0])),
-                    Format::Html => Ok(self.form_page(
-                        StatusCode::BAD_REQUEST,
-                        locale,
-                        &loaded,
-                        Shown {
-                            answers: &answers,
-                            problems: &problems,
-                            notice: None,
-                            hidden,
-                        },
-                    )),
-                }
-            }
+            Err(page) => return Ok(*page),
         };
         let nonce_hash = nonce.hash();
         let submission = build_response(
