@@ -79,6 +79,15 @@ impl Store {
         Ok(found)
     }
 
+    /// [`Store::batch_put`], answering the `id` attribute of each item left unwritten.
+    pub(crate) async fn batch_put_ids(&self, items: Vec<Item>) -> Result<Vec<String>> {
+        let left = self.batch_put(items).await?;
+        Ok(left
+            .into_iter()
+            .filter_map(|item| item.get("id").and_then(|v| v.as_s().ok()).cloned())
+            .collect())
+    }
+
     /// Puts every item (unconditionally), 25 per request. Returns the items DynamoDB still
     /// had not processed after the retries, so the caller can report them; never drops one.
     pub async fn batch_put(&self, items: Vec<Item>) -> Result<Vec<Item>> {

@@ -143,11 +143,7 @@ impl Store {
             .iter()
             .map(|c| self.customer_item(c, now))
             .collect::<Result<Vec<_>>>()?;
-        let left = self.batch_put(items).await?;
-        Ok(left
-            .into_iter()
-            .filter_map(|item| item.get("id").and_then(|v| v.as_s().ok()).cloned())
-            .collect())
+        self.batch_put_ids(items).await
     }
 
     /// Many customers with their consent state, in a few BatchGetItem calls.

@@ -115,11 +115,7 @@ impl Store {
             .iter()
             .map(|i| self.invitation_item(i))
             .collect::<Result<Vec<_>>>()?;
-        let left = self.batch_put(items).await?;
-        Ok(left
-            .into_iter()
-            .filter_map(|item| item.get("id").and_then(|v| v.as_s().ok()).cloned())
-            .collect())
+        self.batch_put_ids(items).await
     }
 
     /// Schedules those of `invitations` that do not exist yet, each by a PutItem that refuses
