@@ -200,4 +200,27 @@ mod tests {
         assert_eq!(resolve_number("r-ev-svc-1", "ev-svc-1"), None);
         assert_eq!(resolve_number("r-ev-svc-1", "fu-r-ev-svc-1-x"), None);
     }
+
+    #[test]
+    fn the_follow_up_survey_is_one_required_rating_its_outcome() {
+        use closeloop::domain::survey::{Locale, NewSurvey};
+        let new: NewSurvey =
+            serde_json::from_str(include_str!("../../../surveys/ticket-follow-up.json")).unwrap();
+        assert_eq!(
+            new.id.as_ref().map(|id| id.as_str()),
+            Some(FOLLOW_UP_SURVEY)
+        );
+        let survey = new.definition.validate().expect("a valid survey");
+        assert_eq!(survey.questions().len(), 1);
+        let outcome = survey.outcome().expect("an outcome");
+        assert!(outcome.required && outcome.show_if.is_none());
+        assert_eq!(
+            outcome.label.get(Locale::ZhCn),
+            "您对我们的处理结果满意吗？"
+        );
+        assert_eq!(
+            outcome.label.get(Locale::En),
+            "Are you satisfied with how we fixed it?"
+        );
+    }
 }
