@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make up`: Closeloop on this machine. Starts the AWS emulator, the five functions under
 # `cargo lambda watch`, and the local runner (HTTP API from template.yaml, stream delivery,
-# schedules); loads the default survey; prints the links. Ctrl-C stops everything it started.
+# schedules); loads the default and the ticket follow-up surveys; prints the links. Ctrl-C
+# stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -73,6 +74,17 @@ case "$status" in
   201) echo "default survey csat-default loaded" ;;
   409) echo "default survey csat-default already there" ;;
   *) echo "error: loading the default survey answered $status:" >&2; cat .local/default-survey.json >&2; exit 1 ;;
+esac
+
+echo "== loading the ticket follow-up survey"
+status=$(curl -sS -o .local/follow-up-survey.json -w '%{http_code}' --max-time 300 \
+  -X POST "http://127.0.0.1:$API_PORT/surveys" \
+  -H "Authorization: Bearer $DEV_ADMIN_TOKEN" -H 'content-type: application/json' \
+  --data-binary @surveys/ticket-follow-up.json)
+case "$status" in
+  201) echo "follow-up survey ticket-follow-up loaded" ;;
+  409) echo "follow-up survey ticket-follow-up already there" ;;
+  *) echo "error: loading the follow-up survey answered $status:" >&2; cat .local/follow-up-survey.json >&2; exit 1 ;;
 esac
 
 TOKENS=$(DEV_ADMIN_TOKEN=$DEV_ADMIN_TOKEN GROUPS_CLAIM=$GROUPS_CLAIM target/debug/closeloop-local tokens | sed 's/^/    /')

@@ -2,6 +2,9 @@
 //! upgrades the one its item already has (a one-tap rating's ticket when the full answers
 //! arrive). Never a second ticket for one item, never a silent downgrade.
 //!
+//! A complete answer to a resolved ticket's follow-up goes to its ticket instead
+//! (`follow_up`): it reopens or closes it, and never opens a ticket of its own.
+//!
 //! Exactly once per (item, revision): the ticket's write goes in one transaction with the
 //! consumer's marker (`Store::apply_once`, `Order::Latest`), so a redelivered record, an older
 //! one after a newer, or two deliveries at once leave one ticket and one history entry.
@@ -22,6 +25,7 @@ use closeloop::store::{Applied, Order, Revision, StoredTicket, TicketSettings};
 use closeloop::stream::{for_each_change, ItemChange, StreamChange};
 use closeloop::{Error, Store};
 
+use crate::follow_up::{self, FollowUpAnswer};
 use crate::source::Answered;
 
 /// The name this consumer's exactly-once markers carry.
@@ -51,6 +55,13 @@ pub struct BatchSummary {
     pub unchanged: usize,
     /// Changes applied before (redelivered, or older than what was applied).
     pub already_applied: usize,
+    /// Tickets an unhappy follow-up answer reopened.
+    pub reopened: usize,
+    /// Tickets a happy follow-up answer closed as confirmed.
+    pub confirmed: usize,
+    /// Follow-up answers that changed nothing (about an earlier resolve, a ticket closed or
+    /// reopened meanwhile, a late happy answer).
+    pub follow_up_changed_nothing: usize,
 }
 
 impl BatchSummary {
@@ -74,6 +85,9 @@ impl BatchSummary {
             Outcome::Upgraded => self.upgraded += 1,
             Outcome::Unchanged => self.unchanged += 1,
             Outcome::AlreadyApplied => self.already_applied += 1,
+            Outcome::Reopened => self.reopened += 1,
+            Outcome::Confirmed => self.confirmed += 1,
+            Outcome::FollowUpChangesNothing => self.follow_up_changed_nothing += 1,
         }
     }
 }
@@ -87,6 +101,11 @@ pub enum Outcome {
     Upgraded,
     Unchanged,
     AlreadyApplied,
+    /// A follow-up answer reopened its ticket.
+    Reopened,
+    /// A follow-up answer closed its ticket as confirmed.
+    Confirmed,
+    FollowUpChangesNothing,
 }
 
 /// Runs the batch in order; the settings are read once, when the first change needs them.
@@ -97,9 +116,11 @@ pub async fn process(store: &Store, event: &Event) -> (BatchSummary, DynamoDbEve
         let (summary, settings) = (&summary, &settings);
         async move {
             summary.borrow_mut().count(&change);
-            let Some(answered) = Answered::of(&change) else {
+            let follow_up = FollowUpAnswer::of(&change);
+            let answered = Answered::of(&change);
+            if follow_up.is_none() && answered.is_none() {
                 return Ok(());
-            };
+            }
             let cached = settings.borrow().clone();
             let current = match cached {
                 Some(current) => current,
@@ -109,7 +130,11 @@ pub async fn process(store: &Store, event: &Event) -> (BatchSummary, DynamoDbEve
                     read
                 }
             };
-            let outcome = apply(store, &change, &answered, &current).await?;
+            let outcome = match (follow_up, answered) {
+                (Some(answer), _) => follow_up::apply(store, &change, &answer, &current).await?,
+                (None, Some(answered)) => apply(store, &change, &answered, &current).await?,
+                (None, None) => return Ok(()),
+            };
             summary.borrow_mut().record(outcome);
             Ok::<(), Error>(())
         }

@@ -3,6 +3,7 @@
 //! deadline; and serves the staff routes that work the tickets and the settings behind them.
 //!
 //! - `consumer`: the stream consumer (open or upgrade, exactly once);
+//! - `follow_up`: the follow-up a resolve sends, and what its answer does to the ticket;
 //! - `source`: what a response or feedback item says, for the rules;
 //! - `routes`: routing, roles, refusals; `tickets` and `settings`: the handlers;
 //! - `view`: what staff see of a ticket (deadline states, queue rows).
@@ -17,6 +18,7 @@ use http::Response;
 use lambda_http::Request;
 
 pub mod consumer;
+pub mod follow_up;
 pub mod routes;
 mod settings;
 pub mod source;

@@ -1,9 +1,10 @@
 //! `GET /tickets`, `GET /tickets/{id}`, `PATCH /tickets/{id}`.
 
 use chrono::{DateTime, Utc};
+use closeloop::domain::attribution::Attribution;
 use closeloop::domain::calendar::Calendars;
 use closeloop::domain::ticket::{
-    may, may_act, Action, ActionKind, Actor, Command, Level, Operation, Role, SourceRef,
+    may, may_act, Action, ActionKind, Actor, Command, EntryKind, Level, Operation, Role, SourceRef,
     TicketState,
 };
 use closeloop::lambda::{actor, describe_roles, path_parameter};
@@ -12,6 +13,7 @@ use closeloop::{Deps, Error};
 use lambda_http::{Request, RequestExt};
 use serde_json::{json, Value};
 
+use crate::follow_up;
 use crate::routes::{json_document, ok, Answer, Refusal};
 use crate::source::{feedback_attribution, response_attribution};
 use crate::view;
@@ -308,9 +310,17 @@ pub async fn act(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Answer {
         ticket: applied.ticket,
         ..stored.clone()
     };
+    // A resolve asks the customer whether the fix worked: the follow-up is written with it.
+    let follow_up = match applied.entry.kind {
+        EntryKind::Resolve if next.ticket.customer_id.is_some() => {
+            let about = source_attribution(deps, &stored).await?;
+            follow_up::invitation(&next.ticket, &about, deps.config.retention_days)
+        }
+        _ => None,
+    };
     if !deps
         .store
-        .save_ticket(&next, &applied.entry, Some(version))
+        .save_ticket_with_follow_up(&next, &applied.entry, Some(version), follow_up.as_ref())
         .await?
     {
         let current = deps
@@ -326,7 +336,32 @@ pub async fn act(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Answer {
     }
     let mut value = view::ticket(&next, now);
     value["entry"] = json!(applied.entry);
+    if let Some(invitation) = &follow_up {
+        value["follow_up"] =
+            json!({"invitation_id": invitation.id, "survey_id": invitation.survey_id});
+    }
     ok(&value)
+}
+
+/// Who and what the ticket is about, as its answer or feedback says (the customer alone when
+/// that item is gone).
+async fn source_attribution(deps: &Deps, stored: &StoredTicket) -> Result<Attribution, Error> {
+    let found = match &stored.ticket.source {
+        SourceRef::Response { .. } => deps
+            .store
+            .get_response(&stored.source_key)
+            .await?
+            .map(|response| response_attribution(&response)),
+        SourceRef::Feedback { id } => deps
+            .store
+            .get_feedback(id)
+            .await?
+            .map(|feedback| feedback_attribution(&feedback)),
+    };
+    Ok(found.unwrap_or_else(|| Attribution {
+        customer_id: stored.ticket.customer_id.clone(),
+        ..Attribution::default()
+    }))
 }
 
 fn stale(stored: &StoredTicket, now: DateTime<Utc>, message: String) -> Refusal {

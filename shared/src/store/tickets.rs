@@ -5,6 +5,8 @@
 //!   (`attribute_not_exists(pk)`), with the consumer's marker (`Store::apply_once`);
 //! - change a ticket: the same two puts, the ticket's conditional on the `version` read (the
 //!   optimistic lock; every writer of a ticket raises its version);
+//! - resolve a ticket: the same, plus put `INV#fu-<id>-<n>` / `INV` (`attribute_not_exists(pk)`),
+//!   the customer's follow-up invitation, in the same transaction: a resolve never loses it;
 //! - a ticket: GetItem `TICKET#<id>` / `TICKET`; with its history: Query `pk = TICKET#<id>`;
 //! - a department's queue: Query `gsi1` `gsi1pk = TICKETS#<department>` (closed tickets:
 //!   `TICKETS#<department>#closed`), sorted by `gsi1sk = <next running deadline>#<id>`
@@ -28,6 +30,7 @@ use super::due::DuePosition;
 use super::settings::SettingsVersions;
 use super::write::{n, s, Guard, NewItem};
 use super::{from_item, timestamp, to_item, Item, Store};
+use crate::domain::invitation::Invitation;
 use crate::domain::ticket::{DeadlineName, HistoryEntry, Level, SourceRef, Ticket, TicketState};
 use crate::error::{Error, Result};
 use crate::keys::{ticket as ticket_keys, DueKind, Key, GSI1, GSI1_PK, GSI1_SK};
@@ -168,6 +171,7 @@ struct HistoryRecord {
 enum TicketWrite {
     Ticket,
     History,
+    FollowUp,
 }
 
 /// Which tickets of a queue to list.
@@ -326,10 +330,37 @@ impl Store {
         entry: &HistoryEntry,
         read: Option<u64>,
     ) -> Result<bool> {
-        let writes = self.labelled_ticket_writes(stored, entry, read)?;
+        self.save_ticket_with_follow_up(stored, entry, read, None)
+            .await
+    }
+
+    /// [`Store::save_ticket`], and in the same transaction the follow-up invitation a resolve
+    /// sends the customer (`follow_up`, scheduled; refused if its id exists). A follow-up
+    /// already there means its id was reused: a conflict, and nothing was written.
+    pub async fn save_ticket_with_follow_up(
+        &self,
+        stored: &StoredTicket,
+        entry: &HistoryEntry,
+        read: Option<u64>,
+        follow_up: Option<&Invitation>,
+    ) -> Result<bool> {
+        let mut writes = self.labelled_ticket_writes(stored, entry, read)?;
+        if let Some(invitation) = follow_up {
+            writes.push((
+                TicketWrite::FollowUp,
+                self.put_new(self.invitation_item(invitation)?),
+            ));
+        }
         Ok(match self.transact(writes).await? {
             Ok(()) => true,
             Err(TicketWrite::Ticket | TicketWrite::History) => false,
+            Err(TicketWrite::FollowUp) => {
+                return Err(Error::Conflict(format!(
+                    "the follow-up invitation {} exists already; ticket {} was not changed",
+                    follow_up.map(|i| i.id.as_str()).unwrap_or_default(),
+                    stored.id()
+                )))
+            }
         })
     }
 

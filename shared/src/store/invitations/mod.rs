@@ -109,7 +109,7 @@ fn stored_invitation(
 
 impl Store {
     /// A new invitation as stored: due for sending at its scheduled time.
-    fn invitation_item(&self, invitation: &Invitation) -> Result<Item> {
+    pub(super) fn invitation_item(&self, invitation: &Invitation) -> Result<Item> {
         let due = position(
             DueKind::InvitationSend,
             &invitation.id,
