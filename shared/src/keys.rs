@@ -357,14 +357,17 @@ pub enum DueKind {
     InvitationReminder,
     InvitationExpiry,
     TicketDeadline,
+    /// A resolved ticket whose follow-up window ends: closed unconfirmed if still resolved.
+    TicketFollowUp,
 }
 
 impl DueKind {
-    pub const ALL: [DueKind; 4] = [
+    pub const ALL: [DueKind; 5] = [
         DueKind::InvitationSend,
         DueKind::InvitationReminder,
         DueKind::InvitationExpiry,
         DueKind::TicketDeadline,
+        DueKind::TicketFollowUp,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -373,6 +376,7 @@ impl DueKind {
             DueKind::InvitationReminder => "invitation-reminder",
             DueKind::InvitationExpiry => "invitation-expiry",
             DueKind::TicketDeadline => "ticket-deadline",
+            DueKind::TicketFollowUp => "ticket-follow-up",
         }
     }
 

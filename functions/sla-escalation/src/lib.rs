@@ -1,26 +1,62 @@
-//! sla-escalation: the scheduled sweep over ticket deadlines. It reads only what is due, through
-//! the `due` index (never a Scan), so its cost follows due tickets, not open ones.
+//! sla-escalation: the scheduled ticket clock. It reads only what is due, through the `due`
+//! index (never a Scan), so its cost follows due tickets, not open ones.
+//!
+//! A ticket is due for one reason at a time, the kind it sits in on the index
+//! (`closeloop::store::ticket_due`), and each run walks every shard of each ticket kind page by
+//! page ([`DueCursor`]) and dispatches on that reason:
+//! - `ticket-deadline`: a running SLA deadline is due. Counted (`due_deadlines`); warnings,
+//!   breaches and escalation notices come next, in [`SlaEscalation::deadline_due`].
+//! - `ticket-follow-up`: a resolved ticket's follow-up window may have ended. If the domain's
+//!   timeout rule says so, the ticket is closed as resolved, not confirmed, by Closeloop, with
+//!   one history entry, conditional on the version read (the staff routes' optimistic lock).
+//!   Of two sweeps, or a redelivered event, that read the same version one write succeeds; the
+//!   other is refused and changes nothing, and a closed ticket is off the index.
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use chrono::{DateTime, Utc};
-use closeloop::keys::{DueKind, DUE_SHARDS};
+use closeloop::domain::calendar::Calendars;
+use closeloop::domain::ticket::{
+    follow_up, Command, FollowUp, FollowUpEvent, FollowUpRules, SYSTEM,
+};
+use closeloop::keys::DueKind;
 use closeloop::lambda::Function;
+use closeloop::store::{Due, DueCursor, StoredTicket};
 use closeloop::{Deps, Error};
 use serde::Serialize;
 use serde_json::Value;
 
-/// Most deadlines read per shard per run.
+/// Tickets read per Query.
 const PAGE: i32 = 100;
+
+/// The ticket kinds of due work, in the order a run takes them.
+const TICKET_KINDS: [DueKind; 2] = [DueKind::TicketDeadline, DueKind::TicketFollowUp];
 
 pub struct SlaEscalation {
     deps: Deps,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SweepReport {
     pub now: DateTime<Utc>,
+    /// Tickets with a running deadline due by `now`.
     pub due_deadlines: usize,
+    /// Escalation notices sent (none yet).
     pub escalated: usize,
+    /// Resolved tickets closed as resolved, not confirmed.
+    pub follow_ups_closed: usize,
+    /// Due tickets the rules left alone (no longer resolved, the follow-up still open).
+    pub unchanged: usize,
+    /// Due tickets another writer changed between this run's read and its write: left to it
+    /// (still due, the next run sees them again).
+    pub changed_meanwhile: usize,
+}
+
+/// What a run did with one due ticket.
+enum Outcome {
+    DeadlineDue,
+    FollowUpClosed,
+    Unchanged,
+    ChangedMeanwhile,
 }
 
 impl SlaEscalation {
@@ -29,20 +65,97 @@ impl SlaEscalation {
     }
 
     pub async fn sweep(&self, now: DateTime<Utc>) -> Result<SweepReport, Error> {
-        let mut due_deadlines = 0;
-        for shard in 0..DUE_SHARDS {
-            due_deadlines += self
-                .deps
-                .store
-                .due(DueKind::TicketDeadline, shard, now, PAGE)
-                .await?
-                .len();
-        }
-        Ok(SweepReport {
+        let mut report = SweepReport {
             now,
-            due_deadlines,
-            escalated: 0,
-        })
+            ..SweepReport::default()
+        };
+        for kind in TICKET_KINDS {
+            for mut cursor in DueCursor::all_shards(kind, now, PAGE) {
+                while let Some(page) = self.deps.store.due_tickets(&mut cursor).await? {
+                    for due in page {
+                        match self.dispatch(kind, due, now).await? {
+                            Outcome::DeadlineDue => report.due_deadlines += 1,
+                            Outcome::FollowUpClosed => report.follow_ups_closed += 1,
+                            Outcome::Unchanged => report.unchanged += 1,
+                            Outcome::ChangedMeanwhile => report.changed_meanwhile += 1,
+                        }
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// One due ticket, by why it is due.
+    async fn dispatch(
+        &self,
+        kind: DueKind,
+        due: Due<StoredTicket>,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, Error> {
+        match kind {
+            DueKind::TicketDeadline => Ok(self.deadline_due(due)),
+            DueKind::TicketFollowUp => self.follow_up_due(due, now).await,
+            other => Err(Error::Internal(format!(
+                "{} is not ticket work",
+                other.as_str()
+            ))),
+        }
+    }
+
+    /// A running deadline is due: counted for now.
+    fn deadline_due(&self, _due: Due<StoredTicket>) -> Outcome {
+        Outcome::DeadlineDue
+    }
+
+    /// A resolved ticket's follow-up window may have ended: the domain's timeout rule, applied
+    /// as Closeloop on the version read.
+    async fn follow_up_due(
+        &self,
+        due: Due<StoredTicket>,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, Error> {
+        let stored = due.item;
+        let ticket = &stored.ticket;
+        let Some(resolved_at) = ticket.resolution.as_ref().map(|r| r.at) else {
+            return Ok(Outcome::Unchanged);
+        };
+        // The window the ticket's due time was computed with, so both agree.
+        let rules = FollowUpRules {
+            window_hours: stored.follow_up_window_hours,
+            ..FollowUpRules::default()
+        };
+        let event = FollowUpEvent::Timeout { resolved_at, now };
+        let action = match follow_up(ticket, &event, &rules) {
+            FollowUp::Act(action) => action,
+            FollowUp::Nothing(why) => {
+                tracing::info!(ticket = %ticket.ticket_id, "follow-up timeout changes nothing: {why}");
+                return Ok(Outcome::Unchanged);
+            }
+        };
+        let command = Command {
+            action,
+            by: SYSTEM.to_string(),
+            at: now,
+            expected_version: ticket.version,
+        };
+        // Closing computes no deadline, so no calendar is read.
+        let applied = ticket.apply(&command, &Calendars::default())?;
+        let next = StoredTicket {
+            ticket: applied.ticket,
+            ..stored.clone()
+        };
+        if self
+            .deps
+            .store
+            .save_ticket(&next, &applied.entry, Some(ticket.version))
+            .await?
+        {
+            tracing::info!(ticket = %ticket.ticket_id, "closed as resolved, not confirmed");
+            Ok(Outcome::FollowUpClosed)
+        } else {
+            Ok(Outcome::ChangedMeanwhile)
+        }
     }
 }
 

@@ -191,6 +191,7 @@ pub async fn apply(
                     source_key: change.key.clone(),
                     source_revision: change.revision,
                     created_under: settings.versions,
+                    follow_up_window_hours: settings.follow_up.window_hours,
                 };
                 (store.ticket_writes(&stored, &opened.entry, None)?, true)
             }

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use closeloop::domain::attribution::Attribution;
 use closeloop::domain::calendar::Calendars;
 use closeloop::domain::ticket::{
-    may, may_act, Action, ActionKind, Actor, Command, EntryKind, Level, Operation, Role, SourceRef,
-    TicketState,
+    may, may_act, Action, ActionKind, Actor, Command, EntryKind, FollowUpRules, Level, Operation,
+    Role, SourceRef, TicketState,
 };
 use closeloop::lambda::{actor, describe_roles, path_parameter};
 use closeloop::store::{QueueCursor, QueueFilter, QueueQuery, StoredTicket, MAX_QUEUE_PAGE};
@@ -306,10 +306,19 @@ pub async fn act(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Answer {
         Err(Error::Conflict(message)) => return Err(stale(&stored, now, message)),
         Err(err) => return Err(err.into()),
     };
-    let next = StoredTicket {
+    let mut next = StoredTicket {
         ticket: applied.ticket,
         ..stored.clone()
     };
+    // A resolved ticket is due when its follow-up window ends: the window in force now.
+    if applied.entry.kind == EntryKind::Resolve {
+        next.follow_up_window_hours = deps
+            .store
+            .settings::<FollowUpRules>()
+            .await?
+            .settings
+            .window_hours;
+    }
     // A resolve asks the customer whether the fix worked: the follow-up is written with it.
     let follow_up = match applied.entry.kind {
         EntryKind::Resolve if next.ticket.customer_id.is_some() => {

@@ -254,6 +254,16 @@ async fn each_action_moves_the_ticket_and_lands_in_the_history() {
     let id = "f-cs-0";
     let mut version = 1;
     let mut at = now();
+    // A resolve is due when the follow-up window in force then ends.
+    let window = closeloop::domain::ticket::FollowUpRules {
+        window_hours: 72,
+        ..Default::default()
+    };
+    env.deps
+        .store
+        .save_settings(window, "admin-1", at)
+        .await
+        .unwrap();
     let steps: Vec<(Value, &Staff, &str)> = vec![
         (json!({"action": "claim"}), &CS_AGENT, "in_progress"),
         (
@@ -332,6 +342,19 @@ async fn each_action_moves_the_ticket_and_lands_in_the_history() {
                 assert_eq!(reply["deadlines"][1]["state"], "paused");
             }
             "resume" => assert!(item.contains_key("due_pk"), "back on the due index"),
+            "resolve" => {
+                assert!(
+                    item["due_pk"]
+                        .as_s()
+                        .unwrap()
+                        .starts_with("ticket-follow-up#"),
+                    "due when its follow-up ends"
+                );
+                assert_eq!(
+                    item["due_at"].as_s().unwrap(),
+                    &closeloop::store::timestamp(at + Duration::hours(72))
+                );
+            }
             "close" => {
                 assert_eq!(
                     item["gsi1pk"].as_s().unwrap(),

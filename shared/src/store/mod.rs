@@ -40,8 +40,8 @@ pub use settings::{
 };
 pub use surveys::SurveySummary;
 pub use tickets::{
-    next_deadline, source_kind, QueueCursor, QueueFilter, QueuePage, QueueQuery, StoredTicket,
-    MAX_QUEUE_PAGE,
+    next_deadline, source_kind, ticket_due, QueueCursor, QueueFilter, QueuePage, QueueQuery,
+    StoredTicket, MAX_QUEUE_PAGE,
 };
 pub use totals::DayTotals;
 

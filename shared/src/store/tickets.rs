@@ -13,8 +13,10 @@
 //!   (closed: `<closed at>#<id>`, newest first); `overdue` is a key condition on `gsi1sk`
 //!   (`< now` / `>= now`); state, level, owner and source are a FilterExpression, so a page
 //!   can hold fewer rows than its limit (even none) and still have a next page;
-//! - due tickets: Query `due` `due_pk = ticket-deadline#<shard> AND due_at <= now`: a ticket
-//!   carries `due_pk`/`due_at` (its next running deadline) only while a deadline runs;
+//! - due tickets: Query `due` `due_pk = <kind>#<shard> AND due_at <= now` ([`Store::due_tickets`]):
+//!   a ticket is on the index only while something about it is due at a time ([`ticket_due`]):
+//!   in `ticket-deadline` at its next running deadline while one runs, in `ticket-follow-up`
+//!   at its follow-up's end while it is resolved; else off it;
 //! - a customer's tickets: on the `customer` index (`customer_pk = CUSTOMER#<id>`), like every
 //!   item about a customer; the history entries live in the ticket's own partition.
 
@@ -26,12 +28,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::by_customer::ByCustomer;
-use super::due::DuePosition;
+use super::due::{Due, DueCursor, DuePosition};
 use super::settings::SettingsVersions;
 use super::write::{n, s, Guard, NewItem};
 use super::{from_item, timestamp, to_item, Item, Store};
 use crate::domain::invitation::Invitation;
-use crate::domain::ticket::{DeadlineName, HistoryEntry, Level, SourceRef, Ticket, TicketState};
+use crate::domain::ticket::{
+    DeadlineName, FollowUpRules, HistoryEntry, Level, SourceRef, Ticket, TicketState,
+};
 use crate::error::{Error, Result};
 use crate::keys::{ticket as ticket_keys, DueKind, Key, GSI1, GSI1_PK, GSI1_SK};
 
@@ -52,6 +56,11 @@ pub struct StoredTicket {
     pub source_revision: u32,
     /// The settings versions it was opened under.
     pub created_under: SettingsVersions,
+    /// How long its follow-up waits for an answer (the `follow_up` settings' `window_hours`
+    /// when it was opened or last resolved): a resolved ticket is due this long after its
+    /// resolve, kept so the due time and the sweep's decision agree whatever the settings say
+    /// later.
+    pub follow_up_window_hours: u32,
 }
 
 impl StoredTicket {
@@ -67,6 +76,27 @@ pub fn next_deadline(ticket: &Ticket) -> Option<(DeadlineName, DateTime<Utc>)> {
         .running_deadlines()
         .map(|(name, deadline)| (name, deadline.due))
         .min_by_key(|(_, due)| *due)
+}
+
+/// Why and when a stored ticket is due, the one rule its `due` position follows: a resolved
+/// ticket when its follow-up window ends (closed unconfirmed then, if nobody answered); any
+/// other at its next running deadline; `None` when nothing about it is due at a time.
+pub fn ticket_due(stored: &StoredTicket) -> Option<(DueKind, DateTime<Utc>)> {
+    let ticket = &stored.ticket;
+    match (&ticket.state, &ticket.resolution) {
+        (TicketState::Resolved, Some(resolution)) => {
+            let rules = FollowUpRules {
+                window_hours: stored.follow_up_window_hours,
+                ..FollowUpRules::default()
+            };
+            Some((DueKind::TicketFollowUp, rules.deadline(resolution.at)))
+        }
+        _ => next_deadline(ticket).map(|(_, due)| (DueKind::TicketDeadline, due)),
+    }
+}
+
+fn default_follow_up_window() -> u32 {
+    FollowUpRules::default().window_hours
 }
 
 /// `response` or `feedback`.
@@ -95,6 +125,8 @@ struct TicketRecord {
     source_sk: String,
     source_revision: u32,
     created_under: SettingsVersions,
+    #[serde(default = "default_follow_up_window")]
+    follow_up_window_hours: u32,
     /// On the `customer` index, so the customer's history and erasure find the ticket.
     #[serde(flatten)]
     by_customer: ByCustomer,
@@ -119,7 +151,7 @@ impl TicketRecord {
                 ticket_keys::queue_sort(next, id),
             )
         };
-        let due = next.map(|due| DuePosition::of(DueKind::TicketDeadline, &key, due));
+        let due = ticket_due(stored).map(|(kind, at)| DuePosition::of(kind, &key, at));
         TicketRecord {
             pk: key.pk.clone(),
             sk: key.sk.clone(),
@@ -134,6 +166,7 @@ impl TicketRecord {
             source_sk: stored.source_key.sk.clone(),
             source_revision: stored.source_revision,
             created_under: stored.created_under,
+            follow_up_window_hours: stored.follow_up_window_hours,
             by_customer: ByCustomer::of(
                 ticket.customer_id.as_deref(),
                 TICKET_ENTITY,
@@ -153,6 +186,7 @@ impl TicketRecord {
             },
             source_revision: self.source_revision,
             created_under: self.created_under,
+            follow_up_window_hours: self.follow_up_window_hours,
         }
     }
 }
@@ -362,6 +396,22 @@ impl Store {
                 )))
             }
         })
+    }
+
+    /// The next page of tickets due in `cursor`'s kind and shard, each with the position it
+    /// was seen at (see [`DueCursor`]); `None` once the shard is done for this run.
+    pub async fn due_tickets(
+        &self,
+        cursor: &mut DueCursor,
+    ) -> Result<Option<Vec<Due<StoredTicket>>>> {
+        Ok(cursor
+            .next_page::<TicketRecord>(self, TICKET_ENTITY)
+            .await?
+            .map(|page| {
+                page.into_iter()
+                    .map(|due| due.map(TicketRecord::into_stored))
+                    .collect()
+            }))
     }
 
     /// The ticket, strongly consistent.

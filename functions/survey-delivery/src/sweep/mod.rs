@@ -230,7 +230,10 @@ impl Sweep<'_> {
                             let result = match kind {
                                 DueKind::InvitationReminder => self.remind(due, view).await,
                                 DueKind::InvitationExpiry => self.expire(due).await,
-                                DueKind::InvitationSend | DueKind::TicketDeadline => Ok(()),
+                                // Not invitation work; never in this sweep's kinds.
+                                DueKind::InvitationSend
+                                | DueKind::TicketDeadline
+                                | DueKind::TicketFollowUp => Ok(()),
                             };
                             if let Err(err) = result {
                                 self.failed(&id, &err);
