@@ -182,6 +182,23 @@ async fn a_new_ticket_tells_its_customer_once_by_sms() {
 }
 
 #[tokio::test]
+async fn two_sweeps_at_once_send_one_update() {
+    let s = setup("upd-race").await;
+    let phone = phone();
+    s.customer("C-UPD-6", json!({"name": "张伟", "phone": phone}))
+        .await;
+    let ticket = s.unhappy("upd-6", Some("C-UPD-6"), morning()).await;
+    let now = morning() + Duration::minutes(1);
+    let (a, b) = tokio::join!(s.sweep(now), s.sweep(now));
+    let sent =
+        a["customer_updates_sent"].as_u64().unwrap() + b["customer_updates_sent"].as_u64().unwrap();
+    assert_eq!(sent, 1, "{a}\n{b}");
+    assert_eq!(sms_to(&phone).len(), 1);
+    let update = s.update(&ticket, UpdateKind::Received, 1).await;
+    assert_eq!(update.state, UpdateState::Sent);
+}
+
+#[tokio::test]
 async fn an_opted_out_customer_hears_nothing_and_the_table_says_why() {
     let s = setup("upd-optout").await;
     let phone = phone();
