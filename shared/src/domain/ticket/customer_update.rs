@@ -141,7 +141,7 @@ impl CustomerUpdate {
             (Locale::ZhCn, UpdateKind::Received) => match day(self.reply_by) {
                 Some(d) => format!(
                     "【Closeloop】我们已收到您的反馈（单号 {id}），将在{}前回复您。",
-                    d.format("%m月%d日")
+                    d.format("%-m月%-d日")
                 ),
                 None => format!("【Closeloop】我们已收到您的反馈（单号 {id}），将尽快回复您。"),
             },
@@ -157,7 +157,7 @@ impl CustomerUpdate {
             (Locale::ZhCn, UpdateKind::Planned) => format!(
                 "【Closeloop】您的反馈（单号 {id}）处理方案：{}，预计{}前完成。",
                 self.plan.as_deref().unwrap_or_default(),
-                day(self.plan_due).map_or_else(String::new, |d| d.format("%m月%d日").to_string())
+                day(self.plan_due).map_or_else(String::new, |d| d.format("%-m月%-d日").to_string())
             ),
             (Locale::En, UpdateKind::Planned) => format!(
                 "Closeloop: our plan for your feedback (ref {id}): {}; due by {}.",
