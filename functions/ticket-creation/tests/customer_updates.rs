@@ -332,3 +332,33 @@ async fn a_plan_and_a_resolve_each_send_one_update_by_email() {
     assert_eq!(resolved.state, UpdateState::Sent);
     assert_eq!(resolved.channel.as_deref(), Some("email"));
 }
+
+#[tokio::test]
+async fn feedback_reaches_its_known_customer_but_not_a_bare_contact() {
+    let s = setup("upd-feedback").await;
+    let phone = phone();
+    s.customer("C-UPD-7", json!({"name": "刘洋", "phone": phone}))
+        .await;
+    let mut known = feedback("upd-fb-1", "service", morning());
+    known.attribution.customer_id = Some("C-UPD-7".into());
+    // A contact left on the feedback carries no consent to be contacted: no update.
+    let mut bare = feedback("upd-fb-2", "service", morning());
+    bare.attribution.customer_id = None;
+    bare.contact = Some(phone.clone());
+    let (summary, reply) = s
+        .tickets
+        .process(&batch(vec![
+            feedback_inserted(&known),
+            feedback_inserted(&bare),
+        ]))
+        .await;
+    assert!(reply.batch_item_failures.is_empty(), "{reply:?}");
+    assert_eq!(summary.opened, 2, "{summary:?}");
+    assert_eq!(s.updates().await, 1);
+    s.update("f-upd-fb-1", UpdateKind::Received, 1).await;
+    let report = s.sweep(morning() + Duration::minutes(1)).await;
+    assert_eq!(report["customer_updates_sent"], 1, "{report}");
+    let sent = sms_to(&phone);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].contains("f-upd-fb-1"), "{sent:?}");
+}
