@@ -252,6 +252,20 @@ pub mod ticket {
         }
     }
 
+    /// One message to the customer about the ticket: `UPDATE#received`, or
+    /// `UPDATE#<planned|resolved>#<n>` (a plan can be revised, a ticket resolved again).
+    pub fn customer_update(ticket_id: &str, kind: &str, number: u64) -> Key {
+        let sk = if kind == "received" {
+            format!("UPDATE#{kind}")
+        } else {
+            format!("UPDATE#{kind}#{number}")
+        };
+        Key {
+            pk: partition(ticket_id),
+            sk,
+        }
+    }
+
     /// One history entry, by the ticket version it produced: zero-padded, so the history reads
     /// in order.
     pub fn history(ticket_id: &str, ticket_version: u64) -> Key {
@@ -359,15 +373,18 @@ pub enum DueKind {
     TicketDeadline,
     /// A resolved ticket whose follow-up window ends: closed unconfirmed if still resolved.
     TicketFollowUp,
+    /// A message to the customer about their ticket (received, planned, resolved).
+    CustomerUpdate,
 }
 
 impl DueKind {
-    pub const ALL: [DueKind; 5] = [
+    pub const ALL: [DueKind; 6] = [
         DueKind::InvitationSend,
         DueKind::InvitationReminder,
         DueKind::InvitationExpiry,
         DueKind::TicketDeadline,
         DueKind::TicketFollowUp,
+        DueKind::CustomerUpdate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -377,6 +394,7 @@ impl DueKind {
             DueKind::InvitationExpiry => "invitation-expiry",
             DueKind::TicketDeadline => "ticket-deadline",
             DueKind::TicketFollowUp => "ticket-follow-up",
+            DueKind::CustomerUpdate => "customer-update",
         }
     }
 

@@ -9,8 +9,11 @@
 //! consumer's marker (`Store::apply_once`, `Order::Latest`), so a redelivered record, an older
 //! one after a newer, or two deliveries at once leave one ticket and one history entry.
 //!
+//! A ticket about a known customer also schedules their `received` update in that
+//! transaction (`CustomerUpdate`), so it is written exactly when the ticket is.
+//!
 //! Requests per ticket opened from a record: one TransactWriteItems (ticket, history entry,
-//! marker); the settings are one BatchGetItem per batch. A record whose item's earlier write
+//! customer update, marker); the settings are one BatchGetItem per batch. A record whose item's earlier write
 //! needed a ticket (the form completing an unhappy tap) first reads that ticket: one GetItem
 //! more. A redelivered record costs a refused transaction and a read.
 
@@ -20,7 +23,8 @@ use std::rc::Rc;
 use aws_lambda_events::dynamodb::Event;
 use aws_lambda_events::streams::DynamoDbEventResponse;
 use closeloop::domain::change::{Change, ResponseProgress};
-use closeloop::domain::ticket::{classify, Ticket};
+use closeloop::domain::ticket::{classify, CustomerUpdate, EntryKind, Ticket};
+use closeloop::domain::timekeeping::retention_expiry;
 use closeloop::store::{Applied, Order, Revision, StoredTicket, TicketSettings};
 use closeloop::stream::{for_each_change, ItemChange, StreamChange};
 use closeloop::{Error, Store};
@@ -30,6 +34,9 @@ use crate::source::Answered;
 
 /// The name this consumer's exactly-once markers carry.
 pub const CONSUMER: &str = "ticket-creation";
+/// How long a customer update is kept when its source item carries no retention time
+/// (responses and feedback always do; the default `RETENTION_DAYS`).
+const RETENTION_FALLBACK_DAYS: u32 = 730;
 /// How many times a change is tried again when its ticket changed between read and write.
 const RACE_RETRIES: usize = 4;
 
@@ -186,6 +193,15 @@ pub async fn apply(
                     &settings.calendars,
                     answered.at,
                 )?;
+                // The customer hears that it was received, in the same transaction: kept as
+                // long as the answer or feedback it is about.
+                let update = CustomerUpdate::for_change(
+                    &opened.ticket,
+                    EntryKind::Created,
+                    change
+                        .expires_at
+                        .unwrap_or_else(|| retention_expiry(answered.at, RETENTION_FALLBACK_DAYS)),
+                );
                 let stored = StoredTicket {
                     ticket: opened.ticket,
                     source_key: change.key.clone(),
@@ -193,7 +209,11 @@ pub async fn apply(
                     created_under: settings.versions,
                     follow_up_window_hours: settings.follow_up.window_hours,
                 };
-                (store.ticket_writes(&stored, &opened.entry, None)?, true)
+                let mut writes = store.ticket_writes(&stored, &opened.entry, None)?;
+                if let Some(update) = &update {
+                    writes.push(store.customer_update_write(update)?);
+                }
+                (writes, true)
             }
             Some(stored) => {
                 if stored.source_revision >= change.revision {

@@ -4,9 +4,10 @@ use chrono::{DateTime, Utc};
 use closeloop::domain::attribution::Attribution;
 use closeloop::domain::calendar::Calendars;
 use closeloop::domain::ticket::{
-    may, may_act, Action, ActionKind, Actor, Command, EntryKind, FollowUpRules, Level, Operation,
-    Role, SourceRef, TicketState,
+    may, may_act, Action, ActionKind, Actor, Command, CustomerUpdate, EntryKind, FollowUpRules,
+    Level, Operation, Role, SourceRef, TicketState,
 };
+use closeloop::domain::timekeeping::retention_expiry;
 use closeloop::lambda::{actor, describe_roles, path_parameter};
 use closeloop::store::{QueueCursor, QueueFilter, QueueQuery, StoredTicket, MAX_QUEUE_PAGE};
 use closeloop::{Deps, Error};
@@ -327,9 +328,21 @@ pub async fn act(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Answer {
         }
         _ => None,
     };
+    // A plan or a resolve is news to the customer: their update is written with it.
+    let update = CustomerUpdate::for_change(
+        &next.ticket,
+        applied.entry.kind,
+        retention_expiry(now, deps.config.retention_days),
+    );
     if !deps
         .store
-        .save_ticket_with_follow_up(&next, &applied.entry, Some(version), follow_up.as_ref())
+        .save_ticket_with_messages(
+            &next,
+            &applied.entry,
+            Some(version),
+            follow_up.as_ref(),
+            update.as_ref(),
+        )
         .await?
     {
         let current = deps

@@ -7,6 +7,8 @@
 //!   optimistic lock; every writer of a ticket raises its version);
 //! - resolve a ticket: the same, plus put `INV#fu-<id>-<n>` / `INV` (`attribute_not_exists(pk)`),
 //!   the customer's follow-up invitation, in the same transaction: a resolve never loses it;
+//! - the customer's update about a change (received, planned, resolved): put
+//!   `TICKET#<id>` / `UPDATE#…` (`attribute_not_exists(pk)`) in the change's transaction;
 //! - a ticket: GetItem `TICKET#<id>` / `TICKET`; with its history: Query `pk = TICKET#<id>`;
 //! - a department's queue: Query `gsi1` `gsi1pk = TICKETS#<department>` (closed tickets:
 //!   `TICKETS#<department>#closed`), sorted by `gsi1sk = <next running deadline>#<id>`
@@ -34,7 +36,8 @@ use super::write::{n, s, Guard, NewItem};
 use super::{from_item, timestamp, to_item, Item, Store};
 use crate::domain::invitation::Invitation;
 use crate::domain::ticket::{
-    DeadlineName, FollowUpRules, HistoryEntry, Level, SourceRef, Ticket, TicketState,
+    CustomerUpdate, DeadlineName, FollowUpRules, HistoryEntry, Level, SourceRef, Ticket,
+    TicketState,
 };
 use crate::error::{Error, Result};
 use crate::keys::{ticket as ticket_keys, DueKind, Key, GSI1, GSI1_PK, GSI1_SK};
@@ -206,6 +209,7 @@ enum TicketWrite {
     Ticket,
     History,
     FollowUp,
+    CustomerUpdate,
 }
 
 /// Which tickets of a queue to list.
@@ -378,7 +382,28 @@ impl Store {
         read: Option<u64>,
         follow_up: Option<&Invitation>,
     ) -> Result<bool> {
+        self.save_ticket_with_messages(stored, entry, read, follow_up, None)
+            .await
+    }
+
+    /// [`Store::save_ticket_with_follow_up`], and in the same transaction the update the
+    /// customer gets about this change (`update`, scheduled; refused if it exists, which can
+    /// only be with the ticket at this version already: then nothing was written).
+    pub async fn save_ticket_with_messages(
+        &self,
+        stored: &StoredTicket,
+        entry: &HistoryEntry,
+        read: Option<u64>,
+        follow_up: Option<&Invitation>,
+        update: Option<&CustomerUpdate>,
+    ) -> Result<bool> {
         let mut writes = self.labelled_ticket_writes(stored, entry, read)?;
+        if let Some(update) = update {
+            writes.push((
+                TicketWrite::CustomerUpdate,
+                self.customer_update_write(update)?,
+            ));
+        }
         if let Some(invitation) = follow_up {
             writes.push((
                 TicketWrite::FollowUp,
@@ -387,7 +412,7 @@ impl Store {
         }
         Ok(match self.transact(writes).await? {
             Ok(()) => true,
-            Err(TicketWrite::Ticket | TicketWrite::History) => false,
+            Err(TicketWrite::Ticket | TicketWrite::History | TicketWrite::CustomerUpdate) => false,
             Err(TicketWrite::FollowUp) => {
                 return Err(Error::Conflict(format!(
                     "the follow-up invitation {} exists already; ticket {} was not changed",

@@ -1,5 +1,6 @@
 //! The scheduled delivery sweep. It reads only what is due, through the sparse `due` index
-//! (never a Scan): expiries, then reminders, then sends, four shards each, a page at a time.
+//! (never a Scan): expiries, then reminders, then sends, then the customers' updates about
+//! their tickets (`customer_update`), four shards each, a page at a time.
 //!
 //! Exactly-once sending rests on conditional writes:
 //! 1. **claim**: one transaction moves the invitation from the `due` position the sweep saw to
@@ -24,6 +25,7 @@
 //! budget makes that rarer still: no new send starts once the budget is spent, so Lambda's
 //! timeout does not cut a send in half.
 
+mod customer_update;
 mod follow_up;
 mod pace;
 
@@ -87,6 +89,12 @@ pub struct SweepReport {
     pub left_for_next_run: usize,
     /// Items that hit an error; they stay due and are retried.
     pub errors: usize,
+    /// Updates to customers about their tickets (received, planned, resolved) sent.
+    pub customer_updates_sent: usize,
+    /// Updates not sent, by reason: opt_out, no_contact.
+    pub customer_updates_suppressed: BTreeMap<String, usize>,
+    /// SMS updates moved out of quiet hours.
+    pub customer_updates_deferred: usize,
 }
 
 /// How a run is bounded.
@@ -168,11 +176,12 @@ pub async fn run_with(
             result?;
         }
     }
+    sweep.customer_updates().await?;
     let report = sweep.report.into_inner().expect("report lock");
     if report.errors > 0 {
         // Lambda retries the run; everything done so far is recorded and will not repeat.
         return Err(Error::Upstream(format!(
-            "{} invitation(s) hit errors and stay due: {}",
+            "{} invitation(s) or update(s) hit errors and stay due: {}",
             report.errors,
             serde_json::to_string(&report).unwrap_or_default()
         )));
@@ -233,7 +242,8 @@ impl Sweep<'_> {
                                 // Not invitation work; never in this sweep's kinds.
                                 DueKind::InvitationSend
                                 | DueKind::TicketDeadline
-                                | DueKind::TicketFollowUp => Ok(()),
+                                | DueKind::TicketFollowUp
+                                | DueKind::CustomerUpdate => Ok(()),
                             };
                             if let Err(err) = result {
                                 self.failed(&id, &err);

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 
 pub mod action;
+pub mod customer_update;
 pub mod follow_up;
 pub mod history;
 pub mod machine;
@@ -34,6 +35,7 @@ pub mod upgrade;
 mod words;
 
 pub use action::{Action, ActionKind, CallbackOutcome, Closure, Command};
+pub use customer_update::{CustomerUpdate, UpdateKind, UpdateState};
 pub use follow_up::{follow_up, FollowUp, FollowUpEvent, FollowUpRules};
 pub use history::{Applied, EntryKind, HistoryEntry};
 pub use machine::{Plan, Resolution, Ticket, TicketState, SYSTEM};

@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 use super::*;
 use crate::domain::calendar::Calendars;
 
+mod customer_update;
 mod follow_up;
 mod machine;
 mod machine_props;
