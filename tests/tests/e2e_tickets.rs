@@ -270,11 +270,31 @@ fn an_unhappy_follow_up_reopens_the_resolved_ticket() {
 
     // The sweep sends it (the customer was surveyed today: a follow-up is exempt from fatigue).
     stack.sweep(sweep_at);
+    let survey_link = format!("{}/s/", stack.api);
     let sms = poll("the follow-up SMS", || {
         let sent = sms_to(&phone);
-        (sent.len() >= 2).then(|| sent[1].clone())
+        sent.iter()
+            .skip(1)
+            .find(|m| m.contains(&survey_link))
+            .cloned()
     });
-    assert_eq!(sms_to(&phone).len(), 2, "one follow-up, nothing else");
+    let sent = sms_to(&phone);
+    let with_links = sent.iter().filter(|m| m.contains(&survey_link)).count();
+    assert_eq!(with_links, 2, "the survey, then one follow-up: {sent:?}");
+    // The customer heard back at each step: received, planned, resolved, once each.
+    for update in [
+        format!("we received your feedback (ref {ticket_id})"),
+        format!("our plan for your feedback (ref {ticket_id})"),
+        format!("your feedback (ref {ticket_id}) is resolved"),
+    ] {
+        let count = sent.iter().filter(|m| m.contains(&update)).count();
+        assert_eq!(count, 1, "{update:?} in {sent:?}");
+    }
+    assert_eq!(
+        sent.len(),
+        5,
+        "the survey, three updates, the follow-up: {sent:?}"
+    );
     let follow_up_link = link_in(&stack, &sms);
     assert_ne!(follow_up_link, link);
     let sent = invitation(&follow_up_id).unwrap();

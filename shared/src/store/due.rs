@@ -165,7 +165,7 @@ pub struct DueCursor {
     now: String,
     page: i32,
     start: Option<Item>,
-    seen: HashSet<(String, String)>,
+    seen: HashSet<(String, String, String)>,
     done: bool,
 }
 
@@ -227,13 +227,15 @@ impl DueCursor {
             {
                 continue;
             }
-            let (Some(seen), Some(pk)) = (
-                DuePosition::of_item(&item),
-                item.get("pk").and_then(|v| v.as_s().ok()).cloned(),
-            ) else {
+            let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+            let (Some(seen), Some(pk), Some(sk)) =
+                (DuePosition::of_item(&item), text("pk"), text("sk"))
+            else {
                 continue;
             };
-            if !self.seen.insert((pk, seen.due_at.clone())) {
+            // The item's whole key: several items of one partition (a ticket's updates) can be
+            // due at the same second.
+            if !self.seen.insert((pk, sk, seen.due_at.clone())) {
                 continue;
             }
             fresh.push(Due {
