@@ -1,5 +1,5 @@
 # Closeloop: the two commands are `make up` (run locally) and `make test` (every check).
-.PHONY: up test venv lint fmt bench clean
+.PHONY: up test venv lint fmt bench clean deploy
 
 up: venv
 	scripts/up.sh
@@ -17,6 +17,11 @@ venv: .venv/.installed
 # Benchmarks: prints `BENCH <name> <value>` lines (see the README).
 bench: venv
 	scripts/bench.sh
+
+# Deploy to your AWS account: sam build needs cargo-lambda and zig from the project venv.
+deploy: venv
+	PATH="$(CURDIR)/.venv/bin:$$PATH" SAM_CLI_TELEMETRY=0 sam build
+	PATH="$(CURDIR)/.venv/bin:$$PATH" SAM_CLI_TELEMETRY=0 sam deploy --guided
 
 lint: venv
 	.venv/bin/cfn-lint template.yaml
