@@ -27,7 +27,10 @@ use aws_smithy_runtime_api::client::orchestrator::Metadata;
 pub fn operations_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")));
+        .unwrap_or_else(|| {
+            let tests = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+            tests.parent().unwrap_or(tests).join("target")
+        });
     target.join("aws-operations")
 }
 
