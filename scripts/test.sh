@@ -37,7 +37,12 @@ start_emulator "$port" .local/emulator-test.log
 export_emulator_env "$port"
 
 echo "== tests"
+# The tests record every AWS operation each function performs; the IAM check below reads them.
+rm -rf target/aws-operations
 cargo test --workspace --no-fail-fast
+
+echo "== IAM: each function's policy allows what it called in the tests, and nothing else"
+cargo test -p closeloop-tests --test iam -- --ignored
 
 echo "== end to end: make up, then the admin API through the local runner"
 scripts/smoke.sh

@@ -18,6 +18,8 @@ use serde_json::{json, Value};
 
 pub use closeloop_local::Template;
 
+pub mod operations;
+
 pub const REGION: &str = "us-east-1";
 pub const SENDER: &str = "surveys@closeloop.test";
 
@@ -106,6 +108,14 @@ impl TestEnv {
             dynamodb,
             table,
         }
+    }
+
+    /// The dependencies of one function (its binary name, e.g. `survey-delivery`) on this
+    /// test's table: the same configuration, with clients that record every AWS operation the
+    /// function performs (see [`operations`]). Build each function under test with these, and
+    /// use `deps` for the test's own setup and inspection.
+    pub fn deps_for(&self, function: &str) -> Deps {
+        operations::recorded_deps(function, self.deps.config.clone(), &self.sdk)
     }
 
     /// Every item in this test's table (a Scan: tests only, never the product).

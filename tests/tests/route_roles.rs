@@ -209,9 +209,9 @@ fn describe(role: &str, department: Option<&str>) -> String {
 async fn every_protected_route_admits_only_the_roles_it_lists() {
     let env = TestEnv::new("route-roles").await;
     let functions = Functions {
-        delivery: SurveyDelivery::new(env.deps.clone()),
-        capture: ResponseCapture::new(env.deps.clone()),
-        tickets: TicketCreation::new(env.deps.clone()),
+        delivery: SurveyDelivery::new(env.deps_for("survey-delivery")),
+        capture: ResponseCapture::new(env.deps_for("response-capture")),
+        tickets: TicketCreation::new(env.deps_for("ticket-creation")),
     };
     // What the admin routes' samples refer to: the default survey and a customer.
     let seed = [

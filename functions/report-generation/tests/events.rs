@@ -36,7 +36,7 @@ async fn totals(env: &TestEnv) -> DayCounts {
 #[tokio::test]
 async fn answers_are_counted_once_however_often_the_stream_delivers_them() {
     let env = TestEnv::new("reports-stream").await;
-    let function = ReportGeneration::new(env.deps.clone());
+    let function = ReportGeneration::new(env.deps_for("report-generation"));
     let batch = event(fixture("stream-batch.json"));
     let (summary, reply) = function.process(&batch).await;
     assert!(reply.batch_item_failures.is_empty());
@@ -74,7 +74,7 @@ async fn answers_are_counted_once_however_often_the_stream_delivers_them() {
 #[tokio::test]
 async fn a_completion_without_its_tap_is_noted_as_missed_not_counted_wrong() {
     let env = TestEnv::new("reports-gap").await;
-    let function = ReportGeneration::new(env.deps.clone());
+    let function = ReportGeneration::new(env.deps_for("report-generation"));
     // The tap's record was lost (e.g. sent to the failure queue after its retries); the
     // completion arrives, then the tap late.
     let (first, _) = function
@@ -102,7 +102,7 @@ async fn a_completion_without_its_tap_is_noted_as_missed_not_counted_wrong() {
 #[tokio::test]
 async fn the_weekly_schedule_reports_last_week_in_the_business_time_zone() {
     let env = TestEnv::new("reports-schedule").await;
-    let function = ReportGeneration::new(env.deps.clone());
+    let function = ReportGeneration::new(env.deps_for("report-generation"));
     // Monday 08:00 in Shanghai.
     let monday = Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
     let mut weekly = scheduled_event(monday);

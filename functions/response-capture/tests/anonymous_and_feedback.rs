@@ -30,7 +30,7 @@ fn hidden_field(page: &str, name: &str) -> String {
 async fn a_qr_form_is_answered_once_per_nonce_without_a_customer() {
     let env = TestEnv::new("capture-qr").await;
     create_default_survey(&env).await;
-    let function = ResponseCapture::new(env.deps.clone());
+    let function = ResponseCapture::new(env.deps_for("response-capture"));
     let before = env.item_count().await;
     let page = call(
         &function,
@@ -149,7 +149,7 @@ fn feedback(body: &Value) -> HttpEvent {
 #[tokio::test]
 async fn direct_feedback_needs_a_staff_role_and_is_recorded_once() {
     let env = TestEnv::new("capture-feedback").await;
-    let function = ResponseCapture::new(env.deps.clone());
+    let function = ResponseCapture::new(env.deps_for("response-capture"));
     let body = json!({"id": "call-20261122-001", "channel": "hotline", "category": "service",
         "text": "等了40分钟才有人接电话", "rating": 1, "customer_id": "C202405001",
         "contact": "+8613800000000", "agent": "S008", "store": "SH-001"});

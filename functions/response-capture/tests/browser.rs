@@ -421,7 +421,7 @@ fn a_customer_answers_from_the_sms_link_in_chromium_on_a_phone() {
     local.block_on(&runtime, async {
         let env = TestEnv::new("capture-browser").await;
         create_default_survey(&env).await;
-        let function = Rc::new(ResponseCapture::new(env.deps.clone()));
+        let function = Rc::new(ResponseCapture::new(env.deps_for("response-capture")));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::task::spawn_local(serve(listener, function));

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 async fn setup(label: &str) -> (TestEnv, ResponseCapture) {
     let env = TestEnv::new(label).await;
     create_default_survey(&env).await;
-    let function = ResponseCapture::new(env.deps.clone());
+    let function = ResponseCapture::new(env.deps_for("response-capture"));
     (env, function)
 }
 

@@ -19,7 +19,7 @@ const CONCURRENT: usize = 50;
 async fn fifty_concurrent_identical_submissions_store_one_response_per_token() {
     let env = TestEnv::new("capture-race").await;
     create_default_survey(&env).await;
-    let function = Rc::new(ResponseCapture::new(env.deps.clone()));
+    let function = Rc::new(ResponseCapture::new(env.deps_for("response-capture")));
     let body = format!(
         "{}&improve_text=same+answer&{}",
         complete_form(3),
@@ -221,7 +221,7 @@ fn malformed_bodies() -> Vec<(&'static str, Vec<u8>)> {
 async fn a_corpus_of_malformed_requests_gets_4xx_with_a_message_and_writes_nothing() {
     let env = TestEnv::new("capture-corpus").await;
     create_default_survey(&env).await;
-    let function = ResponseCapture::new(env.deps.clone());
+    let function = ResponseCapture::new(env.deps_for("response-capture"));
     let token = invite(&env, "inv-corpus", Locale::En, "sent").await;
     let before = env.items().await;
 

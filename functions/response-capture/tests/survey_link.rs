@@ -34,7 +34,7 @@ fn assert_private_page(headers: &Value) {
 #[tokio::test]
 async fn unknown_and_malformed_links_get_the_same_friendly_page() {
     let env = TestEnv::new("capture-unknown").await;
-    let function = ResponseCapture::new(env.deps.clone());
+    let function = ResponseCapture::new(env.deps_for("response-capture"));
     let unknown = Token::generate(&mut rand::thread_rng());
     let mut pages = Vec::new();
     for token in [unknown.as_str(), "not-a-token", "%00%ff", "AAAA"] {
@@ -70,7 +70,7 @@ async fn unknown_and_malformed_links_get_the_same_friendly_page() {
 #[tokio::test]
 async fn a_known_invitation_opens_its_survey_version_in_its_language() {
     let env = TestEnv::new("capture-known").await;
-    let function = ResponseCapture::new(env.deps.clone());
+    let function = ResponseCapture::new(env.deps_for("response-capture"));
     let new: NewSurvey = serde_json::from_str(
         &std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),

@@ -135,7 +135,7 @@ fn closes(history: &[closeloop::domain::ticket::HistoryEntry]) -> usize {
 #[tokio::test]
 async fn an_empty_table_has_nothing_due() {
     let env = TestEnv::new("sla-empty").await;
-    let function = SlaEscalation::new(env.deps.clone());
+    let function = SlaEscalation::new(env.deps_for("sla-escalation"));
     let reply = dispatch(&function, scheduled_event(t0()), Utc::now())
         .await
         .unwrap();
@@ -148,7 +148,7 @@ async fn an_empty_table_has_nothing_due() {
 #[tokio::test]
 async fn only_deadlines_due_by_the_event_time_are_read() {
     let env = TestEnv::new("sla-due").await;
-    let function = SlaEscalation::new(env.deps.clone());
+    let function = SlaEscalation::new(env.deps_for("sla-escalation"));
     let now = t0();
     // Respond deadlines three past due (across shards), two in the future; one ticket waiting
     // on the customer (no running deadline: off the index).
@@ -206,7 +206,7 @@ async fn only_deadlines_due_by_the_event_time_are_read() {
 #[tokio::test]
 async fn an_unanswered_follow_up_closes_the_ticket_after_its_window_and_not_before() {
     let env = TestEnv::new("sla-fu-timeout").await;
-    let function = SlaEscalation::new(env.deps.clone());
+    let function = SlaEscalation::new(env.deps_for("sla-escalation"));
     let resolved_at = t0();
     let week = resolved(&env, "week", resolved_at, 168).await;
     let day = resolved(&env, "day", resolved_at, 24).await;
@@ -277,7 +277,7 @@ async fn an_unanswered_follow_up_closes_the_ticket_after_its_window_and_not_befo
 #[tokio::test]
 async fn a_follow_up_answered_in_time_leaves_nothing_for_the_sweep() {
     let env = TestEnv::new("sla-fu-answered").await;
-    let function = SlaEscalation::new(env.deps.clone());
+    let function = SlaEscalation::new(env.deps_for("sla-escalation"));
     let resolved_at = t0();
     let stored = resolved(&env, "happy", resolved_at, 168).await;
     // What ticket-creation does with a happy answer an hour later.
@@ -320,7 +320,7 @@ async fn a_follow_up_answered_in_time_leaves_nothing_for_the_sweep() {
 #[tokio::test]
 async fn two_concurrent_sweeps_and_a_redelivered_event_close_it_once() {
     let env = TestEnv::new("sla-fu-once").await;
-    let function = SlaEscalation::new(env.deps.clone());
+    let function = SlaEscalation::new(env.deps_for("sla-escalation"));
     let resolved_at = t0();
     let stored = resolved(&env, "once", resolved_at, 168).await;
     let due = resolved_at + Duration::hours(170);
@@ -346,7 +346,7 @@ async fn two_concurrent_sweeps_and_a_redelivered_event_close_it_once() {
 #[tokio::test]
 async fn a_stale_read_of_a_resolved_ticket_changes_nothing() {
     let env = TestEnv::new("sla-fu-stale").await;
-    let function = SlaEscalation::new(env.deps.clone());
+    let function = SlaEscalation::new(env.deps_for("sla-escalation"));
     let resolved_at = t0();
     let stored = resolved(&env, "stale", resolved_at, 168).await;
     // A note after the resolve: still resolved, still due, one version on.
@@ -399,7 +399,7 @@ async fn a_stale_read_of_a_resolved_ticket_changes_nothing() {
 #[tokio::test]
 async fn a_reopened_ticket_is_not_closed_by_the_sweep() {
     let env = TestEnv::new("sla-fu-reopened").await;
-    let function = SlaEscalation::new(env.deps.clone());
+    let function = SlaEscalation::new(env.deps_for("sla-escalation"));
     let resolved_at = t0();
     let stored = resolved(&env, "reopened", resolved_at, 168).await;
     let reopened = act(

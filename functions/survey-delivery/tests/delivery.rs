@@ -48,7 +48,7 @@ async fn call(function: &SurveyDelivery, event: HttpEvent, now: DateTime<Utc>) -
 
 async fn setup(label: &str) -> (TestEnv, SurveyDelivery) {
     let env = TestEnv::new(label).await;
-    let function = SurveyDelivery::new(env.deps.clone());
+    let function = SurveyDelivery::new(env.deps_for("survey-delivery"));
     let survey = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../surveys/default.json"
@@ -240,7 +240,7 @@ async fn an_event_becomes_an_sms_invitation_with_a_working_link() {
     );
 
     // The link works: the survey page opens through response capture.
-    let capture = response_capture::ResponseCapture::new(env.deps.clone());
+    let capture = response_capture::ResponseCapture::new(env.deps_for("response-capture"));
     let page = capture
         .http(
             HttpEvent::new("GET /s/{token}", &format!("/s/{}", token.as_str()))
@@ -1022,9 +1022,14 @@ async fn two_concurrent_sweeps_send_each_of_500_invitations_exactly_once() {
         sms_per_second: 0,
         email_per_second: 0,
     };
+    // Two sweeps, as two concurrent Lambda invocations would run them.
+    let (first, second) = (
+        env.deps_for("survey-delivery"),
+        env.deps_for("survey-delivery"),
+    );
     let (a, b) = tokio::join!(
-        survey_delivery::sweep::run_with(&env.deps, now, limits),
-        survey_delivery::sweep::run_with(&env.deps, now, limits)
+        survey_delivery::sweep::run_with(&first, now, limits),
+        survey_delivery::sweep::run_with(&second, now, limits)
     );
     // However the two runs interleave, every invitation goes out once: the sends the two
     // reports claim add up, each recipient has exactly one message, and each invitation is

@@ -50,7 +50,7 @@ fn minimal(id: &str) -> Value {
 #[tokio::test]
 async fn the_default_survey_is_created_listed_and_read_back() {
     let env = TestEnv::new("survey-create").await;
-    let function = SurveyDelivery::new(env.deps.clone());
+    let function = SurveyDelivery::new(env.deps_for("survey-delivery"));
     let definition = default_survey();
 
     let (status, created) = post_survey(&function, &definition).await;
@@ -106,7 +106,7 @@ async fn the_default_survey_is_created_listed_and_read_back() {
 #[tokio::test]
 async fn a_new_version_never_changes_the_old_one() {
     let env = TestEnv::new("survey-versions").await;
-    let function = SurveyDelivery::new(env.deps.clone());
+    let function = SurveyDelivery::new(env.deps_for("survey-delivery"));
     let v1 = minimal("visit");
     assert_eq!(post_survey(&function, &v1).await.0, 201);
 
@@ -158,7 +158,7 @@ async fn a_new_version_never_changes_the_old_one() {
 #[tokio::test]
 async fn concurrent_new_versions_each_get_their_own_number() {
     let env = TestEnv::new("survey-race").await;
-    let function = SurveyDelivery::new(env.deps.clone());
+    let function = SurveyDelivery::new(env.deps_for("survey-delivery"));
     assert_eq!(post_survey(&function, &minimal("race")).await.0, 201);
     let mut body = minimal("race");
     body.as_object_mut().unwrap().remove("id");
@@ -185,7 +185,7 @@ async fn concurrent_new_versions_each_get_their_own_number() {
 #[tokio::test]
 async fn a_taken_id_is_a_conflict_and_writes_nothing() {
     let env = TestEnv::new("survey-conflict").await;
-    let function = SurveyDelivery::new(env.deps.clone());
+    let function = SurveyDelivery::new(env.deps_for("survey-delivery"));
     assert_eq!(post_survey(&function, &minimal("dup")).await.0, 201);
     let before = env.items().await;
     let mut changed = minimal("dup");
@@ -199,7 +199,7 @@ async fn a_taken_id_is_a_conflict_and_writes_nothing() {
 #[tokio::test]
 async fn a_survey_without_an_id_gets_one() {
     let env = TestEnv::new("survey-genid").await;
-    let function = SurveyDelivery::new(env.deps.clone());
+    let function = SurveyDelivery::new(env.deps_for("survey-delivery"));
     let mut body = minimal("x");
     body.as_object_mut().unwrap().remove("id");
     let (status, created) = post_survey(&function, &body).await;
@@ -212,7 +212,7 @@ async fn a_survey_without_an_id_gets_one() {
 #[tokio::test]
 async fn bad_definitions_are_refused_naming_the_field() {
     let env = TestEnv::new("survey-bad").await;
-    let function = SurveyDelivery::new(env.deps.clone());
+    let function = SurveyDelivery::new(env.deps_for("survey-delivery"));
     type Mutation = fn(&mut Value);
     let cases: Vec<(&str, Mutation, &str)> = vec![
         ("no questions", |s| s["questions"] = json!([]), "questions"),
@@ -299,7 +299,7 @@ async fn bad_definitions_are_refused_naming_the_field() {
 #[tokio::test]
 async fn malformed_requests_get_clear_4xx_and_write_nothing() {
     let env = TestEnv::new("survey-malformed").await;
-    let function = SurveyDelivery::new(env.deps.clone());
+    let function = SurveyDelivery::new(env.deps_for("survey-delivery"));
     let post = || HttpEvent::new("POST /surveys", "/surveys").admin();
     let cases: Vec<(&str, HttpEvent, u16)> = vec![
         ("not JSON", post().json_body("{\"id\": "), 400),
@@ -367,7 +367,7 @@ async fn malformed_requests_get_clear_4xx_and_write_nothing() {
 #[tokio::test]
 async fn every_template_route_of_this_function_is_handled_and_admin_only() {
     let env = TestEnv::new("survey-routes").await;
-    let function = SurveyDelivery::new(env.deps.clone());
+    let function = SurveyDelivery::new(env.deps_for("survey-delivery"));
     let template = closeloop_tests::Template::project().unwrap();
     let routes: Vec<_> = template
         .routes()
@@ -422,7 +422,7 @@ async fn every_template_route_of_this_function_is_handled_and_admin_only() {
 #[tokio::test]
 async fn the_scheduled_sweep_runs_on_an_empty_table_and_changes_nothing() {
     let env = TestEnv::new("survey-sweep").await;
-    let function = SurveyDelivery::new(env.deps.clone());
+    let function = SurveyDelivery::new(env.deps_for("survey-delivery"));
     let time = Utc.with_ymd_and_hms(2026, 11, 22, 10, 15, 0).unwrap();
     // The wall clock passed here is a decoy: the sweep must use the event's time.
     let report = dispatch(&function, closeloop_tests::scheduled_event(time), now())

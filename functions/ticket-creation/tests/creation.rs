@@ -25,7 +25,7 @@ fn s(
 #[tokio::test]
 async fn an_unhappy_answer_becomes_one_ticket_routed_and_on_its_deadlines() {
     let env = TestEnv::new("tickets-unhappy").await;
-    let function = TicketCreation::new(env.deps.clone());
+    let function = TicketCreation::new(env.deps_for("ticket-creation"));
     let answer = unhappy_answer("ev-unhappy-1");
     let (summary, reply) = function
         .process(&batch(vec![response_inserted(&answer)]))
@@ -105,7 +105,7 @@ async fn an_unhappy_answer_becomes_one_ticket_routed_and_on_its_deadlines() {
 #[tokio::test]
 async fn a_happy_answer_makes_no_ticket() {
     let env = TestEnv::new("tickets-happy").await;
-    let function = TicketCreation::new(env.deps.clone());
+    let function = TicketCreation::new(env.deps_for("ticket-creation"));
     let mut happy = completed_response();
     happy.response_id = "ev-happy".into();
     happy.revision = 1;
@@ -127,7 +127,7 @@ async fn a_happy_answer_makes_no_ticket() {
 #[tokio::test]
 async fn direct_feedback_makes_one_ticket_in_the_category_it_names() {
     let env = TestEnv::new("tickets-feedback").await;
-    let function = TicketCreation::new(env.deps.clone());
+    let function = TicketCreation::new(env.deps_for("ticket-creation"));
     let event: aws_lambda_events::dynamodb::Event =
         serde_json::from_value(closeloop_tests::fixture("stream-feedback.json")).unwrap();
     let (summary, _) = function.process(&event).await;
@@ -155,7 +155,7 @@ async fn direct_feedback_makes_one_ticket_in_the_category_it_names() {
 #[tokio::test]
 async fn a_one_tap_rating_then_the_full_form_make_one_ticket_upgraded() {
     let env = TestEnv::new("tickets-upgrade").await;
-    let function = TicketCreation::new(env.deps.clone());
+    let function = TicketCreation::new(env.deps_for("ticket-creation"));
     // A returning customer taps 1: a ticket at once, level 2, category still unknown.
     let mut tap = tapped_response();
     tap.attribution.segment = Some("returning".into());
@@ -228,7 +228,7 @@ async fn a_one_tap_rating_then_the_full_form_make_one_ticket_upgraded() {
 #[tokio::test]
 async fn full_answers_calmer_than_the_tap_never_downgrade_the_ticket() {
     let env = TestEnv::new("tickets-no-downgrade").await;
-    let function = TicketCreation::new(env.deps.clone());
+    let function = TicketCreation::new(env.deps_for("ticket-creation"));
     // A VIP taps 1: urgent.
     let mut tap = tapped_response();
     tap.outcome = Some(1);
@@ -270,7 +270,7 @@ async fn full_answers_calmer_than_the_tap_never_downgrade_the_ticket() {
 
     // A completely happy form after an unhappy tap changes nothing at all.
     let env = TestEnv::new("tickets-happy-form").await;
-    let function = TicketCreation::new(env.deps.clone());
+    let function = TicketCreation::new(env.deps_for("ticket-creation"));
     function
         .process(&batch(vec![response_inserted(&tap)]))
         .await;
@@ -285,7 +285,7 @@ async fn full_answers_calmer_than_the_tap_never_downgrade_the_ticket() {
 #[tokio::test]
 async fn redelivered_late_and_concurrent_records_make_one_ticket_and_one_entry() {
     let env = TestEnv::new("tickets-once").await;
-    let function = TicketCreation::new(env.deps.clone());
+    let function = TicketCreation::new(env.deps_for("ticket-creation"));
     let answer = unhappy_answer("ev-once");
     let insert = batch(vec![response_inserted(&answer)]);
 
@@ -343,7 +343,7 @@ async fn redelivered_late_and_concurrent_records_make_one_ticket_and_one_entry()
 #[tokio::test]
 async fn a_bad_record_is_reported_and_the_records_before_it_are_kept() {
     let env = TestEnv::new("tickets-bad-record").await;
-    let function = TicketCreation::new(env.deps.clone());
+    let function = TicketCreation::new(env.deps_for("ticket-creation"));
     let good = response_inserted(&unhappy_answer("ev-before"));
     let mut bad = response_inserted(&unhappy_answer("ev-bad"));
     bad.change.new_image.insert(
@@ -370,7 +370,7 @@ async fn a_bad_record_is_reported_and_the_records_before_it_are_kept() {
 #[tokio::test]
 async fn an_unhappy_follow_up_answer_opens_no_new_ticket() {
     let env = TestEnv::new("tickets-follow-up").await;
-    let function = TicketCreation::new(env.deps.clone());
+    let function = TicketCreation::new(env.deps_for("ticket-creation"));
     let mut answer = unhappy_answer("fu-1");
     answer.attribution = closeloop::domain::attribution::Attribution::ticket_follow_up(
         "r-ev-earlier",

@@ -44,8 +44,8 @@ struct Setup {
 async fn setup(label: &str) -> Setup {
     let env = TestEnv::new(label).await;
     Setup {
-        tickets: TicketCreation::new(env.deps.clone()),
-        delivery: SurveyDelivery::new(env.deps.clone()),
+        tickets: TicketCreation::new(env.deps_for("ticket-creation")),
+        delivery: SurveyDelivery::new(env.deps_for("survey-delivery")),
         env,
     }
 }

@@ -104,7 +104,7 @@ async fn history(env: &TestEnv, ticket_id: &str) -> Vec<closeloop::domain::ticke
 #[tokio::test]
 async fn a_resolve_schedules_one_follow_up_for_the_customer() {
     let env = TestEnv::new("tickets-fu-schedule").await;
-    let function = TicketCreation::new(env.deps.clone());
+    let function = TicketCreation::new(env.deps_for("ticket-creation"));
     let (ticket_id, resolved_at) = resolved_ticket(&function, "ev-fu-schedule").await;
     let id = format!("fu-{ticket_id}-1");
     let invitation = env
@@ -139,7 +139,7 @@ async fn a_resolve_schedules_one_follow_up_for_the_customer() {
 #[tokio::test]
 async fn an_anonymous_ticket_gets_no_follow_up() {
     let env = TestEnv::new("tickets-fu-anonymous").await;
-    let function = TicketCreation::new(env.deps.clone());
+    let function = TicketCreation::new(env.deps_for("ticket-creation"));
     let mut answer = unhappy_answer("q-anonymous-fu");
     answer.attribution.customer_id = None;
     answer.anonymous = true;
@@ -172,7 +172,7 @@ async fn an_anonymous_ticket_gets_no_follow_up() {
 #[tokio::test]
 async fn an_unhappy_follow_up_reopens_the_ticket_once_and_the_next_resolve_asks_again() {
     let env = TestEnv::new("tickets-fu-reopen").await;
-    let function = TicketCreation::new(env.deps.clone());
+    let function = TicketCreation::new(env.deps_for("ticket-creation"));
     let (ticket_id, resolved_at) = resolved_ticket(&function, "ev-fu-reopen").await;
     let before = ticket(&env, &ticket_id).await.ticket;
     let answer = follow_up_answer(
@@ -257,7 +257,7 @@ async fn an_unhappy_follow_up_reopens_the_ticket_once_and_the_next_resolve_asks_
 #[tokio::test]
 async fn a_happy_follow_up_closes_the_ticket_as_confirmed_and_a_late_answer_does_nothing() {
     let env = TestEnv::new("tickets-fu-close").await;
-    let function = TicketCreation::new(env.deps.clone());
+    let function = TicketCreation::new(env.deps_for("ticket-creation"));
     let (ticket_id, resolved_at) = resolved_ticket(&function, "ev-fu-close").await;
     let invitation_id = format!("fu-{ticket_id}-1");
     let happy = follow_up_answer(

@@ -56,7 +56,7 @@ async fn history_len(env: &TestEnv) -> usize {
 #[tokio::test]
 async fn the_queue_lists_a_department_by_next_deadline_a_page_at_a_time() {
     let env = TestEnv::new("tickets-queue").await;
-    let function = TicketCreation::new(env.deps.clone());
+    let function = TicketCreation::new(env.deps_for("ticket-creation"));
     let expected = queue(&env, &function).await;
 
     // Pages of two, following the cursor; the agent's own department by default.
@@ -190,7 +190,7 @@ async fn the_queue_lists_a_department_by_next_deadline_a_page_at_a_time() {
 #[tokio::test]
 async fn a_ticket_shows_its_source_customer_deadlines_and_history() {
     let env = TestEnv::new("tickets-get").await;
-    let function = TicketCreation::new(env.deps.clone());
+    let function = TicketCreation::new(env.deps_for("ticket-creation"));
     queue(&env, &function).await;
     let (status, body) = send(&function, get("/tickets/f-cs-4", &CS_AGENT), now()).await;
     assert_eq!(status, 200, "{body}");
@@ -249,7 +249,7 @@ async fn act(
 #[tokio::test]
 async fn each_action_moves_the_ticket_and_lands_in_the_history() {
     let env = TestEnv::new("tickets-actions").await;
-    let function = TicketCreation::new(env.deps.clone());
+    let function = TicketCreation::new(env.deps_for("ticket-creation"));
     queue(&env, &function).await;
     let id = "f-cs-0";
     let mut version = 1;
@@ -412,7 +412,7 @@ async fn each_action_moves_the_ticket_and_lands_in_the_history() {
 #[tokio::test]
 async fn a_stale_version_is_a_409_with_the_current_ticket_and_changes_nothing() {
     let env = TestEnv::new("tickets-stale").await;
-    let function = TicketCreation::new(env.deps.clone());
+    let function = TicketCreation::new(env.deps_for("ticket-creation"));
     queue(&env, &function).await;
     let claim = json!({"action": "claim"});
     let (status, _) = act(&function, "f-cs-1", claim.clone(), 1, &CS_AGENT, now()).await;
@@ -489,7 +489,7 @@ async fn a_stale_version_is_a_409_with_the_current_ticket_and_changes_nothing() 
 #[tokio::test]
 async fn roles_decide_who_reads_and_acts() {
     let env = TestEnv::new("tickets-roles").await;
-    let function = TicketCreation::new(env.deps.clone());
+    let function = TicketCreation::new(env.deps_for("ticket-creation"));
     queue(&env, &function).await;
     let history = history_len(&env).await;
 
@@ -596,7 +596,7 @@ async fn roles_decide_who_reads_and_acts() {
 #[tokio::test]
 async fn bad_input_is_refused_and_changes_nothing() {
     let env = TestEnv::new("tickets-bad-input").await;
-    let function = TicketCreation::new(env.deps.clone());
+    let function = TicketCreation::new(env.deps_for("ticket-creation"));
     queue(&env, &function).await;
     let before = env.items().await;
     let raw = |body: &str| {
@@ -702,7 +702,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
 #[tokio::test]
 async fn settings_are_versioned_checked_and_used_by_new_tickets() {
     let env = TestEnv::new("tickets-settings").await;
-    let function = TicketCreation::new(env.deps.clone());
+    let function = TicketCreation::new(env.deps_for("ticket-creation"));
     let (status, body) = send(&function, get("/settings/sla_policy", &ADMIN), now()).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["version"], 1);

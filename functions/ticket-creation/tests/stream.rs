@@ -15,7 +15,7 @@ fn event(name: &str) -> aws_lambda_events::dynamodb::Event {
 #[tokio::test]
 async fn each_change_is_read_by_what_it_means() {
     let env = TestEnv::new("tickets-stream").await;
-    let function = TicketCreation::new(env.deps.clone());
+    let function = TicketCreation::new(env.deps_for("ticket-creation"));
     let (summary, reply) = function.process(&event("stream-batch.json")).await;
     assert_eq!(
         summary,
@@ -51,7 +51,7 @@ async fn each_change_is_read_by_what_it_means() {
 #[tokio::test]
 async fn a_record_that_does_not_decode_is_reported_and_stops_the_batch() {
     let env = TestEnv::new("tickets-bad").await;
-    let function = TicketCreation::new(env.deps.clone());
+    let function = TicketCreation::new(env.deps_for("ticket-creation"));
     let mut batch = fixture("stream-batch.json");
     // The second record claims to be a response but is not one.
     batch["Records"][1]["dynamodb"]["NewImage"]["answers"] = serde_json::json!({"S": "oops"});
@@ -73,7 +73,7 @@ async fn a_record_that_does_not_decode_is_reported_and_stops_the_batch() {
 #[tokio::test]
 async fn events_it_does_not_take_are_refused() {
     let env = TestEnv::new("tickets-refuse").await;
-    let function = TicketCreation::new(env.deps.clone());
+    let function = TicketCreation::new(env.deps_for("ticket-creation"));
     let scheduled = closeloop_tests::scheduled_event(Utc::now());
     assert!(dispatch(&function, scheduled, Utc::now()).await.is_err());
     let garbage = serde_json::json!({"hello": "world"});
