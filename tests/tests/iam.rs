@@ -68,10 +68,13 @@ fn authorised_as(line: &str) -> Vec<(String, Resource)> {
             })
             .collect(),
         ("DynamoDB", "TransactGetItems") => vec![dynamodb("GetItem")],
-        // SESv2 SendEmail with raw MIME content is authorised as ses:SendRawEmail.
-        ("SESv2", "SendEmail") if detail == "raw" => {
-            vec![("ses:SendRawEmail".into(), SES_IDENTITIES.into())]
-        }
+        // SESv2 SendEmail with raw MIME content is authorised as ses:SendRawEmail. The API
+        // called is still SendEmail, so its own action is granted too: a deployment must not
+        // hinge on which of the two SES checks for a given account.
+        ("SESv2", "SendEmail") if detail == "raw" => vec![
+            ("ses:SendRawEmail".into(), SES_IDENTITIES.into()),
+            ("ses:SendEmail".into(), SES_IDENTITIES.into()),
+        ],
         ("SESv2", "SendEmail") => vec![("ses:SendEmail".into(), SES_IDENTITIES.into())],
         // An SMS goes to a phone number, which has no ARN: only Resource "*" allows it.
         ("SNS", "Publish") if detail == "phone" => vec![("sns:Publish".into(), ANY.into())],
