@@ -361,6 +361,50 @@ impl MessageLinks {
     }
 }
 
+/// The sender's registered SMS signature, without its brackets (`SMS_SIGNATURE`, default
+/// `Closeloop`). Mainland China carriers reject a message that does not start with the
+/// registered 【signature】, so every zh-CN SMS starts with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsSignature(String);
+
+impl SmsSignature {
+    /// 2 to 12 characters, none of them a bracket or white space (the carriers' rule for a
+    /// signature; the brackets are added when a message is written).
+    pub fn parse(text: &str) -> Result<SmsSignature, String> {
+        let text = text.trim();
+        let chars = text.chars().count();
+        if !(2..=12).contains(&chars) {
+            return Err(format!(
+                "must be 2 to 12 characters without brackets, got {text:?} ({chars})"
+            ));
+        }
+        if let Some(bad) = text
+            .chars()
+            .find(|&c| matches!(c, '【' | '】' | '[' | ']') || c.is_whitespace())
+        {
+            return Err(format!(
+                "must not contain brackets or spaces (the brackets are added), found {bad:?} in {text:?}"
+            ));
+        }
+        Ok(SmsSignature(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `【signature】`, the start of every zh-CN SMS.
+    pub fn bracketed(&self) -> String {
+        format!("【{}】", self.0)
+    }
+}
+
+impl Default for SmsSignature {
+    fn default() -> Self {
+        SmsSignature("Closeloop".into())
+    }
+}
+
 /// Short SMS text; a reminder is worded gently.
 pub fn sms_text(locale: Locale, links: &MessageLinks, reminder: bool) -> String {
     match (locale, reminder) {
