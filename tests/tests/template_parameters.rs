@@ -141,7 +141,9 @@ fn cases(parameter: &str) -> Vec<String> {
             "+86 400 123 4567",
             "400-123-4567",
             "(010) 1234 5678",
+            "123",
             "12",
+            "(010)",
             "1",
             "",
             " ",
@@ -357,4 +359,26 @@ fn every_known_time_zone_has_the_pattern_shape() {
         .collect();
     // Region/City names all pass; legacy names without a slash (EST5EDT, GMT0, PRC) need not.
     assert_eq!(refused, Vec::<&str>::new());
+}
+
+#[test]
+fn whole_number_parameters_admit_exactly_their_documented_ranges() {
+    let parameters = parameters();
+    for (name, low, high) in [
+        ("RetentionDays", 30, 99_999),
+        ("InviteDelayHours", 0, 48),
+        ("FatigueDays", 0, 365),
+        ("SmsPerSecond", 0, 100_000),
+        ("EmailPerSecond", 0, 100_000),
+        ("SweepBudgetSeconds", 1, 25),
+    ] {
+        let parameter = &parameters[name];
+        for n in 0..=high + 1_000 {
+            assert_eq!(
+                parameter.admits(&n.to_string()),
+                (low..=high).contains(&n),
+                "{name} {n}"
+            );
+        }
+    }
 }
