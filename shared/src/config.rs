@@ -4,7 +4,8 @@ use std::fmt;
 
 use chrono_tz::Tz;
 
-use crate::domain::delivery::{DeliveryRules, QuietHours};
+use crate::domain::delivery::{DeliveryRules, QuietHours, SmsSignature};
+use crate::domain::survey::SurveyId;
 
 /// The JWT claim that carries a user's groups when `GROUPS_CLAIM` is not set: Cognito's.
 pub const DEFAULT_GROUPS_CLAIM: &str = "cognito:groups";
@@ -27,6 +28,9 @@ pub struct Config {
     /// `GROUPS_CLAIM` (default `cognito:groups`): the JWT claim holding the staff member's
     /// groups, from which roles (`closeloop-<role>`) and departments (`dept-<id>`) are read.
     pub groups_claim: String,
+    /// `SMS_SIGNATURE` (default `Closeloop`): the registered signature every zh-CN SMS
+    /// starts with, as 【Closeloop】.
+    pub sms_signature: SmsSignature,
     /// Survey delivery: timing rules, send rates, the sweep's budget.
     pub delivery: DeliveryConfig,
 }
@@ -79,7 +83,13 @@ impl DeliveryConfig {
             }
         };
         if let Some(id) = lookup("DEFAULT_SURVEY_ID").filter(|v| !v.trim().is_empty()) {
-            config.default_survey_id = id.trim().to_string();
+            // An id no survey can have would fail every event that names none, so refuse it
+            // at start-up instead.
+            let id = SurveyId::parse(id.trim()).map_err(|e| ConfigError {
+                variable: "DEFAULT_SURVEY_ID",
+                problem: e.to_string(),
+            })?;
+            config.default_survey_id = id.into_string();
         }
         if let Some(zone) = time_zone(lookup, "DEFAULT_TIME_ZONE")? {
             config.default_time_zone = zone;
@@ -188,8 +198,16 @@ impl Config {
             .map(|name| name.trim().to_string())
             .filter(|name| !name.is_empty())
             .unwrap_or_else(|| DEFAULT_GROUPS_CLAIM.to_string());
+        let sms_signature = match lookup("SMS_SIGNATURE").filter(|v| !v.trim().is_empty()) {
+            None => SmsSignature::default(),
+            Some(text) => SmsSignature::parse(&text).map_err(|problem| ConfigError {
+                variable: "SMS_SIGNATURE",
+                problem,
+            })?,
+        };
         Ok(Config {
             groups_claim,
+            sms_signature,
             business_time_zone,
             table_name: required("TABLE_NAME")?,
             alerts_topic_arn: required("ALERTS_TOPIC_ARN")?,
@@ -278,5 +296,21 @@ mod tests {
         let mut vars = vars();
         vars.insert("RETENTION_DAYS", "7");
         assert_eq!(load(&vars).unwrap_err().variable, "RETENTION_DAYS");
+    }
+
+    #[test]
+    fn checks_the_default_survey_id_and_the_sms_signature() {
+        let config = load(&vars()).unwrap();
+        assert_eq!(config.sms_signature.as_str(), "Closeloop");
+        let mut vars = vars();
+        vars.insert("DEFAULT_SURVEY_ID", "CSAT default");
+        assert_eq!(load(&vars).unwrap_err().variable, "DEFAULT_SURVEY_ID");
+        vars.insert("DEFAULT_SURVEY_ID", "nps-2026");
+        vars.insert("SMS_SIGNATURE", "【某某商城】");
+        assert_eq!(load(&vars).unwrap_err().variable, "SMS_SIGNATURE");
+        vars.insert("SMS_SIGNATURE", " 某某商城 ");
+        let config = load(&vars).unwrap();
+        assert_eq!(config.delivery.default_survey_id, "nps-2026");
+        assert_eq!(config.sms_signature.bracketed(), "【某某商城】");
     }
 }

@@ -361,17 +361,91 @@ impl MessageLinks {
     }
 }
 
-/// Short SMS text; a reminder is worded gently.
-pub fn sms_text(locale: Locale, links: &MessageLinks, reminder: bool) -> String {
+/// The sender's registered SMS signature, without its brackets (`SMS_SIGNATURE`, default
+/// `Closeloop`). Mainland China carriers reject a message that does not start with the
+/// registered 【signature】, so every zh-CN SMS starts with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsSignature(String);
+
+impl SmsSignature {
+    /// 2 to 12 characters, none of them a bracket or white space (the carriers' rule for a
+    /// signature; the brackets are added when a message is written).
+    pub fn parse(text: &str) -> Result<SmsSignature, String> {
+        let text = text.trim();
+        let chars = text.chars().count();
+        if !(2..=12).contains(&chars) {
+            return Err(format!(
+                "must be 2 to 12 characters without brackets, got {text:?} ({chars})"
+            ));
+        }
+        if let Some(bad) = text
+            .chars()
+            .find(|&c| matches!(c, '【' | '】' | '[' | ']') || c.is_whitespace())
+        {
+            return Err(format!(
+                "must not contain brackets or spaces (the brackets are added), found {bad:?} in {text:?}"
+            ));
+        }
+        Ok(SmsSignature(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `【signature】`, the start of every zh-CN SMS.
+    pub fn bracketed(&self) -> String {
+        format!("【{}】", self.0)
+    }
+}
+
+/// Characters of a zh-CN invitation or reminder besides the signature's own and the link's:
+/// 【】, the words, the space and 回复T退订.
+pub const SMS_FIXED_CHARS_ZH: usize = 17;
+
+/// SMS segments a text takes: GSM-7 texts 160 characters in one segment, 153 per part when
+/// split; anything else is UCS-2, 70 in one, 67 per part (counted in UTF-16 units).
+pub fn sms_segments(text: &str) -> usize {
+    const EXTENDED: &str = "^{}\\[~]|€";
+    let gsm = text
+        .chars()
+        .all(|c| c == '\n' || c == '\r' || ((' '..='~').contains(&c) && c != '`') || c == '€');
+    let (units, single, part) = if gsm {
+        let septets = text
+            .chars()
+            .map(|c| if EXTENDED.contains(c) { 2 } else { 1 })
+            .sum::<usize>();
+        (septets, 160, 153)
+    } else {
+        (text.encode_utf16().count(), 70, 67)
+    };
+    if units <= single {
+        1
+    } else {
+        units.div_ceil(part)
+    }
+}
+
+impl Default for SmsSignature {
+    fn default() -> Self {
+        SmsSignature("Closeloop".into())
+    }
+}
+
+/// Short SMS text; a reminder is worded gently. A zh-CN text starts with the sender's
+/// registered 【signature】 and is worded to leave the link as much of one 70-character segment
+/// as it can: 26 characters besides the link with a 9-character signature (see
+/// [`SMS_FIXED_CHARS_ZH`]).
+pub fn sms_text(
+    locale: Locale,
+    signature: &SmsSignature,
+    links: &MessageLinks,
+    reminder: bool,
+) -> String {
+    let sig = signature.bracketed();
     match (locale, reminder) {
-        (Locale::ZhCn, false) => format!(
-            "感谢您近期的光临！邀请您花1分钟评价我们的服务：{} 回复T退订",
-            links.survey
-        ),
-        (Locale::ZhCn, true) => format!(
-            "温馨提醒：您的意见对我们很重要，问卷仍可填写：{} 回复T退订",
-            links.survey
-        ),
+        (Locale::ZhCn, false) => format!("{sig}请您评价本次服务：{} 回复T退订", links.survey),
+        (Locale::ZhCn, true) => format!("{sig}再次邀您评价服务：{} 回复T退订", links.survey),
         (Locale::En, false) => format!(
             "Thanks for choosing us! How did we do? 1 minute: {} Reply STOP to opt out",
             links.survey

@@ -101,10 +101,14 @@ impl Sweep<'_> {
         let update = &due.item;
         let customer = &view.customer;
         let locale = customer.locale;
-        let text = update.text(locale, |at| customer.local_date(at));
+        let signature = &self.deps.config.sms_signature;
+        let text = update.text(locale, signature, |at| customer.local_date(at));
         let published = match channel {
             Channel::Sms => match &customer.phone {
-                Some(phone) => self.deps.messenger.send_sms(phone.as_str(), &text).await,
+                Some(phone) => {
+                    let sms = update.sms(locale, signature, |at| customer.local_date(at));
+                    self.deps.messenger.send_sms(phone.as_str(), &sms).await
+                }
                 None => Err(Error::invalid("phone", "the customer has no phone")),
             },
             Channel::Email => match &customer.email {

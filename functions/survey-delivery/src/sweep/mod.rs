@@ -356,7 +356,15 @@ impl Sweep<'_> {
                     .as_ref()
                     .ok_or_else(|| Error::invalid("phone", "the customer has no phone"))?;
                 messenger
-                    .send_sms(phone.as_str(), &sms_text(customer.locale, links, reminder))
+                    .send_sms(
+                        phone.as_str(),
+                        &sms_text(
+                            customer.locale,
+                            &self.deps.config.sms_signature,
+                            links,
+                            reminder,
+                        ),
+                    )
                     .await
             }
             Channel::Email => {

@@ -204,7 +204,7 @@ fn messages_carry_the_links() {
     assert_eq!(links.unsubscribe, "https://fb.example.com/u/tok");
     for locale in Locale::ALL {
         for reminder in [false, true] {
-            let sms = sms_text(locale, &links, reminder);
+            let sms = sms_text(locale, &SmsSignature::default(), &links, reminder);
             assert!(sms.contains(&links.survey));
             // Short: the words around the link fit one GSM-7 SMS with room for a long link.
             assert!(sms.chars().count() <= 80 + links.survey.len(), "{sms}");
@@ -222,6 +222,65 @@ fn messages_carry_the_links() {
             assert!(email.text.contains(&links.unsubscribe));
         }
     }
+}
+
+#[test]
+fn a_zh_cn_sms_starts_with_the_signature_and_fits_one_segment_when_the_link_is_short() {
+    // 128-bit tokens are 22 base64url characters; a link is `<base>/s/<token>`.
+    let token = "AAAAAAAAAAAAAAAAAAAAAA";
+    let shop = SmsSignature::parse("某某商城").unwrap();
+    for reminder in [false, true] {
+        let links = MessageLinks::new("https://fb.example.cn", token);
+        let sms = sms_text(Locale::ZhCn, &shop, &links, reminder);
+        assert!(sms.starts_with("【某某商城】"), "{sms}");
+        assert!(sms.ends_with(" 回复T退订"), "{sms}");
+        assert_eq!(
+            sms.chars().count(),
+            SMS_FIXED_CHARS_ZH + 4 + links.survey.chars().count(),
+            "{sms}"
+        );
+
+        // With the default signature (9 characters) one segment leaves the link 44
+        // characters: a base URL of up to 19 (`https://fb.shop.cn`, 18) fits.
+        let default = SmsSignature::default();
+        let room = 70 - SMS_FIXED_CHARS_ZH - default.as_str().chars().count();
+        assert_eq!(room, 44);
+        let short = MessageLinks::new("https://fb.shop.cn", token);
+        let sms = sms_text(Locale::ZhCn, &default, &short, reminder);
+        assert!(sms.starts_with("【Closeloop】"), "{sms}");
+        assert_eq!(short.survey.chars().count(), 43);
+        assert_eq!(sms_segments(&sms), 1, "{sms}");
+
+        // It cannot with a longer base URL: a typical custom domain (28 characters) makes
+        // two segments, the HTTP API's own URL (62 and more) too.
+        let typical = MessageLinks::new("https://feedback.example.com", token);
+        let sms = sms_text(Locale::ZhCn, &default, &typical, reminder);
+        assert_eq!(sms.chars().count(), 79);
+        assert_eq!(sms_segments(&sms), 2, "{sms}");
+        let api = MessageLinks::new(
+            "https://abcde12345.execute-api.ap-northeast-1.amazonaws.com",
+            token,
+        );
+        assert_eq!(
+            sms_segments(&sms_text(Locale::ZhCn, &default, &api, reminder)),
+            2
+        );
+
+        // An English SMS is GSM-7: 160 characters leave a typical link room.
+        let en = sms_text(Locale::En, &default, &typical, reminder);
+        assert_eq!(sms_segments(&en), 1, "{en}");
+    }
+}
+
+#[test]
+fn segments_count_gsm_and_ucs2_texts() {
+    assert_eq!(sms_segments(&"a".repeat(160)), 1);
+    assert_eq!(sms_segments(&"a".repeat(161)), 2);
+    assert_eq!(sms_segments(&"{".repeat(80)), 1);
+    assert_eq!(sms_segments(&"{".repeat(81)), 2);
+    assert_eq!(sms_segments(&"字".repeat(70)), 1);
+    assert_eq!(sms_segments(&"字".repeat(71)), 2);
+    assert_eq!(sms_segments(&format!("{}a", "字".repeat(134))), 3);
 }
 
 proptest! {

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::history::EntryKind;
 use super::machine::{Ticket, TicketState};
 use super::sla::DeadlineName;
+use crate::domain::delivery::SmsSignature;
 use crate::domain::survey::Locale;
 
 /// Longest plan text an update quotes, in characters; a longer plan is cut with an ellipsis.
@@ -132,43 +133,66 @@ impl CustomerUpdate {
         Some(update)
     }
 
-    /// The message, for SMS (and the body of an email). `date` turns a time into the
-    /// customer's own calendar date.
-    pub fn text(&self, locale: Locale, date: impl Fn(DateTime<Utc>) -> NaiveDate) -> String {
+    /// The message as an SMS: a zh-CN one ends with how to opt out (回复T退订), which
+    /// mainland China carriers expect of every marketing-adjacent SMS.
+    pub fn sms(
+        &self,
+        locale: Locale,
+        signature: &SmsSignature,
+        date: impl Fn(DateTime<Utc>) -> NaiveDate,
+    ) -> String {
+        let text = self.text(locale, signature, date);
+        match locale {
+            Locale::ZhCn => format!("{text}回复T退订"),
+            Locale::En => text,
+        }
+    }
+
+    /// The message, the body of an email and the start of an SMS: zh-CN starts with the
+    /// sender's registered 【signature】, en with the signature as the sender's name. `date`
+    /// turns a time into the customer's own calendar date.
+    pub fn text(
+        &self,
+        locale: Locale,
+        signature: &SmsSignature,
+        date: impl Fn(DateTime<Utc>) -> NaiveDate,
+    ) -> String {
         let id = &self.ticket_id;
+        let sig = signature.bracketed();
+        let name = signature.as_str();
         let day = |at: Option<DateTime<Utc>>| at.map(&date);
         match (locale, self.kind) {
             (Locale::ZhCn, UpdateKind::Received) => match day(self.reply_by) {
                 Some(d) => format!(
-                    "【Closeloop】我们已收到您的反馈（单号 {id}），将在{}前回复您。",
+                    "{sig}我们已收到您的反馈（单号 {id}），将在{}前回复您。",
                     d.format("%-m月%-d日")
                 ),
-                None => format!("【Closeloop】我们已收到您的反馈（单号 {id}），将尽快回复您。"),
+                None => format!("{sig}我们已收到您的反馈（单号 {id}），将尽快回复您。"),
             },
             (Locale::En, UpdateKind::Received) => match day(self.reply_by) {
                 Some(d) => format!(
-                    "Closeloop: we received your feedback (ref {id}); we will reply by {}.",
+                    "{name}: we received your feedback (ref {id}); we will reply by {}.",
                     d.format("%-d %b")
                 ),
                 None => format!(
-                    "Closeloop: we received your feedback (ref {id}); we will reply soon."
+                    "{name}: we received your feedback (ref {id}); we will reply soon."
                 ),
             },
             (Locale::ZhCn, UpdateKind::Planned) => format!(
-                "【Closeloop】您的反馈（单号 {id}）处理方案：{}，预计{}前完成。",
+                "{sig}您的反馈（单号 {id}）处理方案：{}，预计{}前完成。",
                 self.plan.as_deref().unwrap_or_default(),
                 day(self.plan_due).map_or_else(String::new, |d| d.format("%-m月%-d日").to_string())
             ),
             (Locale::En, UpdateKind::Planned) => format!(
-                "Closeloop: our plan for your feedback (ref {id}): {}; due by {}.",
+                "{name}: our plan for your feedback (ref {id}): {}; due by {}.",
                 self.plan.as_deref().unwrap_or_default(),
                 day(self.plan_due).map_or_else(String::new, |d| d.format("%-d %b").to_string())
             ),
             (Locale::ZhCn, UpdateKind::Resolved) => format!(
-                "【Closeloop】您的反馈（单号 {id}）已处理完毕，稍后将请您回答一个问题确认结果。"
+                "{sig}您的反馈（单号 {id}）已处理完毕，稍后将请您回答一个问题确认结果。"
             ),
             (Locale::En, UpdateKind::Resolved) => format!(
-                "Closeloop: your feedback (ref {id}) is resolved; a one-question follow-up will follow."
+                "{name}: your feedback (ref {id}) is resolved; a one-question follow-up will follow."
             ),
         }
     }
@@ -233,22 +257,47 @@ mod tests {
     #[test]
     fn texts_name_the_ticket_and_the_date_in_the_customers_language() {
         let date = |t: DateTime<Utc>| t.date_naive();
+        let sig = SmsSignature::default();
         let received = update(UpdateKind::Received);
         assert_eq!(
-            received.text(Locale::ZhCn, date),
+            received.text(Locale::ZhCn, &sig, date),
             "【Closeloop】我们已收到您的反馈（单号 r-abc），将在11月21日前回复您。"
         );
         assert_eq!(
-            received.text(Locale::En, date),
+            received.text(Locale::En, &sig, date),
             "Closeloop: we received your feedback (ref r-abc); we will reply by 21 Nov."
         );
-        let planned = update(UpdateKind::Planned).text(Locale::En, date);
+        let planned = update(UpdateKind::Planned).text(Locale::En, &sig, date);
         assert!(planned.contains("replace the unit") && planned.contains("21 Nov"));
-        let resolved = update(UpdateKind::Resolved).text(Locale::ZhCn, date);
+        let resolved = update(UpdateKind::Resolved).text(Locale::ZhCn, &sig, date);
         assert!(resolved.contains("已处理完毕"), "{resolved}");
         assert!(update(UpdateKind::Resolved)
-            .text(Locale::En, date)
+            .text(Locale::En, &sig, date)
             .contains("one-question follow-up"));
+    }
+
+    #[test]
+    fn an_sms_starts_with_the_configured_signature_and_says_how_to_opt_out() {
+        let date = |t: DateTime<Utc>| t.date_naive();
+        let shop = SmsSignature::parse("某某商城").unwrap();
+        for kind in [
+            UpdateKind::Received,
+            UpdateKind::Planned,
+            UpdateKind::Resolved,
+        ] {
+            let sms = update(kind).sms(Locale::ZhCn, &shop, date);
+            assert!(
+                sms.starts_with("【某某商城】") && sms.ends_with("回复T退订"),
+                "{sms}"
+            );
+            assert!(!sms.contains("Closeloop"), "{sms}");
+            let en = update(kind).sms(Locale::En, &shop, date);
+            assert!(en.starts_with("某某商城: "), "{en}");
+            // The email body has no SMS reply keyword.
+            assert!(!update(kind)
+                .text(Locale::ZhCn, &shop, date)
+                .contains("回复T退订"));
+        }
     }
 
     #[test]
