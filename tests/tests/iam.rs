@@ -20,6 +20,8 @@ const ALERTS_TOPIC: &str = "!Ref AlertsTopic";
 const FAILURE_QUEUE: &str = "!GetAtt StreamFailureQueue.Arn";
 const SES_IDENTITIES: &str = "the account's SES identities (identity/*)";
 const ANY: &str = "\"*\"";
+/// Every SNS topic, in any region and account.
+const ANY_TOPIC: &str = "every SNS topic (arn:…:sns:*:*:*)";
 
 /// One index of the table, as a policy names it (`*`: every index).
 fn index(name: &str) -> Resource {
@@ -102,6 +104,7 @@ fn resource(value: &Value) -> Resource {
                 ("!Sub", s) if s.contains(":ses:") && s.ends_with(":identity/*") => {
                     SES_IDENTITIES.into()
                 }
+                ("!Sub", "arn:${AWS::Partition}:sns:*:*:*") => ANY_TOPIC.into(),
                 _ => panic!("a policy resource this test does not know: {value:?}"),
             }
         }
@@ -118,6 +121,15 @@ fn strings(value: &Value) -> Vec<&Value> {
 
 /// Every `(action, resource)` a function's `Policies` allow, from its inline statements.
 fn granted(resources: &Value, logical_id: &str) -> BTreeSet<(String, Resource)> {
+    statements(resources, logical_id, "Allow")
+}
+
+/// Every `(action, resource)` a function's `Policies` deny.
+fn denied(resources: &Value, logical_id: &str) -> BTreeSet<(String, Resource)> {
+    statements(resources, logical_id, "Deny")
+}
+
+fn statements(resources: &Value, logical_id: &str, effect: &str) -> BTreeSet<(String, Resource)> {
     let policies = &resources[logical_id]["Properties"]["Policies"];
     let mut grants = BTreeSet::new();
     for policy in strings(policies) {
@@ -125,11 +137,14 @@ fn granted(resources: &Value, logical_id: &str) -> BTreeSet<(String, Resource)> 
             panic!("{logical_id}: only inline statements are checked, found {policy:?}")
         });
         for statement in strings(statements) {
-            assert_eq!(
-                statement["Effect"].as_str(),
-                Some("Allow"),
-                "{logical_id}: only Allow statements are checked"
+            let this = statement["Effect"].as_str();
+            assert!(
+                matches!(this, Some("Allow" | "Deny")),
+                "{logical_id}: a statement's Effect is Allow or Deny"
             );
+            if this != Some(effect) {
+                continue;
+            }
             for action in strings(&statement["Action"]) {
                 let action = action.as_str().expect("a literal action");
                 for res in strings(&statement["Resource"]) {
@@ -174,10 +189,27 @@ fn every_policy_allows_what_its_function_calls_and_nothing_else() {
         });
         let operations: BTreeSet<&str> = recorded.lines().filter(|l| !l.is_empty()).collect();
         let grants = granted(resources, logical_id);
+        let denials = denied(resources, logical_id);
+        // A publish to phone numbers needs Resource "*", which would also allow any topic: such
+        // a function must deny publishing to topics (SMS itself has no ARN to deny).
+        if grants.contains(&("sns:Publish".to_string(), ANY.to_string()))
+            && !denials.contains(&("sns:Publish".to_string(), ANY_TOPIC.to_string()))
+        {
+            problems.push(format!(
+                "{logical_id} ({binary}) may publish to \"*\" for SMS but does not deny \
+                 sns:Publish on topics"
+            ));
+        }
 
         let mut needed = BTreeSet::new();
         for operation in &operations {
             for (action, res) in authorised_as(operation) {
+                let topic = res == ALERTS_TOPIC;
+                if topic && denials.contains(&(action.clone(), ANY_TOPIC.to_string())) {
+                    problems.push(format!(
+                        "{logical_id} ({binary}) calls {operation:?}, which its policy denies"
+                    ));
+                }
                 if !allows(&grants, &action, &res) {
                     problems.push(format!(
                         "{logical_id} ({binary}) calls {operation:?}, authorised as {action} on \
