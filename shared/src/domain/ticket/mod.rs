@@ -31,6 +31,7 @@ pub mod roles;
 pub mod routing;
 pub mod rules;
 pub mod sla;
+pub mod standing;
 pub mod upgrade;
 mod words;
 

@@ -423,7 +423,7 @@ fn due_after_stops(
 }
 
 /// A duration as people read it: `2d 3h`, `3h 20m`, `45m`, `0m`.
-pub(crate) fn duration_text(d: Duration) -> String {
+pub fn duration_text(d: Duration) -> String {
     let minutes = d.num_minutes().max(0);
     let (days, hours, mins) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
     let parts: Vec<String> = [(days, "d"), (hours, "h"), (mins, "m")]

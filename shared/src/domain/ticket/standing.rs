@@ -1,0 +1,100 @@
+//! Where each deadline of a ticket stands at a moment: met (on time or late), running with
+//! time left, paused (the time left when the clock stopped), or breached with how long
+//! overdue. What staff see and what escalation reads.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::sla::{duration_text, Clock, Deadline, DeadlineName};
+use super::Ticket;
+
+/// Where a deadline stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineState {
+    /// The work was done (`late` says whether after the due time).
+    Met,
+    /// The clock runs and the due time is ahead.
+    Running,
+    /// The clock stands still (waiting on the customer, resolved, closed).
+    Paused,
+    /// The clock runs and the due time has passed.
+    Breached,
+}
+
+/// One deadline as staff see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeadlineView {
+    pub name: DeadlineName,
+    pub clock: Clock,
+    pub due: DateTime<Utc>,
+    pub version: u32,
+    pub state: DeadlineState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub met_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub late: Option<bool>,
+    /// Until the due time: from now while running, from when the clock stopped while paused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_left: Option<String>,
+    /// Past the due time, measured the same way.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overdue_by: Option<String>,
+}
+
+/// Every deadline of `ticket` at `now`, in the order work meets them.
+pub fn deadlines(ticket: &Ticket, now: DateTime<Utc>) -> Vec<DeadlineView> {
+    let runs = ticket.state.clocks_run();
+    // While paused, the time left is what was left when the clock stopped.
+    let stopped_at = ticket
+        .stops
+        .last()
+        .filter(|stop| stop.until.is_none())
+        .map_or(ticket.updated_at, |stop| stop.from);
+    ticket
+        .deadlines
+        .iter()
+        .map(|(name, deadline)| standing(*name, deadline, runs, stopped_at, now))
+        .collect()
+}
+
+fn standing(
+    name: DeadlineName,
+    deadline: &Deadline,
+    runs: bool,
+    stopped_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> DeadlineView {
+    let mut view = DeadlineView {
+        name,
+        clock: deadline.clock,
+        due: deadline.due,
+        version: deadline.version,
+        state: DeadlineState::Running,
+        met_at: deadline.met_at,
+        late: None,
+        time_left: None,
+        overdue_by: None,
+    };
+    if let Some(met) = deadline.met_at {
+        view.state = DeadlineState::Met;
+        view.late = Some(met > deadline.due);
+        return view;
+    }
+    let from = if runs { now } else { stopped_at };
+    let left = deadline.due - from;
+    view.state = match (runs, left >= Duration::zero()) {
+        (false, _) => DeadlineState::Paused,
+        (true, true) => DeadlineState::Running,
+        (true, false) => DeadlineState::Breached,
+    };
+    if left >= Duration::zero() {
+        view.time_left = Some(duration_text(left));
+    } else {
+        view.overdue_by = Some(duration_text(-left));
+    }
+    view
+}
+
+#[cfg(test)]
+mod tests;
