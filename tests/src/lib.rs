@@ -18,6 +18,8 @@ use serde_json::{json, Value};
 
 pub use closeloop_local::Template;
 
+pub mod stack;
+
 pub mod operations;
 
 pub const REGION: &str = "us-east-1";

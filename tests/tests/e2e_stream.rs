@@ -7,124 +7,17 @@
 //! (`tests/fixtures/stream-*.json`) from the records these real items made.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Duration as Span, Timelike, Utc};
+use chrono::{Duration as Span, Utc};
 use closeloop::domain::change::ResponseProgress;
 use closeloop::stream::{ItemChange, StreamChange};
+use closeloop_tests::stack::{
+    form_encode, hidden_field, next_noon_in_shanghai, phone_number, poll, Stack, TABLE,
+};
 use closeloop_tests::{
-    default_survey_answers, fixtures_dir, http_request, sdk_config, sms_to, unique, HttpReply,
+    default_survey_answers, fixtures_dir, http_request, sdk_config, sms_to, unique,
 };
 use serde_json::{json, Value};
-
-const TABLE: &str = "closeloop";
-
-struct Stack {
-    api: String,
-    token: String,
-}
-
-impl Stack {
-    fn from_env() -> Stack {
-        let var = |name: &str| {
-            std::env::var(name).unwrap_or_else(|_| {
-                panic!("{name} is not set: this test runs against `make up` (scripts/smoke.sh)")
-            })
-        };
-        Stack {
-            api: var("CLOSELOOP_API"),
-            token: var("DEV_ADMIN_TOKEN"),
-        }
-    }
-
-    fn admin(&self, method: &str, path: &str, body: Option<Value>) -> HttpReply {
-        let auth = format!("Bearer {}", self.token);
-        let body = body.map(|b| b.to_string()).unwrap_or_default();
-        http_request(
-            method,
-            &format!("{}{path}", self.api),
-            &[
-                ("authorization", &auth),
-                ("content-type", "application/json"),
-            ],
-            body.as_bytes(),
-        )
-    }
-
-    fn public(&self, method: &str, path: &str, content_type: &str, body: &str) -> HttpReply {
-        http_request(
-            method,
-            &format!("{}{path}", self.api),
-            &[
-                ("content-type", content_type),
-                ("accept", "application/json"),
-            ],
-            body.as_bytes(),
-        )
-    }
-
-    /// The records a stream function has processed, as the runner noted them.
-    fn deliveries(&self, function: &str) -> Vec<Value> {
-        let reply = self.admin("GET", &format!("/_local/deliveries/{function}"), None);
-        assert_eq!(reply.status, 200, "{}", reply.body);
-        reply.json()["records"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-    }
-}
-
-fn form_encode(pairs: &[(String, String)]) -> String {
-    let escape = |text: &str| -> String {
-        text.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect()
-    };
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", escape(k), escape(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn hidden_field(page: &str, name: &str) -> String {
-    page.split(&format!("name=\"{name}\" value=\""))
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap_or_else(|| panic!("no {name} in the page"))
-        .to_string()
-}
-
-/// The first instant at or after `from` that is noon in Shanghai (04:00 UTC): outside the
-/// customers' SMS quiet hours whenever the test runs.
-fn next_noon_in_shanghai(from: DateTime<Utc>) -> DateTime<Utc> {
-    let mut t = from
-        .with_minute(0)
-        .and_then(|t| t.with_second(0))
-        .and_then(|t| t.with_nanosecond(0))
-        .unwrap();
-    while t < from || t.hour() != 4 {
-        t += Span::hours(1);
-    }
-    t
-}
-
-fn poll<T>(what: &str, mut ready: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        if let Some(value) = ready() {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(300));
-    }
-}
 
 #[test]
 #[ignore = "needs the local stack: scripts/smoke.sh (make test) runs it against make up"]
@@ -132,7 +25,7 @@ fn answers_reach_each_consumer_as_its_filter_says() {
     let stack = Stack::from_env();
     let totals_before = totals_around_today();
     let customer = unique("C");
-    let phone = format!("+861390{:07}", rand_digits());
+    let phone = phone_number();
 
     // A customer and a service event; the delivery sweep sends the SMS invitation.
     let reply = stack.admin(
@@ -361,13 +254,6 @@ fn customer_items(customer: &str) -> Vec<closeloop::keys::Key> {
             .await
             .expect("the customer's items")
     })
-}
-
-fn rand_digits() -> u32 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64);
-    (h.finish() % 10_000_000) as u32
 }
 
 /// The stream records (Lambda's shape) of the given items, and of the first item whose key

@@ -5,123 +5,12 @@
 //! Runs against a live local stack (`scripts/smoke.sh` starts `make up` and runs this with
 //! `--ignored`); it needs `CLOSELOOP_API`, `DEV_ADMIN_TOKEN` and `AWS_ENDPOINT_URL`.
 
-use std::time::{Duration, Instant};
-
-use chrono::{DateTime, Duration as Span, Timelike, Utc};
+use chrono::{Duration as Span, Utc};
 use closeloop::domain::attribution::Purpose;
 use closeloop::domain::invitation::InvitationState;
-use closeloop_tests::{
-    default_survey_answers, http_request, sdk_config, sms_to, unique, HttpReply,
-};
+use closeloop_tests::stack::{next_noon_in_shanghai, phone_number, poll, Stack, TABLE};
+use closeloop_tests::{default_survey_answers, http_request, sdk_config, sms_to, unique};
 use serde_json::{json, Value};
-
-const TABLE: &str = "closeloop";
-
-struct Stack {
-    api: String,
-    token: String,
-}
-
-impl Stack {
-    fn from_env() -> Stack {
-        let var = |name: &str| {
-            std::env::var(name).unwrap_or_else(|_| {
-                panic!("{name} is not set: this test runs against `make up` (scripts/smoke.sh)")
-            })
-        };
-        Stack {
-            api: var("CLOSELOOP_API"),
-            token: var("DEV_ADMIN_TOKEN"),
-        }
-    }
-
-    /// A request with the bearer `token` (the admin's, or a dev token of a role).
-    fn as_token(&self, token: &str, method: &str, path: &str, body: Option<Value>) -> HttpReply {
-        let auth = format!("Bearer {token}");
-        let body = body.map(|b| b.to_string()).unwrap_or_default();
-        http_request(
-            method,
-            &format!("{}{path}", self.api),
-            &[
-                ("authorization", &auth),
-                ("content-type", "application/json"),
-            ],
-            body.as_bytes(),
-        )
-    }
-
-    fn admin(&self, method: &str, path: &str, body: Option<Value>) -> HttpReply {
-        self.as_token(&self.token.clone(), method, path, body)
-    }
-
-    fn public_json(&self, path: &str, body: &Value) -> HttpReply {
-        http_request(
-            "POST",
-            &format!("{}{path}", self.api),
-            &[
-                ("content-type", "application/json"),
-                ("accept", "application/json"),
-            ],
-            body.to_string().as_bytes(),
-        )
-    }
-
-    /// Fires the delivery sweep as if it ran at `at`.
-    fn sweep(&self, at: DateTime<Utc>) {
-        let reply = self.admin(
-            "POST",
-            &format!(
-                "/_local/schedule/survey-delivery/DeliverySweep?time={}",
-                at.to_rfc3339().replace('+', "%2B")
-            ),
-            None,
-        );
-        assert_eq!(reply.status, 200, "{}", reply.body);
-    }
-}
-
-/// The first instant at or after `from` that is noon in Shanghai (04:00 UTC): outside the
-/// customers' SMS quiet hours whenever the test runs.
-fn next_noon_in_shanghai(from: DateTime<Utc>) -> DateTime<Utc> {
-    let mut t = from
-        .with_minute(0)
-        .and_then(|t| t.with_second(0))
-        .and_then(|t| t.with_nanosecond(0))
-        .unwrap();
-    while t < from || t.hour() != 4 {
-        t += Span::hours(1);
-    }
-    t
-}
-
-fn poll<T>(what: &str, mut ready: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        if let Some(value) = ready() {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(300));
-    }
-}
-
-/// The survey link in an SMS.
-fn link_in(stack: &Stack, sms: &str) -> String {
-    sms.split_whitespace()
-        .find(|w| w.starts_with(&format!("{}/s/", stack.api)))
-        .unwrap_or_else(|| panic!("no survey link in {sms:?}"))
-        .trim_end_matches(['.', ',', ')'])
-        .to_string()
-}
-
-fn phone_number() -> String {
-    let digits: u64 = unique("n")
-        .trim_start_matches("n-")
-        .chars()
-        .filter_map(|c| c.to_digit(16))
-        .fold(0, |n, d| (n * 16 + u64::from(d)) % 10_000_000);
-    format!("+861380{digits:07}")
-}
 
 fn invitation(id: &str) -> Option<closeloop::store::Invitation> {
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -171,7 +60,7 @@ fn an_unhappy_follow_up_reopens_the_resolved_ticket() {
     let sweep_at = next_noon_in_shanghai(event_time + Span::hours(24));
     stack.sweep(sweep_at);
     let sms = poll("the invitation SMS", || sms_to(&phone).into_iter().next());
-    let link = link_in(&stack, &sms);
+    let link = stack.link_in(&sms);
     let path = link.strip_prefix(&stack.api).unwrap().to_string();
 
     // An unhappy tap, then the whole form with low ratings.
@@ -295,7 +184,7 @@ fn an_unhappy_follow_up_reopens_the_resolved_ticket() {
         5,
         "the survey, three updates, the follow-up: {sent:?}"
     );
-    let follow_up_link = link_in(&stack, &sms);
+    let follow_up_link = stack.link_in(&sms);
     assert_ne!(follow_up_link, link);
     let sent = invitation(&follow_up_id).unwrap();
     assert_eq!(sent.state, InvitationState::Sent, "{sent:?}");

@@ -1,0 +1,174 @@
+//! A client of the running local stack (`make up`), for the end-to-end tests that
+//! `scripts/smoke.sh` runs with `--ignored`: the HTTP API as a person or a staff member uses it,
+//! the runner's schedules and delivery notes, and waiting for the stream.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Duration as Span, Timelike, Utc};
+use serde_json::Value;
+
+use crate::{http_request, unique, HttpReply};
+
+/// The table `make up` creates.
+pub const TABLE: &str = "closeloop";
+
+/// The running stack: its API and the admin's dev token.
+pub struct Stack {
+    pub api: String,
+    pub token: String,
+}
+
+impl Stack {
+    /// From `CLOSELOOP_API` and `DEV_ADMIN_TOKEN`, which scripts/smoke.sh sets.
+    pub fn from_env() -> Stack {
+        let var = |name: &str| {
+            std::env::var(name).unwrap_or_else(|_| {
+                panic!("{name} is not set: this test runs against `make up` (scripts/smoke.sh)")
+            })
+        };
+        Stack {
+            api: var("CLOSELOOP_API"),
+            token: var("DEV_ADMIN_TOKEN"),
+        }
+    }
+
+    /// A JSON request with the bearer `token` (the admin's, or a dev token of a role).
+    pub fn as_token(
+        &self,
+        token: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> HttpReply {
+        let auth = format!("Bearer {token}");
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        http_request(
+            method,
+            &format!("{}{path}", self.api),
+            &[
+                ("authorization", &auth),
+                ("content-type", "application/json"),
+            ],
+            body.as_bytes(),
+        )
+    }
+
+    pub fn admin(&self, method: &str, path: &str, body: Option<Value>) -> HttpReply {
+        self.as_token(&self.token, method, path, body)
+    }
+
+    /// A request without a token, as a customer's browser or phone sends it.
+    pub fn public(&self, method: &str, path: &str, content_type: &str, body: &str) -> HttpReply {
+        http_request(
+            method,
+            &format!("{}{path}", self.api),
+            &[
+                ("content-type", content_type),
+                ("accept", "application/json"),
+            ],
+            body.as_bytes(),
+        )
+    }
+
+    pub fn public_json(&self, path: &str, body: &Value) -> HttpReply {
+        self.public("POST", path, "application/json", &body.to_string())
+    }
+
+    /// Fires the delivery sweep as if it ran at `at`.
+    pub fn sweep(&self, at: DateTime<Utc>) {
+        let reply = self.admin(
+            "POST",
+            &format!(
+                "/_local/schedule/survey-delivery/DeliverySweep?time={}",
+                at.to_rfc3339().replace('+', "%2B")
+            ),
+            None,
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+
+    /// The records a stream function has processed, as the runner noted them.
+    pub fn deliveries(&self, function: &str) -> Vec<Value> {
+        let reply = self.admin("GET", &format!("/_local/deliveries/{function}"), None);
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.json()["records"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The survey link in an SMS.
+    pub fn link_in(&self, sms: &str) -> String {
+        sms.split_whitespace()
+            .find(|w| w.starts_with(&format!("{}/s/", self.api)))
+            .unwrap_or_else(|| panic!("no survey link in {sms:?}"))
+            .trim_end_matches(['.', ',', ')'])
+            .to_string()
+    }
+}
+
+/// The first instant at or after `from` that is noon in Shanghai (04:00 UTC): outside the
+/// customers' SMS quiet hours whenever the test runs.
+pub fn next_noon_in_shanghai(from: DateTime<Utc>) -> DateTime<Utc> {
+    let mut t = from
+        .with_minute(0)
+        .and_then(|t| t.with_second(0))
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap();
+    while t < from || t.hour() != 4 {
+        t += Span::hours(1);
+    }
+    t
+}
+
+/// Waits (up to 90 s) until `ready` gives a value: the stream and the functions are
+/// asynchronous.
+pub fn poll<T>(what: &str, mut ready: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        if let Some(value) = ready() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+/// A mainland mobile number no other test uses.
+pub fn phone_number() -> String {
+    let digits: u64 = unique("n")
+        .trim_start_matches("n-")
+        .chars()
+        .filter_map(|c| c.to_digit(16))
+        .fold(0, |n, d| (n * 16 + u64::from(d)) % 10_000_000);
+    format!("+861380{digits:07}")
+}
+
+/// `application/x-www-form-urlencoded`, as a browser posts a form.
+pub fn form_encode(pairs: &[(String, String)]) -> String {
+    let escape = |text: &str| -> String {
+        text.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", escape(k), escape(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The value of a page's hidden field.
+pub fn hidden_field(page: &str, name: &str) -> String {
+    page.split(&format!("name=\"{name}\" value=\""))
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no {name} in the page"))
+        .to_string()
+}
