@@ -259,8 +259,9 @@ pub fn body_bytes(request: &Request, limit: usize) -> Result<&[u8], Error> {
     Ok(bytes)
 }
 
-/// Decodes a JSON body of at most `limit` bytes; a decoding error names the field at fault.
-pub fn json_body<T: DeserializeOwned>(request: &Request, limit: usize) -> Result<T, Error> {
+/// The body as JSON text of at most `limit` bytes: its content type, when given, JSON; not
+/// empty; UTF-8. For handlers that decode it themselves (e.g. settings read by a domain parser).
+pub fn json_text(request: &Request, limit: usize) -> Result<&str, Error> {
     if let Some(content_type) = request.headers().get(header::CONTENT_TYPE) {
         let content_type = content_type
             .to_str()
@@ -276,8 +277,12 @@ pub fn json_body<T: DeserializeOwned>(request: &Request, limit: usize) -> Result
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::invalid("body", "a JSON body is required"));
     }
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| Error::invalid("body", "the body is not valid UTF-8"))?;
+    std::str::from_utf8(bytes).map_err(|_| Error::invalid("body", "the body is not valid UTF-8"))
+}
+
+/// Decodes a JSON body of at most `limit` bytes; a decoding error names the field at fault.
+pub fn json_body<T: DeserializeOwned>(request: &Request, limit: usize) -> Result<T, Error> {
+    let text = json_text(request, limit)?;
     let mut deserializer = serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();

@@ -4,9 +4,9 @@
 use aws_lambda_events::encodings::Body;
 use chrono::{DateTime, Utc};
 use closeloop::domain::ticket::Denied;
-use closeloop::lambda::{body_bytes, json_response, route_key};
+use closeloop::lambda::{json_response, route_key};
 use closeloop::{Deps, Error};
-use http::{header, Response, StatusCode};
+use http::{Response, StatusCode};
 use lambda_http::Request;
 use serde_json::{json, Value};
 
@@ -65,26 +65,4 @@ pub async fn handle(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Respo
 /// 200 with `value`.
 pub fn ok(value: &Value) -> Answer {
     Ok(json_response(StatusCode::OK, value))
-}
-
-/// The body as JSON text of at most `limit` bytes (its content type, when given, JSON).
-pub fn json_document(request: &Request, limit: usize) -> Result<&str, Error> {
-    if let Some(content_type) = request.headers().get(header::CONTENT_TYPE) {
-        let content_type = content_type
-            .to_str()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        if !content_type.starts_with("application/json") {
-            return Err(Error::UnsupportedMediaType(format!(
-                "send the body as application/json (got {content_type:?})"
-            )));
-        }
-    }
-    let bytes = body_bytes(request, limit)?;
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| Error::invalid("body", "the body is not valid UTF-8"))?;
-    if text.trim().is_empty() {
-        return Err(Error::invalid("body", "a JSON body is required"));
-    }
-    Ok(text)
 }

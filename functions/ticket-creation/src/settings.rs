@@ -10,7 +10,7 @@ use closeloop::{Deps, Error};
 use lambda_http::Request;
 use serde_json::{json, Value};
 
-use crate::routes::{json_document, ok, Answer};
+use crate::routes::{ok, Answer};
 
 /// Largest settings document (routing keyword lists, a calendar's holidays).
 const MAX_SETTINGS_BYTES: usize = 256 * 1024;
@@ -38,7 +38,7 @@ pub async fn put(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Answer {
     if !SETTINGS_NAMES.contains(&name.as_str()) {
         return Err(unknown(&name).into());
     }
-    let text = json_document(request, MAX_SETTINGS_BYTES)?;
+    let text = closeloop::lambda::json_text(request, MAX_SETTINGS_BYTES)?;
     let by = actor.user_id.as_str();
     let value = match name.as_str() {
         TicketRules::NAME => save::<TicketRules>(deps, text, by, now).await?,

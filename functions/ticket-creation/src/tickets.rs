@@ -15,7 +15,7 @@ use lambda_http::{Request, RequestExt};
 use serde_json::{json, Value};
 
 use crate::follow_up;
-use crate::routes::{json_document, ok, Answer, Refusal};
+use crate::routes::{ok, Answer, Refusal};
 use crate::source::{feedback_attribution, response_attribution};
 use crate::view;
 
@@ -395,7 +395,7 @@ fn stale(stored: &StoredTicket, now: DateTime<Utc>, message: String) -> Refusal 
 
 /// `{"action": "...", ...its fields..., "version": n}`: the action and the version read.
 fn action_body(request: &Request) -> Result<(Action, u64), Error> {
-    let body = json_document(request, MAX_ACTION_BYTES)?;
+    let body = closeloop::lambda::json_text(request, MAX_ACTION_BYTES)?;
     let body: Value = serde_json::from_str(body)
         .map_err(|err| Error::invalid("body", format!("not JSON: {err}")))?;
     let Value::Object(mut fields) = body else {
