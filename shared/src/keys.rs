@@ -266,6 +266,16 @@ pub mod ticket {
         }
     }
 
+    /// One notice to staff about the ticket: `NOTICE#<slug>` (see
+    /// `domain::ticket::notice::Notice::slug`), one item per thing worth telling, so a notice
+    /// is written once.
+    pub fn notice(ticket_id: &str, slug: &str) -> Key {
+        Key {
+            pk: partition(ticket_id),
+            sk: format!("NOTICE#{slug}"),
+        }
+    }
+
     /// One history entry, by the ticket version it produced: zero-padded, so the history reads
     /// in order.
     pub fn history(ticket_id: &str, ticket_version: u64) -> Key {
@@ -375,16 +385,20 @@ pub enum DueKind {
     TicketFollowUp,
     /// A message to the customer about their ticket (received, planned, resolved).
     CustomerUpdate,
+    /// A notice to staff about a ticket (new, upgraded, warning, breach, escalation), due when
+    /// it may go out.
+    TicketNotice,
 }
 
 impl DueKind {
-    pub const ALL: [DueKind; 6] = [
+    pub const ALL: [DueKind; 7] = [
         DueKind::InvitationSend,
         DueKind::InvitationReminder,
         DueKind::InvitationExpiry,
         DueKind::TicketDeadline,
         DueKind::TicketFollowUp,
         DueKind::CustomerUpdate,
+        DueKind::TicketNotice,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -395,6 +409,7 @@ impl DueKind {
             DueKind::TicketDeadline => "ticket-deadline",
             DueKind::TicketFollowUp => "ticket-follow-up",
             DueKind::CustomerUpdate => "customer-update",
+            DueKind::TicketNotice => "ticket-notice",
         }
     }
 

@@ -8,6 +8,7 @@ pub mod error;
 pub mod keys;
 pub mod lambda;
 pub mod messaging;
+pub mod notify;
 pub mod store;
 pub mod stream;
 pub mod web;

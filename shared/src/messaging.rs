@@ -3,6 +3,7 @@
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message, MessageHeader};
 use aws_sdk_sns::types::MessageAttributeValue;
 
+use crate::domain::ticket::Publication;
 use crate::error::{Error, Result};
 
 /// An email with both parts, as every Closeloop email has.
@@ -160,18 +161,21 @@ impl Messenger {
         Ok(output.message_id.unwrap_or_default())
     }
 
-    /// Publishes an internal alert; subscribers filter on the `department` attribute.
-    pub async fn alert(&self, department: &str, subject: &str, text: &str) -> Result<String> {
-        let output = self
+    /// Publishes an internal alert with its message attributes (department, level, ticket, …),
+    /// which subscribers filter on; returns the SNS message id.
+    pub async fn alert(&self, publication: &Publication) -> Result<String> {
+        let mut publish = self
             .sns
             .publish()
             .topic_arn(&self.alerts_topic_arn)
-            .subject(subject)
-            .message(text)
-            .message_attributes("department", string_attribute(department)?)
-            .send()
-            .await
-            .map_err(Error::upstream)?;
+            .subject(&publication.subject)
+            .message(&publication.text);
+        for (name, value) in &publication.attributes {
+            if !value.is_empty() {
+                publish = publish.message_attributes(*name, string_attribute(value)?);
+            }
+        }
+        let output = publish.send().await.map_err(Error::upstream)?;
         Ok(output.message_id.unwrap_or_default())
     }
 }

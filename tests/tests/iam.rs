@@ -20,8 +20,8 @@ const ALERTS_TOPIC: &str = "!Ref AlertsTopic";
 const FAILURE_QUEUE: &str = "!GetAtt StreamFailureQueue.Arn";
 const SES_IDENTITIES: &str = "the account's SES identities (identity/*)";
 const ANY: &str = "\"*\"";
-/// Every SNS topic, in any region and account.
-const ANY_TOPIC: &str = "every SNS topic (arn:…:sns:*:*:*)";
+/// Phone numbers: everything that is not an SNS ARN (`NotResource: arn:…:sns:*:*:*`).
+const PHONE_NUMBERS: &str = "phone numbers (NotResource arn:…:sns:*:*:*)";
 
 /// One index of the table, as a policy names it (`*`: every index).
 fn index(name: &str) -> Resource {
@@ -78,8 +78,11 @@ fn authorised_as(line: &str) -> Vec<(String, Resource)> {
             ("ses:SendEmail".into(), SES_IDENTITIES.into()),
         ],
         ("SESv2", "SendEmail") => vec![("ses:SendEmail".into(), SES_IDENTITIES.into())],
-        // An SMS goes to a phone number, which has no ARN: only Resource "*" allows it.
-        ("SNS", "Publish") if detail == "phone" => vec![("sns:Publish".into(), ANY.into())],
+        // An SMS goes to a phone number, which has no ARN: allowed on everything that is not
+        // an SNS ARN, which is no topic.
+        ("SNS", "Publish") if detail == "phone" => {
+            vec![("sns:Publish".into(), PHONE_NUMBERS.into())]
+        }
         ("SNS", "Publish") if detail == "topic" => {
             vec![("sns:Publish".into(), ALERTS_TOPIC.into())]
         }
@@ -104,11 +107,23 @@ fn resource(value: &Value) -> Resource {
                 ("!Sub", s) if s.contains(":ses:") && s.ends_with(":identity/*") => {
                     SES_IDENTITIES.into()
                 }
-                ("!Sub", "arn:${AWS::Partition}:sns:*:*:*") => ANY_TOPIC.into(),
                 _ => panic!("a policy resource this test does not know: {value:?}"),
             }
         }
         _ => panic!("a policy resource this test does not know: {value:?}"),
+    }
+}
+
+/// What a `NotResource` leaves: only "everything but SNS ARNs" (phone numbers) is known.
+fn not_resource(value: &Value) -> Resource {
+    match value {
+        Value::Tagged(tagged)
+            if tagged.tag.to_string() == "!Sub"
+                && tagged.value.as_str() == Some("arn:${AWS::Partition}:sns:*:*:*") =>
+        {
+            PHONE_NUMBERS.into()
+        }
+        _ => panic!("a NotResource this test does not know: {value:?}"),
     }
 }
 
@@ -147,8 +162,13 @@ fn statements(resources: &Value, logical_id: &str, effect: &str) -> BTreeSet<(St
             }
             for action in strings(&statement["Action"]) {
                 let action = action.as_str().expect("a literal action");
-                for res in strings(&statement["Resource"]) {
-                    grants.insert((action.to_string(), resource(res)));
+                if let Some(resources) = statement.get("Resource") {
+                    for res in strings(resources) {
+                        grants.insert((action.to_string(), resource(res)));
+                    }
+                }
+                if let Some(not) = statement.get("NotResource") {
+                    grants.insert((action.to_string(), not_resource(not)));
                 }
             }
         }
@@ -190,26 +210,24 @@ fn every_policy_allows_what_its_function_calls_and_nothing_else() {
         let operations: BTreeSet<&str> = recorded.lines().filter(|l| !l.is_empty()).collect();
         let grants = granted(resources, logical_id);
         let denials = denied(resources, logical_id);
-        // A publish to phone numbers needs Resource "*", which would also allow any topic: such
-        // a function must deny publishing to topics (SMS itself has no ARN to deny).
-        if grants.contains(&("sns:Publish".to_string(), ANY.to_string()))
-            && !denials.contains(&("sns:Publish".to_string(), ANY_TOPIC.to_string()))
-        {
+        // SMS is granted on phone numbers only (NotResource: every SNS ARN), never as "*",
+        // which would also allow publishing to any topic in the account.
+        if grants.contains(&("sns:Publish".to_string(), ANY.to_string())) {
             problems.push(format!(
-                "{logical_id} ({binary}) may publish to \"*\" for SMS but does not deny \
-                 sns:Publish on topics"
+                "{logical_id} ({binary}) may publish to \"*\": grant SMS with NotResource \
+                 arn:${{AWS::Partition}}:sns:*:*:* and each topic by its ARN"
+            ));
+        }
+        if !denials.is_empty() {
+            problems.push(format!(
+                "{logical_id} ({binary}) has Deny statements, which this check does not read: \
+                 grant exactly what is called instead"
             ));
         }
 
         let mut needed = BTreeSet::new();
         for operation in &operations {
             for (action, res) in authorised_as(operation) {
-                let topic = res == ALERTS_TOPIC;
-                if topic && denials.contains(&(action.clone(), ANY_TOPIC.to_string())) {
-                    problems.push(format!(
-                        "{logical_id} ({binary}) calls {operation:?}, which its policy denies"
-                    ));
-                }
                 if !allows(&grants, &action, &res) {
                     problems.push(format!(
                         "{logical_id} ({binary}) calls {operation:?}, authorised as {action} on \

@@ -11,6 +11,10 @@
 //!   one history entry, conditional on the version read (the staff routes' optimistic lock).
 //!   Of two sweeps, or a redelivered event, that read the same version one write succeeds; the
 //!   other is refused and changes nothing, and a closed ticket is off the index.
+//! - `ticket-notice`: a notice to staff that may go out now: held for working hours (a level
+//!   2–3 ticket opened at night), or left by a writer that died before recording it sent.
+//!   Claimed, then published ([`closeloop::notify::Notifier::send_due`]); the held new-ticket
+//!   notices of a department go out as one digest.
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use chrono::{DateTime, Utc};
@@ -20,6 +24,7 @@ use closeloop::domain::ticket::{
 };
 use closeloop::keys::DueKind;
 use closeloop::lambda::Function;
+use closeloop::notify::{Notifier, Sent};
 use closeloop::store::{Due, DueCursor, StoredTicket};
 use closeloop::{Deps, Error};
 use serde::Serialize;
@@ -49,6 +54,8 @@ pub struct SweepReport {
     /// Due tickets another writer changed between this run's read and its write: left to it
     /// (still due, the next run sees them again).
     pub changed_meanwhile: usize,
+    /// Notices to staff sent by this run.
+    pub notices: Sent,
 }
 
 /// What a run did with one due ticket.
@@ -83,6 +90,9 @@ impl SlaEscalation {
                 }
             }
         }
+        report.notices = Notifier::new(&self.deps.store, &self.deps.messenger)
+            .send_due(now)
+            .await?;
         Ok(report)
     }
 

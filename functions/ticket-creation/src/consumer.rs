@@ -12,6 +12,13 @@
 //! A ticket about a known customer also schedules their `received` update in that
 //! transaction (`CustomerUpdate`), so it is written exactly when the ticket is.
 //!
+//! **The owner hears at once.** A new ticket, and a ticket upgraded to a more urgent level,
+//! also writes its department's notice in that transaction (`Notice`, see
+//! `closeloop::notify`): a level-1 one, or one inside working hours, is written claimed and
+//! published as soon as the transaction commits (the alerts topic, and for level 1 the
+//! on-call SMS); a level 2–3 one outside working hours waits for the ticket clock's digest at
+//! the next working hour. A redelivered record writes nothing, so it notifies nobody again.
+//!
 //! Requests per ticket opened from a record: one TransactWriteItems (ticket, history entry,
 //! customer update, marker); the settings are one BatchGetItem per batch. A record whose item's earlier write
 //! needed a ticket (the form completing an unhappy tap) first reads that ticket: one GetItem
@@ -22,12 +29,18 @@ use std::rc::Rc;
 
 use aws_lambda_events::dynamodb::Event;
 use aws_lambda_events::streams::DynamoDbEventResponse;
+use chrono::{DateTime, Utc};
 use closeloop::domain::change::{Change, ResponseProgress};
-use closeloop::domain::ticket::{classify, CustomerUpdate, EntryKind, Ticket};
+use closeloop::domain::ticket::{
+    classify, CustomerUpdate, EntryKind, Notice, NoticeKind, Said, Ticket,
+};
 use closeloop::domain::timekeeping::retention_expiry;
-use closeloop::store::{Applied, Order, Revision, StoredTicket, TicketSettings};
+use closeloop::notify::Notifier;
+use closeloop::store::{
+    Applied, NoticeClaim, Order, Revision, StoredTicket, TicketSettings, TransactWriteItem,
+};
 use closeloop::stream::{for_each_change, ItemChange, StreamChange};
-use closeloop::{Error, Store};
+use closeloop::{Deps, Error};
 
 use crate::follow_up::{self, FollowUpAnswer};
 use crate::source::Answered;
@@ -69,6 +82,10 @@ pub struct BatchSummary {
     /// Follow-up answers that changed nothing (about an earlier resolve, a ticket closed or
     /// reopened meanwhile, a late happy answer).
     pub follow_up_changed_nothing: usize,
+    /// Notices published at once (a digest at the next working hour sends the held ones).
+    pub notices_sent: usize,
+    /// Notices held for the department's working hours.
+    pub notices_held: usize,
 }
 
 impl BatchSummary {
@@ -115,8 +132,14 @@ pub enum Outcome {
     FollowUpChangesNothing,
 }
 
-/// Runs the batch in order; the settings are read once, when the first change needs them.
-pub async fn process(store: &Store, event: &Event) -> (BatchSummary, DynamoDbEventResponse) {
+/// Runs the batch in order at `now`; the settings are read once, when the first change needs
+/// them.
+pub async fn process(
+    deps: &Deps,
+    event: &Event,
+    now: DateTime<Utc>,
+) -> (BatchSummary, DynamoDbEventResponse) {
+    let store = &deps.store;
     let summary = RefCell::new(BatchSummary::default());
     let settings: RefCell<Option<Rc<TicketSettings>>> = RefCell::new(None);
     let reply = for_each_change(event, |change| {
@@ -139,7 +162,14 @@ pub async fn process(store: &Store, event: &Event) -> (BatchSummary, DynamoDbEve
             };
             let outcome = match (follow_up, answered) {
                 (Some(answer), _) => follow_up::apply(store, &change, &answer, &current).await?,
-                (None, Some(answered)) => apply(store, &change, &answered, &current).await?,
+                (None, Some(answered)) => {
+                    let (outcome, notices) = apply(deps, &change, &answered, &current, now).await?;
+                    let sent = notify(deps, &notices, now).await;
+                    let mut summary = summary.borrow_mut();
+                    summary.notices_held += notices.held;
+                    summary.notices_sent += sent;
+                    outcome
+                }
                 (None, None) => return Ok(()),
             };
             summary.borrow_mut().record(outcome);
@@ -152,17 +182,78 @@ pub async fn process(store: &Store, event: &Event) -> (BatchSummary, DynamoDbEve
     (summary, reply)
 }
 
-/// Opens or upgrades the ticket `answered` needs, exactly once.
+/// The notices a change wrote: the ones it sends itself now, and how many wait.
+#[derive(Debug, Default)]
+pub struct Notices {
+    pub claimed: Vec<NoticeClaim>,
+    pub held: usize,
+}
+
+/// Publishes the notices a change wrote claimed. A failure is not the record's: the notice is
+/// recorded and due again, and the ticket clock's sweep sends it.
+/// Returns how many went out.
+async fn notify(deps: &Deps, notices: &Notices, now: DateTime<Utc>) -> usize {
+    if notices.claimed.is_empty() {
+        return 0;
+    }
+    match Notifier::new(&deps.store, &deps.messenger)
+        .send_claimed(&notices.claimed, now)
+        .await
+    {
+        Ok(sent) => sent.notices,
+        Err(err) => {
+            tracing::warn!("notices recorded but not sent yet: {err}");
+            0
+        }
+    }
+}
+
+/// The notice of `ticket` (new, or upgraded), and its write.
+fn notice_for(
+    kind: NoticeKind,
+    ticket: &Ticket,
+    answered: &Answered,
+    settings: &TicketSettings,
+    link_base: &str,
+    store: &closeloop::Store,
+    now: DateTime<Utc>,
+) -> Result<(TransactWriteItem, Notices), Error> {
+    let department = ticket.department();
+    let notice = Notice::new_ticket(
+        kind,
+        ticket,
+        Said {
+            segment: answered.source.customer_segment.as_deref(),
+            open_text: &answered.source.open_text,
+            answered_at: answered.at,
+        },
+        &settings.escalation.department(department),
+        settings.calendars.for_department(department),
+        link_base,
+        now,
+    )?;
+    let (write, claim) = store.notice_write(&notice, now)?;
+    let notices = Notices {
+        held: usize::from(claim.is_none()),
+        claimed: claim.into_iter().collect(),
+    };
+    Ok((write, notices))
+}
+
+/// Opens or upgrades the ticket `answered` needs, exactly once; with the notices it wrote.
 pub async fn apply(
-    store: &Store,
+    deps: &Deps,
     change: &StreamChange,
     answered: &Answered,
     settings: &TicketSettings,
-) -> Result<Outcome, Error> {
+    now: DateTime<Utc>,
+) -> Result<(Outcome, Notices), Error> {
+    let store = &deps.store;
+    let link_base = deps.config.public_base_url.as_str();
     let Some(classification) = classify(&answered.source, &settings.rules, &settings.routing)
     else {
         // No reason, no ticket; a ticket the item already has keeps what it has.
-        return Ok(Outcome::NoTicketNeeded);
+        return Ok((Outcome::NoTicketNeeded, Notices::default()));
     };
     let ticket_id = answered.source.source.ticket_id();
     let revision = Revision {
@@ -183,7 +274,7 @@ pub async fn apply(
             None
         };
         read_first = true;
-        let (writes, opening) = match existing {
+        let (writes, opening, notices) = match existing {
             None => {
                 let opened = Ticket::open(
                     answered.source.source.clone(),
@@ -213,11 +304,21 @@ pub async fn apply(
                 if let Some(update) = &update {
                     writes.push(store.customer_update_write(update)?);
                 }
-                (writes, true)
+                let (write, notices) = notice_for(
+                    NoticeKind::Opened,
+                    &stored.ticket,
+                    answered,
+                    settings,
+                    link_base,
+                    store,
+                    now,
+                )?;
+                writes.push(write);
+                (writes, true, notices)
             }
             Some(stored) => {
                 if stored.source_revision >= change.revision {
-                    return Ok(Outcome::AlreadyApplied);
+                    return Ok((Outcome::AlreadyApplied, Notices::default()));
                 }
                 let Some(upgraded) = stored.ticket.reclassify(
                     &classification,
@@ -226,27 +327,46 @@ pub async fn apply(
                     answered.at,
                 )?
                 else {
-                    return Ok(Outcome::Unchanged);
+                    return Ok((Outcome::Unchanged, Notices::default()));
                 };
                 let read = stored.ticket.version;
+                let more_urgent = upgraded
+                    .ticket
+                    .classification
+                    .level
+                    .more_urgent_than(stored.ticket.classification.level);
                 let next = StoredTicket {
                     ticket: upgraded.ticket,
                     source_revision: change.revision,
                     ..stored
                 };
-                (
-                    store.ticket_writes(&next, &upgraded.entry, Some(read))?,
-                    false,
-                )
+                let mut writes = store.ticket_writes(&next, &upgraded.entry, Some(read))?;
+                // Upgraded to a more urgent level: the department hears again, once per level.
+                let notices = if more_urgent {
+                    let (write, notices) = notice_for(
+                        NoticeKind::Upgraded,
+                        &next.ticket,
+                        answered,
+                        settings,
+                        link_base,
+                        store,
+                        now,
+                    )?;
+                    writes.push(write);
+                    notices
+                } else {
+                    Notices::default()
+                };
+                (writes, false, notices)
             }
         };
         match store
             .apply_once(CONSUMER, revision, Order::Latest, writes)
             .await
         {
-            Ok(Applied::Applied) if opening => return Ok(Outcome::Opened),
-            Ok(Applied::Applied) => return Ok(Outcome::Upgraded),
-            Ok(_) => return Ok(Outcome::AlreadyApplied),
+            Ok(Applied::Applied) if opening => return Ok((Outcome::Opened, notices)),
+            Ok(Applied::Applied) => return Ok((Outcome::Upgraded, notices)),
+            Ok(_) => return Ok((Outcome::AlreadyApplied, Notices::default())),
             // The ticket was there after all, or changed since it was read (a person acted on
             // it, another delivery of this record got there first): read it and decide again.
             Err(Error::Conflict(_)) => continue,

@@ -38,7 +38,16 @@ impl TicketCreation {
 
     /// One stream batch, with what it did.
     pub async fn process(&self, event: &Event) -> (BatchSummary, DynamoDbEventResponse) {
-        consumer::process(&self.deps.store, event).await
+        self.process_at(event, Utc::now()).await
+    }
+
+    /// One stream batch handled at `now` (when its notices are decided and sent).
+    pub async fn process_at(
+        &self,
+        event: &Event,
+        now: DateTime<Utc>,
+    ) -> (BatchSummary, DynamoDbEventResponse) {
+        consumer::process(&self.deps, event, now).await
     }
 }
 

@@ -1,9 +1,11 @@
 //! `GET /settings/{name}` and `PUT /settings/{name}`: the ticket rules, routing, SLA policy,
-//! working calendars and follow-up rules, versioned. Admins only.
+//! working calendars, follow-up rules and escalation (notices) settings, versioned. Admins only.
 
 use chrono::{DateTime, Utc};
 use closeloop::domain::calendar::Calendars;
-use closeloop::domain::ticket::{Area, FollowUpRules, RoutingSettings, SlaPolicy, TicketRules};
+use closeloop::domain::ticket::{
+    Area, EscalationSettings, FollowUpRules, RoutingSettings, SlaPolicy, TicketRules,
+};
 use closeloop::lambda::{path_parameter, require};
 use closeloop::store::{Settings, SETTINGS_NAMES};
 use closeloop::{Deps, Error};
@@ -25,6 +27,7 @@ pub async fn get(deps: &Deps, request: &Request) -> Answer {
         SlaPolicy::NAME => current::<SlaPolicy>(deps).await?,
         Calendars::NAME => current::<Calendars>(deps).await?,
         FollowUpRules::NAME => current::<FollowUpRules>(deps).await?,
+        EscalationSettings::NAME => current::<EscalationSettings>(deps).await?,
         _ => return Err(unknown(&name).into()),
     };
     ok(&value)
@@ -45,6 +48,7 @@ pub async fn put(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Answer {
         RoutingSettings::NAME => save::<RoutingSettings>(deps, text, by, now).await?,
         SlaPolicy::NAME => save::<SlaPolicy>(deps, text, by, now).await?,
         Calendars::NAME => save::<Calendars>(deps, text, by, now).await?,
+        EscalationSettings::NAME => save::<EscalationSettings>(deps, text, by, now).await?,
         _ => save::<FollowUpRules>(deps, text, by, now).await?,
     };
     ok(&value)

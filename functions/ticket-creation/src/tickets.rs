@@ -220,11 +220,12 @@ fn ticket_id(request: &Request) -> Result<String, Error> {
 pub async fn get(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Answer {
     let actor = actor(request, &deps.config.groups_claim)?;
     let id = ticket_id(request)?;
-    let (stored, history) = deps
+    let file = deps
         .store
-        .ticket_with_history(&id)
+        .ticket_file(&id)
         .await?
         .ok_or_else(|| Error::not_found(format!("ticket {id:?}")))?;
+    let stored = file.ticket;
     may(&actor, Operation::Read, stored.ticket.department())?;
     let (item, customer) = source_item(deps, &stored).await?;
     let mut value = view::ticket(&stored, now);
@@ -235,7 +236,9 @@ pub async fn get(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Answer {
         "item": item,
     });
     value["customer"] = customer;
-    value["history"] = json!(history);
+    value["history"] = json!(file.history);
+    value["notices"] = json!(file.notices.iter().map(view::notice).collect::<Vec<_>>());
+    value["time_to_owner"] = view::time_to_owner(&file.notices);
     ok(&value)
 }
 

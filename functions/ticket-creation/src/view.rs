@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use closeloop::domain::ticket::standing::deadlines;
-use closeloop::domain::ticket::Ticket;
+use closeloop::domain::ticket::{Notice, NoticeKind, Ticket};
 use closeloop::store::{next_deadline, source_kind, StoredTicket};
 use serde_json::{json, Value};
 
@@ -52,5 +52,44 @@ pub fn ticket(stored: &StoredTicket, now: DateTime<Utc>) -> Value {
         "source_kind": source_kind(&ticket.source),
         "source_revision": stored.source_revision,
         "created_under": stored.created_under,
+    })
+}
+
+/// A notice to staff about the ticket: what, to whom, when it was decided and when it went out.
+pub fn notice(notice: &Notice) -> Value {
+    json!({
+        "id": notice.slug(),
+        "kind": notice.kind,
+        "to": notice.to,
+        "level": notice.level,
+        "step": notice.step,
+        "state": notice.state,
+        "created_at": notice.created_at,
+        "send_at": notice.send_at,
+        "sent_at": notice.sent_at,
+        "in_digest": notice.in_digest,
+        "paged_on_call": notice.page.is_some() && notice.sent_at.is_some(),
+        "text": notice.text,
+    })
+}
+
+/// From the customer's answer to a person who can act: when the answer was written, when the
+/// ticket was, and when its first notice went out (`null` until it has).
+pub fn time_to_owner(notices: &[Notice]) -> Value {
+    let Some(opened) = notices.iter().find(|n| n.kind == NoticeKind::Opened) else {
+        return Value::Null;
+    };
+    let first_sent = notices.iter().filter_map(|n| n.sent_at).min();
+    let seconds = |from: Option<DateTime<Utc>>| {
+        first_sent
+            .zip(from)
+            .map(|(sent, from)| (sent - from).num_milliseconds() as f64 / 1000.0)
+    };
+    json!({
+        "answered_at": opened.answered_at,
+        "ticket_created_at": opened.created_at,
+        "first_notice_at": first_sent,
+        "answer_to_notice_s": seconds(opened.answered_at),
+        "ticket_to_notice_s": seconds(Some(opened.created_at)),
     })
 }

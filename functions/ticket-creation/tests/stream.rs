@@ -26,9 +26,13 @@ async fn each_change_is_read_by_what_it_means() {
             ignored: 0,
             opened: 2,
             no_ticket_needed: 2,
+            // Sent at once or held for working hours, by the wall clock: one per ticket.
+            notices_sent: summary.notices_sent,
+            notices_held: summary.notices_held,
             ..BatchSummary::default()
         }
     );
+    assert_eq!(summary.notices_sent + summary.notices_held, 2);
     assert!(reply.batch_item_failures.is_empty());
 
     // One by one: the tap alone is partial (and applied already); its completion (a MODIFY)

@@ -12,6 +12,7 @@ mod customers;
 mod due;
 mod invitations;
 mod links;
+mod notices;
 mod responses;
 mod settings;
 mod surveys;
@@ -31,11 +32,14 @@ pub use crate::domain::campaign::{Audience, Campaign, CampaignStatus};
 pub use crate::domain::invitation::{Invitation, ServiceEvent};
 pub use crate::domain::timekeeping::timestamp;
 pub use applied::{Applied, Order, Revision};
+/// One write of a transaction, as the store's `*_writes` functions build them.
+pub use aws_sdk_dynamodb::types::TransactWriteItem;
 pub use customer_updates::{customer_update_key, DueUpdate, CUSTOMER_UPDATE_ENTITY};
 pub use customers::{ContactState, CustomerView, Suppression};
 pub use due::{Due, DueCursor, DuePosition, Lease};
 pub use invitations::{ClaimRefused, ClaimRequest, DueInvitation, SentRecord};
 pub use links::Link;
+pub use notices::{notice_key, DueNotice, NoticeClaim, NOTICE_ENTITY, NOTICE_LEASE_SECONDS};
 pub use responses::{Feedback, RecordOutcome};
 pub use settings::{
     Settings, SettingsVersions, TicketSettings, Versioned, DEFAULT_VERSION, SETTINGS_NAMES,
@@ -43,7 +47,7 @@ pub use settings::{
 pub use surveys::SurveySummary;
 pub use tickets::{
     next_deadline, source_kind, ticket_due, QueueCursor, QueueFilter, QueuePage, QueueQuery,
-    StoredTicket, MAX_QUEUE_PAGE,
+    StoredTicket, TicketFile, MAX_QUEUE_PAGE,
 };
 pub use totals::DayTotals;
 

@@ -1,5 +1,5 @@
-//! Versioned settings: the ticket rules, routing, SLA policy, working calendars and follow-up
-//! rules an admin can read and change. Access patterns:
+//! Versioned settings: the ticket rules, routing, SLA policy, working calendars, follow-up
+//! rules and escalation (notices) settings an admin can read and change. Access patterns:
 //! - current settings of one name: GetItem `SETTINGS#<name>` / `HEAD` (absent: the defaults,
 //!   version 1);
 //! - every name at once (ticket creation, once per stream batch): BatchGetItem of the heads;
@@ -17,7 +17,9 @@ use serde::{Deserialize, Serialize};
 use super::write::{n, Guard, NewItem};
 use super::{from_item, to_item, Store};
 use crate::domain::calendar::Calendars;
-use crate::domain::ticket::{FollowUpRules, RoutingSettings, SlaPolicy, TicketRules};
+use crate::domain::ticket::{
+    EscalationSettings, FollowUpRules, RoutingSettings, SlaPolicy, TicketRules,
+};
 use crate::error::{Error, Result};
 use crate::keys::{self, settings as settings_keys};
 
@@ -27,12 +29,13 @@ pub const DEFAULT_VERSION: u32 = 1;
 const SAVE_RACE_RETRIES: usize = 3;
 
 /// The names settings are saved under (`GET /settings/{name}`).
-pub const SETTINGS_NAMES: [&str; 5] = [
+pub const SETTINGS_NAMES: [&str; 6] = [
     TicketRules::NAME,
     RoutingSettings::NAME,
     SlaPolicy::NAME,
     Calendars::NAME,
     FollowUpRules::NAME,
+    EscalationSettings::NAME,
 ];
 
 /// One kind of versioned settings.
@@ -108,6 +111,18 @@ impl Settings for FollowUpRules {
     }
 }
 
+impl Settings for EscalationSettings {
+    const NAME: &'static str = "escalation";
+
+    fn from_json(text: &str) -> Result<Self> {
+        EscalationSettings::from_json(text)
+    }
+
+    fn with_version(self, version: u32) -> Self {
+        EscalationSettings { version, ..self }
+    }
+}
+
 /// Settings with their version and who saved them (none for the defaults).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Versioned<T> {
@@ -163,6 +178,8 @@ pub struct TicketSettings {
     pub sla: SlaPolicy,
     pub calendars: Calendars,
     pub follow_up: FollowUpRules,
+    /// Who hears about tickets, in which language, and the escalation chains.
+    pub escalation: EscalationSettings,
     pub versions: SettingsVersions,
 }
 
@@ -174,6 +191,7 @@ impl Default for TicketSettings {
             sla: Versioned::<SlaPolicy>::defaults().settings,
             calendars: Calendars::default(),
             follow_up: Versioned::<FollowUpRules>::defaults().settings,
+            escalation: Versioned::<EscalationSettings>::defaults().settings,
             versions: SettingsVersions::default(),
         }
     }
@@ -300,6 +318,7 @@ impl Store {
         let sla = current::<SlaPolicy>(take(SlaPolicy::NAME)?)?;
         let calendars = current::<Calendars>(take(Calendars::NAME)?)?;
         let follow_up = current::<FollowUpRules>(take(FollowUpRules::NAME)?)?;
+        let escalation = current::<EscalationSettings>(take(EscalationSettings::NAME)?)?;
         Ok(TicketSettings {
             versions: SettingsVersions {
                 ticket_rules: rules.version,
@@ -312,6 +331,7 @@ impl Store {
             sla: sla.settings,
             calendars: calendars.settings,
             follow_up: follow_up.settings,
+            escalation: escalation.settings,
         })
     }
 }
@@ -332,6 +352,7 @@ mod tests {
         round_trip::<SlaPolicy>();
         round_trip::<Calendars>();
         round_trip::<FollowUpRules>();
+        round_trip::<EscalationSettings>();
     }
 
     #[test]

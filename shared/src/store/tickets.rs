@@ -9,7 +9,8 @@
 //!   the customer's follow-up invitation, in the same transaction: a resolve never loses it;
 //! - the customer's update about a change (received, planned, resolved): put
 //!   `TICKET#<id>` / `UPDATE#…` (`attribute_not_exists(pk)`) in the change's transaction;
-//! - a ticket: GetItem `TICKET#<id>` / `TICKET`; with its history: Query `pk = TICKET#<id>`;
+//! - a ticket: GetItem `TICKET#<id>` / `TICKET`; with its history and its notices to staff
+//!   (`NOTICE#…`, see `store::notices`): Query `pk = TICKET#<id>`;
 //! - a department's queue: Query `gsi1` `gsi1pk = TICKETS#<department>` (closed tickets:
 //!   `TICKETS#<department>#closed`), sorted by `gsi1sk = <next running deadline>#<id>`
 //!   (closed: `<closed at>#<id>`, newest first); `overdue` is a key condition on `gsi1sk`
@@ -31,12 +32,13 @@ use serde::{Deserialize, Serialize};
 
 use super::by_customer::ByCustomer;
 use super::due::{Due, DueCursor, DuePosition};
+use super::notices::{NoticeRecord, NOTICE_ENTITY};
 use super::settings::SettingsVersions;
 use super::write::{n, s, Guard, NewItem};
 use super::{from_item, timestamp, to_item, Item, Store};
 use crate::domain::invitation::Invitation;
 use crate::domain::ticket::{
-    CustomerUpdate, DeadlineName, FollowUpRules, HistoryEntry, Level, SourceRef, Ticket,
+    CustomerUpdate, DeadlineName, FollowUpRules, HistoryEntry, Level, Notice, SourceRef, Ticket,
     TicketState,
 };
 use crate::error::{Error, Result};
@@ -70,6 +72,14 @@ impl StoredTicket {
     pub fn id(&self) -> &str {
         &self.ticket.ticket_id
     }
+}
+
+/// A ticket with everything in its partition that staff read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketFile {
+    pub ticket: StoredTicket,
+    pub history: Vec<HistoryEntry>,
+    pub notices: Vec<Notice>,
 }
 
 /// The deadline a ticket's queue position and due time follow: the earliest one whose clock
@@ -452,8 +462,18 @@ impl Store {
         &self,
         ticket_id: &str,
     ) -> Result<Option<(StoredTicket, Vec<HistoryEntry>)>> {
+        Ok(self
+            .ticket_file(ticket_id)
+            .await?
+            .map(|file| (file.ticket, file.history)))
+    }
+
+    /// The ticket with its history (oldest entry first) and its notices to staff (oldest
+    /// first): one Query of its partition.
+    pub async fn ticket_file(&self, ticket_id: &str) -> Result<Option<TicketFile>> {
         let mut ticket = None;
         let mut history = Vec::new();
+        let mut notices = Vec::new();
         let mut start = None;
         loop {
             let output = self
@@ -480,6 +500,7 @@ impl Store {
                         ticket = Some(from_item::<TicketRecord>(item)?.into_stored())
                     }
                     Some(HISTORY_ENTITY) => history.push(from_item::<HistoryRecord>(item)?.entry),
+                    Some(NOTICE_ENTITY) => notices.push(from_item::<NoticeRecord>(item)?.notice),
                     _ => {}
                 }
             }
@@ -489,7 +510,12 @@ impl Store {
             }
         }
         history.sort_by_key(|entry| entry.ticket_version);
-        Ok(ticket.map(|ticket| (ticket, history)))
+        notices.sort_by_key(|notice| (notice.created_at, notice.slug()));
+        Ok(ticket.map(|ticket| TicketFile {
+            ticket,
+            history,
+            notices,
+        }))
     }
 
     /// One page of a department's queue (see the module notes).

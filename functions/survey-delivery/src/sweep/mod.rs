@@ -243,7 +243,8 @@ impl Sweep<'_> {
                                 DueKind::InvitationSend
                                 | DueKind::TicketDeadline
                                 | DueKind::TicketFollowUp
-                                | DueKind::CustomerUpdate => Ok(()),
+                                | DueKind::CustomerUpdate
+                                | DueKind::TicketNotice => Ok(()),
                             };
                             if let Err(err) = result {
                                 self.failed(&id, &err);

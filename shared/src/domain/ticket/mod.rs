@@ -10,6 +10,8 @@
 //! - [`action`]: what people do to a ticket; [`history`]: the entry each change leaves;
 //! - [`machine`]: the ticket and its state machine;
 //! - [`roles`]: who may do what ([`Actor`], [`may`]);
+//! - [`notice`]: what staff are told about a ticket, and when; [`escalation`]: the
+//!   department's notice settings (locale, on-call number, escalation chain);
 //! - [`follow_up`]: what the follow-up survey's answer (or silence) does to a resolved ticket.
 //!
 //! Handlers only translate: everything a rule needs comes in as an argument, time included; no
@@ -24,9 +26,11 @@ use crate::error::Error;
 
 pub mod action;
 pub mod customer_update;
+pub mod escalation;
 pub mod follow_up;
 pub mod history;
 pub mod machine;
+pub mod notice;
 pub mod roles;
 pub mod routing;
 pub mod rules;
@@ -37,9 +41,14 @@ mod words;
 
 pub use action::{Action, ActionKind, CallbackOutcome, Closure, Command};
 pub use customer_update::{CustomerUpdate, UpdateKind, UpdateState};
+pub use escalation::{Chain, ChainStep, DepartmentNotices, EscalationSettings, Recipient};
 pub use follow_up::{follow_up, FollowUp, FollowUpEvent, FollowUpRules};
 pub use history::{Applied, EntryKind, HistoryEntry};
 pub use machine::{Plan, Resolution, Ticket, TicketState, SYSTEM};
+pub use notice::{
+    send_time, ticket_link, DeadlineStep, Digest, Notice, NoticeKind, NoticeState, Page,
+    Publication, Said,
+};
 pub use roles::{
     may, may_access, may_act, parse_groups_claim, Actor, Area, Denied, Operation, Role,
     AGENT_ACTIONS,

@@ -12,6 +12,7 @@ mod customer_update;
 mod follow_up;
 mod machine;
 mod machine_props;
+mod notice;
 mod roles;
 mod routing;
 mod rules;

@@ -1,0 +1,322 @@
+//! Who hears about a ticket, and in which language: the `escalation` settings (JSON,
+//! versioned). Per department: the locale its notices are written in, the on-call number a
+//! level-1 ticket pages, and the chain a missed deadline climbs.
+//!
+//! ```json
+//! {"departments": {"rd": {"locale": "en", "on_call": "+8613800000001",
+//!   "chain": {"level_1": [{"to": "supervisor", "after_minutes": 0},
+//!                         {"to": "head", "after_minutes": 60}]}}}}
+//! ```
+//!
+//! A chain's first step is taken when the deadline is missed (plus its `after_minutes`, a
+//! grace); each later step `after_minutes` after the miss, counted on the deadline's own clock
+//! (working time for a working-hours deadline). Steps are in order of `after_minutes`. A level
+//! a department leaves out uses [`Chain::default`]: the team supervisor at the miss, the
+//! department head an hour later for level 1 and four working hours later for levels 2–3.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::{settings_from_json, Level};
+use crate::domain::customer::Phone;
+use crate::domain::survey::Locale;
+use crate::error::Error;
+
+/// Most steps a chain may have.
+pub const MAX_CHAIN_STEPS: usize = 5;
+/// Latest a step may come after the miss: 30 days, in minutes.
+const MAX_AFTER_MINUTES: u32 = 30 * 24 * 60;
+/// Longest department id.
+const MAX_DEPARTMENT_CHARS: usize = 64;
+
+/// Who a notice is for. Subscribers of the alerts topic filter on it (`to`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recipient {
+    /// The department's queue: a new ticket nobody owns yet.
+    Department,
+    /// The ticket's owner (the department when nobody owns it).
+    Owner,
+    /// The team supervisor.
+    Supervisor,
+    /// The department head.
+    Head,
+}
+
+impl Recipient {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Recipient::Department => "department",
+            Recipient::Owner => "owner",
+            Recipient::Supervisor => "supervisor",
+            Recipient::Head => "head",
+        }
+    }
+}
+
+impl fmt::Display for Recipient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One step of an escalation chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainStep {
+    pub to: Recipient,
+    /// Minutes after the missed deadline, on the deadline's clock.
+    pub after_minutes: u32,
+}
+
+/// The chain of each level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Chain {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level_1: Option<Vec<ChainStep>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level_2: Option<Vec<ChainStep>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level_3: Option<Vec<ChainStep>>,
+}
+
+impl Chain {
+    /// The built-in chain of `level`: supervisor at the miss, then the head.
+    pub fn default_steps(level: Level) -> Vec<ChainStep> {
+        let head_after = match level {
+            Level::One => 60,
+            Level::Two | Level::Three => 4 * 60,
+        };
+        vec![
+            ChainStep {
+                to: Recipient::Supervisor,
+                after_minutes: 0,
+            },
+            ChainStep {
+                to: Recipient::Head,
+                after_minutes: head_after,
+            },
+        ]
+    }
+
+    fn get(&self, level: Level) -> Option<&Vec<ChainStep>> {
+        match level {
+            Level::One => self.level_1.as_ref(),
+            Level::Two => self.level_2.as_ref(),
+            Level::Three => self.level_3.as_ref(),
+        }
+    }
+
+    fn check(&self, field: &str) -> Result<(), Error> {
+        for level in Level::ALL {
+            let Some(steps) = self.get(level) else {
+                continue;
+            };
+            let field = format!("{field}.level_{}", level.number());
+            if steps.len() > MAX_CHAIN_STEPS {
+                return Err(Error::invalid(
+                    field,
+                    format!("at most {MAX_CHAIN_STEPS} steps"),
+                ));
+            }
+            let mut previous = 0;
+            for (i, step) in steps.iter().enumerate() {
+                let at = format!("{field}[{i}]");
+                if matches!(step.to, Recipient::Department | Recipient::Owner) {
+                    return Err(Error::invalid(
+                        format!("{at}.to"),
+                        "a missed deadline goes up: supervisor or head (the owner is warned before it)",
+                    ));
+                }
+                if step.after_minutes > MAX_AFTER_MINUTES {
+                    return Err(Error::invalid(
+                        format!("{at}.after_minutes"),
+                        format!("from 0 to {MAX_AFTER_MINUTES} minutes after the miss"),
+                    ));
+                }
+                if step.after_minutes < previous {
+                    return Err(Error::invalid(
+                        format!("{at}.after_minutes"),
+                        format!(
+                            "steps go in order: {} comes before the previous step's {previous}",
+                            step.after_minutes
+                        ),
+                    ));
+                }
+                previous = step.after_minutes;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One department's notices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DepartmentNotices {
+    /// The language its notices are written in.
+    pub locale: Locale,
+    /// The E.164 number a level-1 ticket pages, at any hour.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_call: Option<String>,
+    /// Per-level chains; a level left out uses the built-in one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chain: Option<Chain>,
+}
+
+impl Default for DepartmentNotices {
+    fn default() -> DepartmentNotices {
+        DepartmentNotices {
+            locale: Locale::ZhCn,
+            on_call: None,
+            chain: None,
+        }
+    }
+}
+
+/// The `escalation` settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EscalationSettings {
+    /// Increases with every change an admin saves.
+    pub version: u32,
+    /// Department id → its notices. A department left out: zh-CN, no on-call number, the
+    /// built-in chains.
+    pub departments: BTreeMap<String, DepartmentNotices>,
+}
+
+impl Default for EscalationSettings {
+    fn default() -> EscalationSettings {
+        EscalationSettings {
+            version: 1,
+            departments: BTreeMap::new(),
+        }
+    }
+}
+
+impl EscalationSettings {
+    /// Parses and checks the JSON settings; an error names the field.
+    pub fn from_json(text: &str) -> Result<EscalationSettings, Error> {
+        let settings: EscalationSettings = settings_from_json("escalation", text)?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    pub fn check(&self) -> Result<(), Error> {
+        for (department, notices) in &self.departments {
+            let field = format!("departments.{department}");
+            if department.trim().is_empty()
+                || department.chars().count() > MAX_DEPARTMENT_CHARS
+                || department.chars().any(char::is_control)
+            {
+                return Err(Error::invalid(
+                    field,
+                    format!("a department id of 1 to {MAX_DEPARTMENT_CHARS} characters"),
+                ));
+            }
+            if let Some(number) = &notices.on_call {
+                let phone = Phone::parse(number)
+                    .map_err(|reason| Error::invalid(format!("{field}.on_call"), reason))?;
+                if phone.as_str() != number {
+                    return Err(Error::invalid(
+                        format!("{field}.on_call"),
+                        format!("write it as {}", phone.as_str()),
+                    ));
+                }
+            }
+            if let Some(chain) = &notices.chain {
+                chain.check(&format!("{field}.chain"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `department`'s notices (the defaults when it has none).
+    pub fn department(&self, department: &str) -> DepartmentNotices {
+        self.departments
+            .get(department)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The chain a missed deadline of a `level` ticket in `department` climbs.
+    pub fn chain(&self, department: &str, level: Level) -> Vec<ChainStep> {
+        self.departments
+            .get(department)
+            .and_then(|d| d.chain.as_ref())
+            .and_then(|chain| chain.get(level).cloned())
+            .unwrap_or_else(|| Chain::default_steps(level))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn departments_left_out_get_the_defaults() {
+        let settings = EscalationSettings::default();
+        let rd = settings.department("rd");
+        assert_eq!(rd.locale, Locale::ZhCn);
+        assert_eq!(rd.on_call, None);
+        assert_eq!(settings.chain("rd", Level::One)[1].after_minutes, 60);
+        assert_eq!(settings.chain("rd", Level::Three)[1].after_minutes, 240);
+    }
+
+    #[test]
+    fn a_department_sets_its_locale_number_and_chain() {
+        let settings = EscalationSettings::from_json(
+            r#"{"departments": {"rd": {"locale": "en", "on_call": "+8613800000001",
+                "chain": {"level_2": [{"to": "head", "after_minutes": 30}]}}}}"#,
+        )
+        .unwrap();
+        let rd = settings.department("rd");
+        assert_eq!(rd.locale, Locale::En);
+        assert_eq!(rd.on_call.as_deref(), Some("+8613800000001"));
+        assert_eq!(
+            settings.chain("rd", Level::Two),
+            vec![ChainStep {
+                to: Recipient::Head,
+                after_minutes: 30
+            }]
+        );
+        assert_eq!(
+            settings.chain("rd", Level::One),
+            Chain::default_steps(Level::One)
+        );
+    }
+
+    #[test]
+    fn bad_settings_name_the_field() {
+        for (json, field) in [
+            (
+                r#"{"departments": {"rd": {"on_call": "138"}}}"#,
+                "departments.rd.on_call",
+            ),
+            (
+                r#"{"departments": {"rd": {"on_call": "+86 138 0000 0001"}}}"#,
+                "departments.rd.on_call",
+            ),
+            (
+                r#"{"departments": {"rd": {"chain": {"level_1": [{"to": "owner", "after_minutes": 0}]}}}}"#,
+                "departments.rd.chain.level_1[0].to",
+            ),
+            (
+                r#"{"departments": {"rd": {"chain": {"level_1": [{"to": "head", "after_minutes": 60}, {"to": "head", "after_minutes": 5}]}}}}"#,
+                "departments.rd.chain.level_1[1].after_minutes",
+            ),
+            (
+                r#"{"departments": {"rd": {"locale": "fr"}}}"#,
+                "departments.rd.locale",
+            ),
+        ] {
+            match EscalationSettings::from_json(json) {
+                Err(Error::Invalid { field: got, .. }) => assert_eq!(got, field, "{json}"),
+                other => panic!("{json}: {other:?}"),
+            }
+        }
+    }
+}
