@@ -4,7 +4,9 @@
 //! As on AWS, each subscription (event source mapping) is independent: it keeps its own
 //! position in each shard, applies its own `FilterCriteria` (records no filter matches are
 //! skipped and count as processed), and retries and bisects its own batches, so one consumer's
-//! failures never hold another back. Delivered records are noted per function for
+//! failures never hold another back. As on AWS, a subscription with a
+//! `MaximumBatchingWindowInSeconds` gathers records for up to that long (or until `BatchSize`
+//! records are there) before it delivers a batch. Delivered records are noted per function for
 //! `GET /_local/deliveries/{function}`.
 
 use crate::invoke::InvokeError;
@@ -193,13 +195,22 @@ async fn read_shard(
     shards: Shards,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    // The last record delivered (where to resume after an expired iterator) and the records
+    // read but still gathering for the batching window, with when the first of them was read.
     let mut last_seq: Option<String> = None;
     let mut iterator: Option<String> = None;
+    let mut gathered: Vec<Record> = Vec::new();
+    let mut gathering_since: Option<std::time::Instant> = None;
+    let mut read_seq: Option<String> = None;
     loop {
         if *shutdown.borrow() {
             return;
         }
         if iterator.is_none() {
+            // Resume after the last delivered record: what was gathered is read again.
+            gathered.clear();
+            gathering_since = None;
+            read_seq = last_seq.clone();
             match shard_iterator(&state, &stream_arn, &shard_id, last_seq.as_deref()).await {
                 Ok(Some(it)) => iterator = Some(it),
                 Ok(None) => break,
@@ -247,23 +258,40 @@ async fn read_shard(
         };
         let records = out.records();
         if !records.is_empty() {
-            let wanted: Vec<Record> = records
+            let wanted = records
                 .iter()
                 .filter(|r| filter::passes(&sub.filters, &stream_record(r, &stream_arn, REGION)))
-                .cloned()
-                .collect();
-            for chunk in wanted.chunks(sub.batch_size.max(1)) {
+                .cloned();
+            gathered.extend(wanted);
+            if let Some(seq) = records.last().and_then(sequence_number) {
+                read_seq = Some(seq.to_string());
+            }
+            if !gathered.is_empty() && gathering_since.is_none() {
+                gathering_since = Some(std::time::Instant::now());
+            }
+        }
+        let closed = out.next_shard_iterator().is_none();
+        let window_over =
+            gathering_since.is_none_or(|since| since.elapsed() >= sub.batching_window);
+        if gathered.len() >= sub.batch_size.max(1) || window_over || closed {
+            for chunk in gathered.chunks(sub.batch_size.max(1)) {
                 deliver(&state, &sub, &stream_arn, chunk, &mut shutdown).await;
             }
-            if let Some(seq) = records.last().and_then(sequence_number) {
-                last_seq = Some(seq.to_string());
-            }
+            gathered.clear();
+            gathering_since = None;
+            last_seq = read_seq.clone();
         }
         match out.next_shard_iterator() {
             Some(next) => iterator = Some(next.to_string()),
             None => break, // shard closed and fully read
         }
-        if records.is_empty() && sleep_or_stop(&mut shutdown, POLL_EVERY).await {
+        let wait = match gathering_since {
+            // Gathering: look again when the window closes, or sooner for more records.
+            Some(since) => POLL_EVERY.min(sub.batching_window.saturating_sub(since.elapsed())),
+            None if records.is_empty() => POLL_EVERY,
+            None => Duration::ZERO,
+        };
+        if !wait.is_zero() && sleep_or_stop(&mut shutdown, wait).await {
             return;
         }
     }

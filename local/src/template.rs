@@ -234,6 +234,9 @@ pub struct StreamSubscription {
     pub name: String,
     /// `BatchSize` (default 100).
     pub batch_size: usize,
+    /// `MaximumBatchingWindowInSeconds` (default 0): how long records are gathered before a
+    /// batch smaller than `batch_size` is delivered.
+    pub batching_window: std::time::Duration,
     /// `StartingPosition` (`TRIM_HORIZON` / `LATEST`), if literal.
     pub starting_position: Option<String>,
     /// `FunctionResponseTypes` contains `ReportBatchItemFailures`.
@@ -643,6 +646,11 @@ fn parse_event(
                 batch_size: lit_i64(props.get("BatchSize"))
                     .filter(|n| *n > 0)
                     .unwrap_or(100) as usize,
+                batching_window: std::time::Duration::from_secs(
+                    lit_i64(props.get("MaximumBatchingWindowInSeconds"))
+                        .filter(|n| (0..=300).contains(n))
+                        .unwrap_or(0) as u64,
+                ),
                 starting_position: lit_str(props.get("StartingPosition")).map(str::to_string),
                 report_batch_item_failures: report,
                 maximum_retry_attempts: lit_i64(props.get("MaximumRetryAttempts")),
@@ -906,6 +914,7 @@ Resources:
             Stream: !GetAtt Table.StreamArn
             StartingPosition: TRIM_HORIZON
             BatchSize: 25
+            MaximumBatchingWindowInSeconds: 2
             FunctionResponseTypes: [ReportBatchItemFailures]
             MaximumRetryAttempts: 3
             BisectBatchOnFunctionError: true
@@ -961,6 +970,7 @@ Outputs:
         assert_eq!(t.stream_functions(), vec!["ticket-creation"]);
         let sub = &t.stream_subscriptions()[0];
         assert_eq!(sub.batch_size, 25);
+        assert_eq!(sub.batching_window, Duration::from_secs(2));
         assert!(sub.report_batch_item_failures);
         assert_eq!(sub.maximum_retry_attempts, Some(3));
         assert!(sub.bisect_batch_on_function_error);

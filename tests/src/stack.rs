@@ -76,15 +76,46 @@ impl Stack {
 
     /// Fires the delivery sweep as if it ran at `at`.
     pub fn sweep(&self, at: DateTime<Utc>) {
+        self.schedule("survey-delivery", "DeliverySweep", at);
+    }
+
+    /// Fires the ticket clock (sla-escalation) as if it ran at `at`; its report.
+    pub fn clock(&self, at: DateTime<Utc>) -> Value {
+        self.schedule("sla-escalation", "SlaSweep", at)
+    }
+
+    /// Fires `function`'s schedule `rule` as EventBridge would at `at`; the function's answer.
+    pub fn schedule(&self, function: &str, rule: &str, at: DateTime<Utc>) -> Value {
         let reply = self.admin(
             "POST",
             &format!(
-                "/_local/schedule/survey-delivery/DeliverySweep?time={}",
+                "/_local/schedule/{function}/{rule}?time={}",
                 at.to_rfc3339().replace('+', "%2B")
             ),
             None,
         );
         assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.json()
+    }
+
+    /// The alerts topic `make up` created (the emulator's ARN for `closeloop-alerts`).
+    pub fn alerts_topic(&self) -> String {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            let sdk = crate::sdk_config().await;
+            let topics = aws_sdk_sns::Client::new(&sdk)
+                .list_topics()
+                .send()
+                .await
+                .expect("the emulator lists topics");
+            topics
+                .topics()
+                .iter()
+                .filter_map(|t| t.topic_arn())
+                .find(|arn| arn.ends_with(":closeloop-alerts"))
+                .expect("make up created the closeloop-alerts topic")
+                .to_string()
+        })
     }
 
     /// The records a stream function has processed, as the runner noted them.

@@ -118,7 +118,7 @@ fn resource(value: &Value) -> Resource {
 fn not_resource(value: &Value) -> Resource {
     match value {
         Value::Tagged(tagged)
-            if tagged.tag.to_string() == "!Sub"
+            if tagged.tag == "!Sub"
                 && tagged.value.as_str() == Some("arn:${AWS::Partition}:sns:*:*:*") =>
         {
             PHONE_NUMBERS.into()

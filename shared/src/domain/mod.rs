@@ -9,6 +9,7 @@ pub mod invitation;
 pub mod period;
 pub mod reference;
 pub mod response;
+pub mod stats;
 pub mod survey;
 pub mod ticket;
 pub mod timekeeping;

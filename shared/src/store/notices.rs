@@ -13,11 +13,11 @@
 //! - a ticket's notices: the Query of its partition that reads the ticket and its history.
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::due::{Due, DueCursor, DueGuard, DuePosition, Lease};
-use super::write::{s, t, Change, Guard, STATE};
+use super::write::{s, Change, Guard, STATE};
 use super::{to_item, Store};
 use crate::domain::ticket::{Notice, NoticeState};
 use crate::error::Result;
@@ -135,7 +135,12 @@ impl Store {
         let mut change = Change::on(notice_key(notice))
             .if_claimed_by(claim)
             .set(STATE, s(state_text(NoticeState::Sent)))
-            .set("sent_at", t(at))
+            // Full precision, as the notice's other times: the answer-to-notice time is
+            // measured in seconds.
+            .set(
+                "sent_at",
+                s(at.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+            )
             .set("message_id", s(message_id));
         if in_digest {
             change = change.set("in_digest", AttributeValue::Bool(true));
