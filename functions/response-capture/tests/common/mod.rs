@@ -108,6 +108,11 @@ pub fn post(token: &str) -> HttpEvent {
     HttpEvent::new("POST /s/{token}", &format!("/s/{token}")).path_parameter("token", token)
 }
 
+/// The one-tap post the page makes for a rating opened from the message (`_tap=N`).
+pub fn tap(token: &str, rating: u8) -> Value {
+    form(post(token), &format!("_tap={rating}"))
+}
+
 /// A form post as API Gateway delivers it: base64 with `isBase64Encoded`.
 pub fn form(event: HttpEvent, body: &str) -> Value {
     raw_form(event, body.as_bytes())
@@ -130,7 +135,12 @@ pub struct Reply {
 }
 
 pub async fn call(function: &ResponseCapture, event: Value) -> Reply {
-    let reply = dispatch(function, event, now()).await.unwrap();
+    call_at(function, event, now()).await
+}
+
+/// The call as if made at `at` (the handler reads the clock once, at the edge).
+pub async fn call_at(function: &ResponseCapture, event: Value, at: DateTime<Utc>) -> Reply {
+    let reply = dispatch(function, event, at).await.unwrap();
     let body = reply["body"].as_str().unwrap_or_default().to_string();
     let body = if reply["isBase64Encoded"].as_bool() == Some(true) {
         String::from_utf8(
@@ -208,6 +218,28 @@ pub fn s<'a>(item: &'a Item, name: &str) -> &'a str {
         .and_then(|v| v.as_s().ok())
         .map(String::as_str)
         .unwrap_or_else(|| panic!("{name} is not a string in {item:?}"))
+}
+
+/// Every item of the table, sorted by key: to compare before and after.
+pub async fn table(env: &TestEnv) -> Table {
+    let mut items = env.items().await;
+    items.sort_by_key(|item| (s(item, "pk").to_string(), s(item, "sk").to_string()));
+    Table(items)
+}
+
+/// A snapshot of a table; `Debug` names only the keys, so a failed comparison stays readable.
+#[derive(PartialEq)]
+pub struct Table(pub Vec<Item>);
+
+impl std::fmt::Debug for Table {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|item| {
+                let state = item.get("state").and_then(|v| v.as_s().ok());
+                format!("{} / {} {state:?}", s(item, "pk"), s(item, "sk"))
+            }))
+            .finish()
+    }
 }
 
 pub async fn responses(env: &TestEnv) -> Vec<Item> {
