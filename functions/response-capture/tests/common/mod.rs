@@ -2,6 +2,8 @@
 //! (as the delivery sweep leaves them), and API Gateway events carrying form or JSON bodies.
 #![allow(dead_code)]
 
+pub mod front;
+
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -272,4 +274,99 @@ pub fn shown_all() -> String {
         .map(|q| q["id"].as_str().unwrap())
         .collect();
     format!("_shown={}", ids.join("%2C"))
+}
+
+// ---- what the delivery sweep sends ---------------------------------------------------------
+
+/// Where the test configuration's links point (`PUBLIC_BASE_URL`).
+pub const LINK_BASE: &str = "http://127.0.0.1:8080";
+
+/// An admin request to survey-delivery; its status and JSON body.
+pub async fn admin_call(
+    delivery: &survey_delivery::SurveyDelivery,
+    event: HttpEvent,
+    at: DateTime<Utc>,
+) -> (u16, Value) {
+    let reply = dispatch(delivery, event.admin().into_value(), at)
+        .await
+        .unwrap();
+    let body = reply["body"].as_str().unwrap_or("null");
+    (
+        reply["statusCode"].as_u64().unwrap() as u16,
+        serde_json::from_str(body).unwrap_or(Value::Null),
+    )
+}
+
+/// A customer (`profile`: phone or email, locale, consents) and a purchase at `at`, which
+/// schedules their invitation to the default survey 24 hours later.
+pub async fn customer_with_purchase(
+    delivery: &survey_delivery::SurveyDelivery,
+    id: &str,
+    profile: Value,
+    at: DateTime<Utc>,
+) {
+    let (status, reply) = admin_call(
+        delivery,
+        HttpEvent::new("PUT /customers/{id}", &format!("/customers/{id}"))
+            .path_parameter("id", id)
+            .json_body(&profile.to_string()),
+        at,
+    )
+    .await;
+    assert_eq!(status, 200, "{reply}");
+    let purchase = serde_json::json!({"id": format!("p-{id}"), "customer_id": id, "type": "purchase", "time": at});
+    let (status, reply) = admin_call(
+        delivery,
+        HttpEvent::new("POST /events", "/events").json_body(&purchase.to_string()),
+        at,
+    )
+    .await;
+    assert_eq!(status, 201, "{reply}");
+}
+
+/// The scheduled delivery sweep at `at`; its report.
+pub async fn sweep(delivery: &survey_delivery::SurveyDelivery, at: DateTime<Utc>) -> Value {
+    dispatch(delivery, closeloop_tests::scheduled_event(at), at)
+        .await
+        .unwrap()
+}
+
+/// The header block and the decoded text/plain and text/html parts of a MIME message.
+pub fn mime_parts(raw: &str) -> (String, String, String) {
+    let (headers, body) = raw.split_once("\r\n\r\n").unwrap();
+    let mut text = String::new();
+    let mut html = String::new();
+    for part in body.split("--=_closeloop_alternative_=") {
+        let Some((part_headers, content)) = part.split_once("\r\n\r\n") else {
+            continue;
+        };
+        let Ok(bytes) = base64::engine::general_purpose::STANDARD
+            .decode(content.replace("\r\n", "").trim_end_matches("--"))
+        else {
+            continue;
+        };
+        let decoded = String::from_utf8(bytes).unwrap();
+        if part_headers.contains("text/plain") {
+            text = decoded;
+        } else if part_headers.contains("text/html") {
+            html = decoded;
+        }
+    }
+    (headers.to_string(), text, html)
+}
+
+/// Every distinct link to Closeloop in `text` (a message, its HTML, its headers), as written.
+pub fn links_in(text: &str) -> Vec<String> {
+    let mut links = Vec::new();
+    for (at, _) in text.match_indices(LINK_BASE) {
+        let link: String = text[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || ":/.-_?=&%".contains(*c))
+            .collect();
+        let link = link.trim_end_matches(['.', ',']).replace("&amp;", "&");
+        if !links.contains(&link) {
+            links.push(link);
+        }
+    }
+    links
 }
