@@ -154,7 +154,7 @@ legend{font-weight:600;padding:0;float:left;width:100%;margin-bottom:.6rem}legen
 .nps{display:grid;grid-template-columns:repeat(6,minmax(0,1fr))}.nps label{min-width:0}.ends{display:flex;justify-content:space-between;font-size:.85rem;color:#444;margin-top:.3rem}\
 .choices{display:flex;flex-direction:column;gap:.25rem}.choice{display:flex;align-items:center;gap:.6rem;min-height:2.75rem;padding:.2rem .4rem;border-radius:8px}.choice input{width:1.3rem;height:1.3rem}\
 textarea{width:100%;font:inherit;padding:.6rem;border:2px solid #c4c7cc;border-radius:8px}textarea:focus{outline:3px solid #0b57d0;border-color:#0b57d0}\
-.tap p{display:flex;align-items:center;gap:.6rem;margin:0 0 .6rem}.tap .face{flex:none}.submit{width:100%;min-height:3.2rem;font:inherit;font-weight:700;color:#fff;background:#0b57d0;border:0;border-radius:12px;cursor:pointer}.submit:focus-visible{outline:3px solid #1a1a1a;outline-offset:2px}\
+.tap{margin:0 0 1rem}.tap p{display:flex;align-items:center;gap:.6rem;margin:0 0 .6rem}.tap .face{flex:none}.submit{width:100%;min-height:3.2rem;font:inherit;font-weight:700;color:#fff;background:#0b57d0;border:0;border-radius:12px;cursor:pointer}.submit:focus-visible{outline:3px solid #1a1a1a;outline-offset:2px}\
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}[hidden]{display:none!important}";
 
 #[cfg(test)]

@@ -67,6 +67,45 @@ async fn the_form_renders_every_visible_question_accessibly() {
 }
 
 #[tokio::test]
+async fn rating_faces_are_drawn_alike_not_left_to_emoji_fonts() {
+    let (env, function) = setup("capture-faces").await;
+    let token = invite(&env, "inv-faces", Locale::ZhCn, "sent").await;
+    let page = call(&function, get(token.as_str()).into_value()).await;
+    assert_eq!(page.status, 200);
+    // Emoji faces rendered partly in colour, partly in monochrome: none are left.
+    let emoji: Vec<char> = page
+        .body
+        .chars()
+        .filter(|c| {
+            ('\u{1F300}'..='\u{1FAFF}').contains(c) || ('\u{2600}'..='\u{27BF}').contains(c)
+        })
+        .collect();
+    assert!(emoji.is_empty(), "emoji on the page: {emoji:?}");
+    let ratings = page.body.matches("<div class=\"scale faces\">").count();
+    assert!(ratings > 0);
+    assert_eq!(
+        page.body.matches("<svg class=\"face\"").count(),
+        ratings * 5
+    );
+    // Five different faces, each the same wherever it appears.
+    let first = page
+        .body
+        .split("<div class=\"scale faces\">")
+        .nth(1)
+        .unwrap();
+    let faces: Vec<&str> = first
+        .split("<svg class=\"face\"")
+        .skip(1)
+        .take(5)
+        .map(|f| f.split("</svg>").next().unwrap())
+        .collect();
+    for (i, face) in faces.iter().enumerate() {
+        assert!(!faces[..i].contains(face), "face {} repeats", i + 1);
+        assert_eq!(page.body.matches(face).count(), ratings, "face {}", i + 1);
+    }
+}
+
+#[tokio::test]
 async fn an_answer_is_recorded_once_and_the_invitation_is_answered() {
     let (env, function) = setup("capture-once").await;
     let token = invite(&env, "inv-1", Locale::En, "sent").await;
