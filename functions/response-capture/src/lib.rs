@@ -3,7 +3,11 @@
 //! Every answer to a customer is a page, never a bare error, and every page is private (no
 //! referrer, no caching, no outside assets). JSON clients (`Content-Type: application/json`)
 //! get JSON instead. Rules (decoding, validation, scoring) live in
-//! `closeloop::domain::response`; this crate translates HTTP to them and records the result.
+//! `closeloop::domain::response`, the QR form's signed nonces and per-store limit in
+//! `closeloop::domain::anonymous`; this crate translates HTTP to them and records the result.
+//!
+//! No GET writes: link scanners and previews fetch every link of a message, so a one-tap
+//! rating is recorded only by the page's post (`_tap=N`).
 
 mod page;
 
