@@ -1,6 +1,8 @@
-"""Local provisioning the table cannot carry: the alerts topic and the verified SES sender.
-The table itself is created by the local runner from template.yaml. Prints the topic ARN."""
+"""Local provisioning the table cannot carry: the alerts topic, the verified SES sender and the
+QR nonce key (the template's generated Secrets Manager secret). The table itself is created by
+the local runner from template.yaml. Prints the topic ARN and the secret's ARN on one line."""
 import os
+import secrets
 import sys
 
 import boto3
@@ -15,4 +17,10 @@ try:
     ses.create_email_identity(EmailIdentity=sender)
 except ses.exceptions.AlreadyExistsException:
     pass
-print(topic)
+sm = boto3.client("secretsmanager", **kw)
+try:
+    key = sm.create_secret(Name="closeloop-qr-nonce-key",
+                           SecretString=secrets.token_urlsafe(48))["ARN"]
+except sm.exceptions.ResourceExistsException:
+    key = sm.describe_secret(SecretId="closeloop-qr-nonce-key")["ARN"]
+print(topic, key)

@@ -25,7 +25,8 @@ cargo build --workspace --bins
 echo "== AWS emulator on 127.0.0.1:$EMULATOR_PORT"
 start_emulator "$EMULATOR_PORT" .local/emulator.log
 export_emulator_env "$EMULATOR_PORT"
-TOPIC_ARN=$(.venv/bin/python scripts/provision.py "$SENDER_EMAIL")
+PROVISIONED=$(.venv/bin/python scripts/provision.py "$SENDER_EMAIL")
+read -r TOPIC_ARN QR_NONCE_SECRET_ID <<<"$PROVISIONED"
 
 cat > .local/functions.env <<ENV
 AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL
@@ -50,6 +51,7 @@ SMS_PER_SECOND=20
 EMAIL_PER_SECOND=14
 SWEEP_BUDGET_SECONDS=20
 GROUPS_CLAIM=$GROUPS_CLAIM
+QR_NONCE_SECRET_ID=$QR_NONCE_SECRET_ID
 ENV
 
 echo "== functions (cargo lambda watch on 127.0.0.1:$LAMBDA_PORT)"

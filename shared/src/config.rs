@@ -33,6 +33,10 @@ pub struct Config {
     pub sms_signature: SmsSignature,
     /// Survey delivery: timing rules, send rates, the sweep's budget.
     pub delivery: DeliveryConfig,
+    /// `QR_NONCE_SECRET_ID`: the Secrets Manager secret (ARN or name) whose string signs the
+    /// anonymous (QR) form's nonces. Only response-capture needs it, and it refuses to start
+    /// without it ([`Config::qr_nonce_secret`]).
+    pub qr_nonce_secret_id: Option<String>,
 }
 
 /// How survey-delivery sends. Every field has a default, so only what differs need be set.
@@ -217,7 +221,20 @@ impl Config {
             company_contact_phone: required("COMPANY_CONTACT_PHONE")?,
             retention_days,
             delivery: DeliveryConfig::from_lookup(&lookup)?,
+            qr_nonce_secret_id: lookup("QR_NONCE_SECRET_ID")
+                .map(|id| id.trim().to_string())
+                .filter(|id| !id.is_empty()),
         })
+    }
+
+    /// The QR nonce key's secret, for the function that signs and checks nonces.
+    pub fn qr_nonce_secret(&self) -> Result<&str, ConfigError> {
+        self.qr_nonce_secret_id
+            .as_deref()
+            .ok_or_else(|| ConfigError {
+                variable: "QR_NONCE_SECRET_ID",
+                problem: "is not set (the Secrets Manager secret holding the QR nonce key)".into(),
+            })
     }
 }
 

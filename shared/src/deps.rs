@@ -11,6 +11,8 @@ pub struct Deps {
     pub config: Config,
     pub store: Store,
     pub messenger: Messenger,
+    /// Secrets Manager: response-capture reads the QR nonce key from it once, when first needed.
+    pub secrets: aws_sdk_secretsmanager::Client,
 }
 
 impl Deps {
@@ -32,6 +34,7 @@ impl Deps {
             config,
             store,
             messenger,
+            secrets: aws_sdk_secretsmanager::Client::new(sdk),
         }
     }
 }

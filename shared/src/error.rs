@@ -26,6 +26,9 @@ pub enum Error {
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// Too many requests of one kind in a short time (a store's anonymous answers).
+    #[error("{0}")]
+    TooManyRequests(String),
     /// A dependency (DynamoDB, SNS, SES) failed; the detail is logged, not shown.
     #[error("upstream failure: {0}")]
     Upstream(String),
@@ -70,6 +73,7 @@ impl Error {
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Error::Upstream(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -86,6 +90,7 @@ impl Error {
             Error::Forbidden(_) => "forbidden",
             Error::PayloadTooLarge { .. } => "payload_too_large",
             Error::UnsupportedMediaType(_) => "unsupported_media_type",
+            Error::TooManyRequests(_) => "too_many_requests",
             Error::Upstream(_) => "upstream",
             Error::Internal(_) => "internal",
         }
@@ -120,8 +125,10 @@ impl Error {
             .status(self.status())
             .header(header::CONTENT_TYPE, "application/json")
             .header(header::CACHE_CONTROL, "no-store");
-        if matches!(self, Error::Upstream(_)) {
-            response = response.header(header::RETRY_AFTER, "5");
+        match self {
+            Error::Upstream(_) => response = response.header(header::RETRY_AFTER, "5"),
+            Error::TooManyRequests(_) => response = response.header(header::RETRY_AFTER, "60"),
+            _ => {}
         }
         response
             .body(Body::Text(body.to_string()))

@@ -216,6 +216,18 @@ pub mod response {
     }
 }
 
+/// The anonymous form's per-store limit: one counter per store and minute, kept an hour.
+pub mod throttle {
+    use super::Key;
+
+    pub fn anonymous_answers(store: &str, minute: &str) -> Key {
+        Key {
+            pk: format!("THROTTLE#q#{store}"),
+            sk: format!("MINUTE#{minute}"),
+        }
+    }
+}
+
 /// Direct feedback from other channels (hotline, chat, store, app).
 pub mod feedback {
     use super::Key;

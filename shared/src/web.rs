@@ -138,7 +138,8 @@ pub fn preferred_locale(request: &Request) -> Locale {
         .unwrap_or(Locale::ZhCn)
 }
 
-/// One look for every customer page: mobile first, large touch targets, no web fonts.
+/// One look for every customer page: mobile first, large touch targets, no web fonts. The NPS
+/// scale is one grid of six equal columns (0–5 above 6–10), which fits a 390 px phone evenly.
 const STYLE: &str = "*{box-sizing:border-box}body{font:17px/1.5 system-ui,-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;margin:0;background:#f6f7f9;color:#1a1a1a}\
 main{max-width:36rem;margin:0 auto;padding:1.25rem 1rem 3rem}h1{font-size:1.4rem;line-height:1.3}a{color:#0b57d0}\
 .contact{margin-top:2rem;color:#333}.intro{color:#333}.notice{background:#e8f0fe;border-left:4px solid #0b57d0;padding:.6rem .8rem}\
@@ -148,12 +149,12 @@ legend{font-weight:600;padding:0;float:left;width:100%;margin-bottom:.6rem}legen
 .scale{display:flex;flex-wrap:wrap;gap:.35rem}.scale input,.choice input{accent-color:#0b57d0}\
 .scale input{position:absolute;opacity:0;width:1px;height:1px}\
 .scale label{flex:1 0 2.75rem;min-height:3rem;display:flex;flex-direction:column;align-items:center;justify-content:center;border:2px solid #c4c7cc;border-radius:10px;background:#fff;cursor:pointer;font-weight:600}\
-.faces label{min-height:4rem}.face{font-size:1.8rem;line-height:1.1}.n{font-size:.85rem;color:#333}\
+.faces label{min-height:4rem}.face{display:block;width:2.25rem;height:2.25rem}.n{font-size:.85rem;color:#333}\
 .scale input:checked+label{border-color:#0b57d0;background:#e8f0fe}.scale input:focus-visible+label{outline:3px solid #0b57d0;outline-offset:2px}\
-.nps label{flex:1 0 2.6rem}.ends{display:flex;justify-content:space-between;font-size:.85rem;color:#444;margin-top:.3rem}\
+.nps{display:grid;grid-template-columns:repeat(6,minmax(0,1fr))}.nps label{min-width:0}.ends{display:flex;justify-content:space-between;font-size:.85rem;color:#444;margin-top:.3rem}\
 .choices{display:flex;flex-direction:column;gap:.25rem}.choice{display:flex;align-items:center;gap:.6rem;min-height:2.75rem;padding:.2rem .4rem;border-radius:8px}.choice input{width:1.3rem;height:1.3rem}\
 textarea{width:100%;font:inherit;padding:.6rem;border:2px solid #c4c7cc;border-radius:8px}textarea:focus{outline:3px solid #0b57d0;border-color:#0b57d0}\
-.submit{width:100%;min-height:3.2rem;font:inherit;font-weight:700;color:#fff;background:#0b57d0;border:0;border-radius:12px;cursor:pointer}.submit:focus-visible{outline:3px solid #1a1a1a;outline-offset:2px}\
+.tap{margin:0 0 1rem}.tap p{display:flex;align-items:center;gap:.6rem;margin:0 0 .6rem}.tap .face{flex:none}.submit{width:100%;min-height:3.2rem;font:inherit;font-weight:700;color:#fff;background:#0b57d0;border:0;border-radius:12px;cursor:pointer}.submit:focus-visible{outline:3px solid #1a1a1a;outline-offset:2px}\
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}[hidden]{display:none!important}";
 
 #[cfg(test)]

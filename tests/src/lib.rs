@@ -91,6 +91,20 @@ impl TestEnv {
             );
         }
         let topic_arn = topic.topic_arn.expect("topic arn");
+        // The QR nonce key, as the template's generated secret holds it.
+        let qr_nonce_secret = aws_sdk_secretsmanager::Client::new(&sdk)
+            .create_secret()
+            .name(unique("qr-nonce-key"))
+            .secret_string(format!(
+                "{:032x}{:032x}",
+                rand::thread_rng().gen::<u128>(),
+                rand::thread_rng().gen::<u128>()
+            ))
+            .send()
+            .await
+            .expect("QR nonce secret")
+            .arn
+            .expect("secret arn");
         // Read like a deployment's environment, so every default comes from one place.
         let config = Config::from_lookup(|name| {
             Some(match name {
@@ -100,6 +114,7 @@ impl TestEnv {
                 "PUBLIC_BASE_URL" => "http://127.0.0.1:8080".into(),
                 "COMPANY_CONTACT_EMAIL" => "care@closeloop.test".into(),
                 "COMPANY_CONTACT_PHONE" => "+864001234567".into(),
+                "QR_NONCE_SECRET_ID" => qr_nonce_secret.clone(),
                 _ => return None,
             })
         })

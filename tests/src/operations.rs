@@ -162,6 +162,9 @@ pub fn recorded_deps(
         .interceptor(recorder.clone())
         .build();
     let ses = aws_sdk_sesv2::config::Builder::from(sdk)
+        .interceptor(recorder.clone())
+        .build();
+    let secrets = aws_sdk_secretsmanager::config::Builder::from(sdk)
         .interceptor(recorder)
         .build();
     let store = closeloop::Store::new(
@@ -178,5 +181,6 @@ pub fn recorded_deps(
         config,
         store,
         messenger,
+        secrets: aws_sdk_secretsmanager::Client::from_conf(secrets),
     }
 }

@@ -71,8 +71,16 @@ fn answers_reach_each_consumer_as_its_filter_says() {
         .to_string();
     let path = link.strip_prefix(&stack.api).unwrap().to_string();
 
-    // One tap (a partial response), then the whole form completes it.
-    let tap = http_request("GET", &format!("{link}?r=2"), &[], b"");
+    // One tap: opening the rating link writes nothing, the page's post records a partial
+    // response; then the whole form completes it.
+    let opened = http_request("GET", &format!("{link}?r=2"), &[], b"");
+    assert_eq!(opened.status, 200, "{}", opened.body);
+    let tap = stack.public(
+        "POST",
+        &format!("{path}?r=2"),
+        "application/x-www-form-urlencoded",
+        "_tap=2",
+    );
     assert_eq!(tap.status, 200, "{}", tap.body);
     let answers: serde_json::Map<String, Value> = default_survey_answers(4).into_iter().collect();
     let done = stack.public(

@@ -63,8 +63,15 @@ fn an_unhappy_follow_up_reopens_the_resolved_ticket() {
     let link = stack.link_in(&sms);
     let path = link.strip_prefix(&stack.api).unwrap().to_string();
 
-    // An unhappy tap, then the whole form with low ratings.
-    let tap = http_request("GET", &format!("{link}?r=1"), &[], b"");
+    // An unhappy tap (opened, then posted by the page), then the whole form with low ratings.
+    let opened = http_request("GET", &format!("{link}?r=1"), &[], b"");
+    assert_eq!(opened.status, 200, "{}", opened.body);
+    let tap = stack.public(
+        "POST",
+        &format!("{path}?r=1"),
+        "application/x-www-form-urlencoded",
+        "_tap=1",
+    );
     assert_eq!(tap.status, 200, "{}", tap.body);
     let mut answers: serde_json::Map<String, Value> =
         default_survey_answers(1).into_iter().collect();

@@ -18,6 +18,7 @@ type Resource = String;
 const TABLE: &str = "!GetAtt Table.Arn";
 const ALERTS_TOPIC: &str = "!Ref AlertsTopic";
 const FAILURE_QUEUE: &str = "!GetAtt StreamFailureQueue.Arn";
+const QR_NONCE_KEY: &str = "!Ref QrNonceKey";
 const SES_IDENTITIES: &str = "the account's SES identities (identity/*)";
 const ANY: &str = "\"*\"";
 /// Phone numbers: everything that is not an SNS ARN (`NotResource: arn:…:sns:*:*:*`).
@@ -38,8 +39,9 @@ const NOT_CALLED_BY_THE_CODE: &[(&str, &str, &str)] = &[(
 
 /// `(IAM action, resource)` that AWS authorises one recorded operation as.
 fn authorised_as(line: &str) -> Vec<(String, Resource)> {
-    let mut parts = line.split(' ');
-    let (service, operation, detail) = (
+    // A service's name may hold a space ("Secrets Manager"); operation and detail do not.
+    let mut parts = line.rsplitn(3, ' ');
+    let (detail, operation, service) = (
         parts.next().unwrap_or_default(),
         parts.next().unwrap_or_default(),
         parts.next().unwrap_or_default(),
@@ -86,6 +88,10 @@ fn authorised_as(line: &str) -> Vec<(String, Resource)> {
         ("SNS", "Publish") if detail == "topic" => {
             vec![("sns:Publish".into(), ALERTS_TOPIC.into())]
         }
+        // response-capture reads the QR nonce key, the one secret it may read.
+        ("Secrets Manager", "GetSecretValue") => {
+            vec![("secretsmanager:GetSecretValue".into(), QR_NONCE_KEY.into())]
+        }
         _ => panic!("no IAM mapping for the recorded operation {line:?}: add one"),
     }
 }
@@ -103,6 +109,7 @@ fn resource(value: &Value) -> Resource {
                     index(&s["${Table.Arn}/index/".len()..])
                 }
                 ("!Ref", "AlertsTopic") => ALERTS_TOPIC.into(),
+                ("!Ref", "QrNonceKey") => QR_NONCE_KEY.into(),
                 ("!GetAtt", "StreamFailureQueue.Arn") => FAILURE_QUEUE.into(),
                 ("!Sub", s) if s.contains(":ses:") && s.ends_with(":identity/*") => {
                     SES_IDENTITIES.into()

@@ -194,6 +194,7 @@ async fn main() {
         config: env.deps.config.clone(),
         store: Store::new(aws_sdk_dynamodb::Client::from_conf(counted), &env.table),
         messenger: env.deps.messenger.clone(),
+        secrets: env.deps.secrets.clone(),
     };
     let function = ResponseCapture::new(deps);
     let body = complete_form();

@@ -3,7 +3,11 @@
 //! Every answer to a customer is a page, never a bare error, and every page is private (no
 //! referrer, no caching, no outside assets). JSON clients (`Content-Type: application/json`)
 //! get JSON instead. Rules (decoding, validation, scoring) live in
-//! `closeloop::domain::response`; this crate translates HTTP to them and records the result.
+//! `closeloop::domain::response`, the QR form's signed nonces and per-store limit in
+//! `closeloop::domain::anonymous`; this crate translates HTTP to them and records the result.
+//!
+//! No GET writes: link scanners and previews fetch every link of a message, so a one-tap
+//! rating is recorded only by the page's post (`_tap=N`).
 
 mod page;
 
@@ -13,15 +17,16 @@ use std::sync::{Arc, Mutex};
 
 use aws_lambda_events::encodings::Body;
 use chrono::{DateTime, Utc};
+use closeloop::domain::anonymous::{check_nonce, issue_nonce, FormScope, NonceKey, NonceProblem};
 use closeloop::domain::attribution::Attribution;
 use closeloop::domain::feedback::NewFeedback;
 use closeloop::domain::reference::Reference;
 use closeloop::domain::response::{
     build_response, check_answers, decode_form, decode_json, one_tap_answers, review_form,
-    AnswerProblem, CheckedAnswers, Completeness, FormReview, Respondent, Settled, Submission,
-    SurveyResponse, MAX_BODY_BYTES,
+    tap_in_form, AnswerProblem, CheckedAnswers, Completeness, FormReview, InvitationStatus,
+    Respondent, Settled, Submission, SurveyResponse, MAX_BODY_BYTES,
 };
-use closeloop::domain::survey::{Answers, Locale, Survey, SurveyId, ValidSurvey};
+use closeloop::domain::survey::{Answer, Answers, Locale, Survey, SurveyId, ValidSurvey};
 use closeloop::domain::token::Token;
 use closeloop::lambda::{
     actor, body_bytes, json_body, json_response, path_parameter, query_parameter, route_key,
@@ -32,7 +37,9 @@ use closeloop::web::{html_response, preferred_locale, Page};
 use closeloop::{Deps, Error};
 use http::{header, Response, StatusCode};
 use lambda_http::Request;
+use rand::RngCore;
 use serde_json::json;
+use tokio::sync::OnceCell;
 
 pub use page::Form;
 
@@ -49,6 +56,9 @@ struct Loaded {
 pub struct ResponseCapture {
     deps: Deps,
     versions: Mutex<HashMap<(String, u32), Arc<Loaded>>>,
+    /// The key the anonymous form's nonces are signed with, read from Secrets Manager the
+    /// first time a QR route needs it (start-up does no network I/O), then kept.
+    nonce_key: OnceCell<NonceKey>,
 }
 
 /// What a form page shows besides the survey: prefilled answers, problems to point at, a
@@ -58,6 +68,8 @@ struct Shown<'a> {
     problems: &'a [AnswerProblem],
     notice: Option<String>,
     hidden: Vec<(&'static str, String)>,
+    /// A one-tap rating opened from the message, offered for recording.
+    tap: Option<u8>,
 }
 
 /// How to answer: a page for browsers, JSON for API clients.
@@ -104,7 +116,33 @@ impl ResponseCapture {
         ResponseCapture {
             deps,
             versions: Mutex::new(HashMap::new()),
+            nonce_key: OnceCell::new(),
         }
+    }
+
+    /// The deployment's QR nonce key, read once.
+    async fn nonce_key(&self) -> Result<&NonceKey, Error> {
+        self.nonce_key
+            .get_or_try_init(|| async {
+                let secret_id = self
+                    .deps
+                    .config
+                    .qr_nonce_secret()
+                    .map_err(|e| Error::Internal(e.to_string()))?;
+                let secret = self
+                    .deps
+                    .secrets
+                    .get_secret_value()
+                    .secret_id(secret_id)
+                    .send()
+                    .await
+                    .map_err(Error::upstream)?;
+                let text = secret.secret_string().ok_or_else(|| {
+                    Error::Internal("the QR nonce secret holds no string value".into())
+                })?;
+                NonceKey::from_secret(text).map_err(Error::Internal)
+            })
+            .await
     }
 
     async fn version(&self, id: &str, version: u32) -> Result<Arc<Loaded>, Error> {
@@ -182,6 +220,10 @@ impl ResponseCapture {
             (Format::Html, Error::Conflict(_)) => {
                 self.page(StatusCode::CONFLICT, page::already_answered(locale, config))
             }
+            (Format::Html, Error::TooManyRequests(_)) => self.page(
+                StatusCode::TOO_MANY_REQUESTS,
+                page::busy_store(locale, config),
+            ),
             (Format::Html, Error::PayloadTooLarge { .. }) => self.page(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 page::too_large(locale, config),
@@ -249,10 +291,14 @@ impl ResponseCapture {
             problems: shown.problems,
             notice: shown.notice,
             hidden: shown.hidden,
+            tap: shown.tap,
         };
         self.page(status, form.page(&self.deps.config))
     }
 
+    /// The survey page behind a link. It writes nothing, whatever the query: link scanners
+    /// and previews open every link of a message. A one-tap link (`?r=N`) shows the form with
+    /// the score selected and the button that records it.
     async fn open_link(
         &self,
         request: &Request,
@@ -262,44 +308,66 @@ impl ResponseCapture {
         let link = self.link(request, now, seen).await?;
         let locale = link.locale;
         let loaded = self.version(&link.survey_id, link.survey_version).await?;
-        let Some(r) = query_parameter(request, "r") else {
-            return Ok(
-                match self
+        let tapped = match query_parameter(request, "r") {
+            Some(r) => Some(one_tap_answers(&loaded.valid, &r).map_err(|p| problem_error(&p))?),
+            None => None,
+        };
+        let mut answers = match self
+            .deps
+            .store
+            .get_invited_response(&link.invitation_id)
+            .await?
+        {
+            Some(existing) if existing.complete => {
+                return Ok(self.page(StatusCode::OK, page::thank_you(locale, &self.deps.config)))
+            }
+            Some(partial) => partial.answers,
+            None => {
+                let state = self
                     .deps
                     .store
-                    .get_invited_response(&link.invitation_id)
-                    .await?
-                {
-                    Some(existing) if existing.complete => {
-                        self.page(StatusCode::OK, page::thank_you(locale, &self.deps.config))
-                    }
-                    Some(partial) => self.form_page(
-                        StatusCode::OK,
-                        locale,
-                        &loaded,
-                        Shown {
-                            answers: &partial.answers,
-                            problems: &[],
-                            notice: None,
-                            hidden: Vec::new(),
-                        },
-                    ),
-                    None => self.form_page(
-                        StatusCode::OK,
-                        locale,
-                        &loaded,
-                        Shown {
-                            answers: &Answers::new(),
-                            problems: &[],
-                            notice: None,
-                            hidden: Vec::new(),
-                        },
-                    ),
-                },
-            );
+                    .invitation_state(&link.invitation_id)
+                    .await?;
+                if InvitationStatus::of(state) == InvitationStatus::Closed {
+                    return Err(closed());
+                }
+                Answers::new()
+            }
         };
-        // One-tap rating from the message: recorded at once, the rest of the form prefilled.
-        let answers = one_tap_answers(&loaded.valid, &r).map_err(|p| problem_error(&p))?;
+        let mut tap = None;
+        if let Some(tapped) = tapped {
+            for (question, answer) in tapped {
+                if let Answer::Number(n) = answer {
+                    tap = Some(n);
+                }
+                answers.insert(question, answer);
+            }
+        }
+        Ok(self.form_page(
+            StatusCode::OK,
+            locale,
+            &loaded,
+            Shown {
+                answers: &answers,
+                problems: &[],
+                notice: None,
+                hidden: Vec::new(),
+                tap,
+            },
+        ))
+    }
+
+    /// Records a one-tap rating (the page's `_tap=N` post): a partial response, the rest of
+    /// the form shown prefilled to finish.
+    async fn record_tap(
+        &self,
+        link: &Link,
+        loaded: &Loaded,
+        r: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Response<Body>, Error> {
+        let locale = link.locale;
+        let answers = one_tap_answers(&loaded.valid, r).map_err(|p| problem_error(&p))?;
         let checked = check_answers(&loaded.valid, &answers, Completeness::Partial)
             .map_err(|problems| problem_error(&problems[0]))?;
         let saved = match locale {
@@ -312,36 +380,37 @@ impl ResponseCapture {
             link.survey_version,
             &loaded.valid,
             locale,
-            Self::respondent(&link),
-            checked.clone(),
+            Self::respondent(link),
+            checked,
             Completeness::Partial,
             now,
             self.deps.config.retention_days,
         );
-        match self
+        let stored = match self
             .deps
             .store
             .settle_invited_response(&link.invitation_id, tap, now)
             .await?
         {
-            Settled::Written(_) => {}
+            Settled::Written(stored) => stored,
             // A tap after the form was completed changes nothing and thanks again.
             Settled::Unchanged(stored) if stored.complete => {
                 return Ok(self.page(StatusCode::OK, page::thank_you(locale, &self.deps.config)))
             }
-            Settled::Unchanged(_) => {}
+            Settled::Unchanged(stored) => stored,
             Settled::Conflict => return Err(already_answered()),
             Settled::Closed => return Err(closed()),
-        }
+        };
         Ok(self.form_page(
             StatusCode::OK,
             locale,
-            &loaded,
+            loaded,
             Shown {
-                answers: &checked.answers,
+                answers: &stored.answers,
                 problems: &[],
                 notice: Some(saved.into()),
                 hidden: Vec::new(),
+                tap: None,
             },
         ))
     }
@@ -357,6 +426,11 @@ impl ResponseCapture {
         let format = body_format(request)?;
         let locale = link.locale;
         let loaded = self.version(&link.survey_id, link.survey_version).await?;
+        if format == Format::Html {
+            if let Some(r) = tap_in_form(body) {
+                return self.record_tap(&link, &loaded, &r, now).await;
+            }
+        }
         let submission = decode(format, body, &loaded.valid)?;
         let checked = match self.checked(format, locale, &loaded, submission, Vec::new())? {
             Ok(checked) => checked,
@@ -424,6 +498,7 @@ impl ResponseCapture {
                 problems: &[],
                 notice: Some(notice.into()),
                 hidden,
+                tap: None,
             },
         )))
     }
@@ -456,6 +531,7 @@ impl ResponseCapture {
                         problems: &problems,
                         notice: None,
                         hidden,
+                        tap: None,
                     },
                 )))),
             },
@@ -482,15 +558,26 @@ impl ResponseCapture {
             .ok_or_else(|| Error::not_found("survey"))
     }
 
-    async fn open_anonymous(&self, request: &Request) -> Result<Response<Body>, Error> {
+    async fn open_anonymous(
+        &self,
+        request: &Request,
+        now: DateTime<Utc>,
+    ) -> Result<Response<Body>, Error> {
         let locale = preferred_locale(request);
-        Self::anonymous_context(request)?;
+        let (channel, store) = Self::anonymous_context(request)?;
         let id = Self::anonymous_survey_id(request)?;
         let loaded = self.remember(self.deps.store.get_survey(&id, None).await?)?;
-        // A fresh one-time id per form; nothing is written until it is answered.
-        let nonce = Token::generate(&mut rand::thread_rng());
+        // A fresh signed nonce per form; nothing is written until it is answered.
+        let mut random = [0u8; 16];
+        rand::thread_rng().fill_bytes(&mut random);
+        let scope = FormScope {
+            survey_id: id.as_str(),
+            store: store.as_ref().map(Reference::as_str),
+            channel: &channel,
+        };
+        let nonce = issue_nonce(self.nonce_key().await?, scope, now, random);
         let hidden = vec![
-            ("_nonce", nonce.as_str().to_string()),
+            ("_nonce", nonce),
             ("_version", loaded.survey.version.to_string()),
         ];
         Ok(self.form_page(
@@ -502,6 +589,7 @@ impl ResponseCapture {
                 problems: &[],
                 notice: None,
                 hidden,
+                tap: None,
             },
         ))
     }
@@ -516,10 +604,20 @@ impl ResponseCapture {
         let body = body_bytes(request, MAX_BODY_BYTES)?;
         let (channel, store_ref) = Self::anonymous_context(request)?;
         let id = Self::anonymous_survey_id(request)?;
-        // The form names its version; decoding needs the survey, so peek at the plain fields.
+        // The form names its nonce and version; decoding needs the survey, so peek at the
+        // plain fields. The nonce is checked before anything is read.
         let peek = match format {
             Format::Html => peek_form(body),
             Format::Json => peek_json(body),
+        };
+        let scope = FormScope {
+            survey_id: id.as_str(),
+            store: store_ref.as_ref().map(Reference::as_str),
+            channel: &channel,
+        };
+        let nonce = match check_nonce(self.nonce_key().await?, scope, peek.0.as_deref(), now) {
+            Ok(nonce) => nonce,
+            Err(problem) => return self.refused_nonce(format, locale, problem),
         };
         let version = peek.1.ok_or_else(|| {
             Error::invalid(
@@ -527,25 +625,18 @@ impl ResponseCapture {
                 "the form is incomplete; please open the survey again",
             )
         })?;
-        let nonce = peek.0.as_deref().and_then(Token::parse).ok_or_else(|| {
-            Error::invalid(
-                "_nonce",
-                "the form is incomplete; please open the survey again",
-            )
-        })?;
         let loaded = self.version(id.as_str(), version).await?;
         let submission = decode(format, body, &loaded.valid)?;
         let hidden = vec![
-            ("_nonce", nonce.as_str().to_string()),
+            ("_nonce", peek.0.unwrap_or_default()),
             ("_version", version.to_string()),
         ];
         let checked = match self.checked(format, locale, &loaded, submission, hidden)? {
             Ok(checked) => checked,
             Err(page) => return Ok(*page),
         };
-        let nonce_hash = nonce.hash();
         let submission = build_response(
-            format!("q-{}", &nonce_hash[..32]),
+            format!("q-{}", &nonce.hash[..32]),
             id.as_str(),
             version,
             &loaded.valid,
@@ -566,9 +657,31 @@ impl ResponseCapture {
         let settled = self
             .deps
             .store
-            .settle_anonymous_response(&nonce_hash, submission, now)
+            .settle_anonymous_response(&nonce.hash, submission, now)
             .await?;
         self.settled(format, locale, settled)
+    }
+
+    /// A refused nonce: a page that says what to do, or for JSON clients the error. Expired is
+    /// 410, missing, forged or altered 400; nothing is read or written.
+    fn refused_nonce(
+        &self,
+        format: Format,
+        locale: Locale,
+        problem: NonceProblem,
+    ) -> Result<Response<Body>, Error> {
+        let status = match problem {
+            NonceProblem::Expired => StatusCode::GONE,
+            NonceProblem::Missing | NonceProblem::NotIssued => StatusCode::BAD_REQUEST,
+        };
+        match format {
+            Format::Html => Ok(self.page(
+                status,
+                page::form_refused(locale, &self.deps.config, problem),
+            )),
+            Format::Json if status == StatusCode::GONE => Err(Error::Gone(problem.reason().into())),
+            Format::Json => Err(Error::invalid("_nonce", problem.reason())),
+        }
     }
 
     // ---- /feedback -----------------------------------------------------------------------
@@ -658,7 +771,7 @@ impl Function for ResponseCapture {
                 reply_format(&request),
                 self.answer_link(&request, now, &seen).await,
             ),
-            Some("GET /q/{surveyId}") => (Format::Html, self.open_anonymous(&request).await),
+            Some("GET /q/{surveyId}") => (Format::Html, self.open_anonymous(&request, now).await),
             Some("POST /q/{surveyId}") => (
                 reply_format(&request),
                 self.answer_anonymous(&request, now).await,

@@ -6,7 +6,8 @@
 //! A small inline script (allowed by a per-response CSP nonce) shows and hides follow-up
 //! questions as the respondent answers, using the same conditions.
 
-use closeloop::domain::response::AnswerProblem;
+use closeloop::domain::anonymous::NonceProblem;
+use closeloop::domain::response::{AnswerProblem, TAP_FIELD};
 use closeloop::domain::survey::{
     visible_questions, Answer, Answers, Locale, Question, QuestionKind, Survey, ValidSurvey,
 };
@@ -106,6 +107,27 @@ pub fn bad_request(locale: Locale, config: &Config, detail: &str) -> Page {
     Page::message(locale, config, title, &format!("{text}{detail}"))
 }
 
+/// Too many anonymous answers from one store in the last minute.
+pub fn busy_store(locale: Locale, config: &Config) -> Page {
+    let (title, text) = match locale {
+        Locale::ZhCn => (
+            "请稍后再提交",
+            "这家门店刚刚收到了很多回答，您的回答没有保存。请一分钟后再提交。",
+        ),
+        Locale::En => (
+            "Please send it again in a minute",
+            "This store has just received many answers, so yours was not saved. Please send the form again in a minute.",
+        ),
+    };
+    Page::message(locale, config, title, text)
+}
+
+/// The anonymous form's nonce was refused: not issued by the page, changed, or too old.
+pub fn form_refused(locale: Locale, config: &Config, problem: NonceProblem) -> Page {
+    let (title, text) = problem.page_text(locale);
+    Page::message(locale, config, title, text)
+}
+
 /// What a survey form shows.
 pub struct Form<'a> {
     pub locale: Locale,
@@ -118,9 +140,29 @@ pub struct Form<'a> {
     pub notice: Option<String>,
     /// Hidden fields of the anonymous form: `_nonce`, `_version`.
     pub hidden: Vec<(&'static str, String)>,
+    /// A one-tap rating from the message, opened but not yet recorded: the page offers the
+    /// button that records it (and its script presses it).
+    pub tap: Option<u8>,
 }
 
-const FACES: [&str; 5] = ["😞", "🙁", "😐", "🙂", "😄"];
+/// The rating faces, drawn rather than emoji: emoji render in colour on some systems and in
+/// monochrome on others (even within one page), and their look differs by vendor. A face per
+/// score, from a red frown to a green smile, the same everywhere.
+fn face(n: u8) -> String {
+    let (fill, mouth) = match n {
+        1 => ("#f28b82", "M7.5 17.5Q12 12.5 16.5 17.5"),
+        2 => ("#f9b27c", "M7.5 17Q12 14.5 16.5 17"),
+        3 => ("#fdd663", "M7.5 16h9"),
+        4 => ("#b7d97a", "M7.5 15.5Q12 18.5 16.5 15.5"),
+        _ => ("#81c995", "M7 15Q12 21 17 15"),
+    };
+    format!(
+        "<svg class=\"face\" viewBox=\"0 0 24 24\" width=\"36\" height=\"36\" aria-hidden=\"true\" focusable=\"false\">\
+<circle cx=\"12\" cy=\"12\" r=\"11\" fill=\"{fill}\" stroke=\"#5f6368\" stroke-width=\"1\"/>\
+<circle cx=\"8.5\" cy=\"9.5\" r=\"1.4\" fill=\"#202124\"/><circle cx=\"15.5\" cy=\"9.5\" r=\"1.4\" fill=\"#202124\"/>\
+<path d=\"{mouth}\" fill=\"none\" stroke=\"#202124\" stroke-width=\"1.6\" stroke-linecap=\"round\"/></svg>"
+    )
+}
 
 impl Form<'_> {
     pub fn page(&self, config: &Config) -> Page {
@@ -141,6 +183,19 @@ impl Form<'_> {
             html.push_str(&format!(
                 "<p class=\"notice\" role=\"status\">{}</p>",
                 escape(notice)
+            ));
+        }
+        if let Some(n) = self.tap {
+            // Opening the link recorded nothing (link scanners open every link); this button
+            // records the rating, and the page's script presses it at once in a browser.
+            let (chosen, button) = match locale {
+                Locale::ZhCn => (format!("您选择了 {n} 分（满分 5 分）。"), "提交我的评分"),
+                Locale::En => (format!("You chose {n} out of 5."), "Send my rating"),
+            };
+            html.push_str(&format!(
+                "<form id=\"tap\" class=\"tap notice\" method=\"post\" data-auto-post><p>{face}{chosen}</p>\
+<input type=\"hidden\" name=\"{TAP_FIELD}\" value=\"{n}\"><button type=\"submit\" class=\"submit\">{button}</button></form>",
+                face = face(n),
             ));
         }
         if !self.problems.is_empty() {
@@ -258,9 +313,9 @@ impl Form<'_> {
                     };
                     html.push_str(&format!(
                         "<input type=\"radio\" id=\"{id}-{n}\" name=\"{id}\" value=\"{n}\"{checked}{disabled}>\
-<label for=\"{id}-{n}\" title=\"{spoken}\"><span class=\"face\" aria-hidden=\"true\">{face}</span><span class=\"n\" aria-hidden=\"true\">{n}</span><span class=\"sr\">{spoken}</span></label>",
+<label for=\"{id}-{n}\" title=\"{spoken}\">{face}<span class=\"n\" aria-hidden=\"true\">{n}</span><span class=\"sr\">{spoken}</span></label>",
                         checked = if number == Some(n) { " checked" } else { "" },
-                        face = FACES[usize::from(n - 1)],
+                        face = face(n),
                         spoken = escape(&spoken),
                     ));
                 }
@@ -326,9 +381,12 @@ impl Form<'_> {
     }
 }
 
-/// Shows and hides follow-up questions as the respondent answers, with the same conditions the
-/// server applies (`data-show-if`). Hidden questions' inputs are disabled, so they are not sent.
-const SCRIPT: &str = "(function(){var f=document.getElementById('survey');if(!f)return;\
+/// Posts a one-tap rating the customer opened (so one tap still records it in a browser, while
+/// a link scanner that does not run scripts records nothing). Then shows and hides follow-up
+/// questions as the respondent answers, with the same conditions the server applies
+/// (`data-show-if`). Hidden questions' inputs are disabled, so they are not sent.
+const SCRIPT: &str = "(function(){var t=document.getElementById('tap');if(t&&t.hasAttribute('data-auto-post')){t.removeAttribute('data-auto-post');t.submit();return}})();\
+(function(){var f=document.getElementById('survey');if(!f)return;\
 function vals(id){var out=[],els=f.querySelectorAll('[name=\"'+id+'\"]');for(var i=0;i<els.length;i++){var e=els[i];if(e.disabled)continue;\
 if(e.type==='radio'||e.type==='checkbox'){if(e.checked)out.push(e.value)}else if(e.value.trim()!=='')out.push(e.value)}return out}\
 function holds(c){if(c.all)return c.all.every(holds);if(c.any)return c.any.some(holds);var v=vals(c.question);if(!v.length)return false;\

@@ -211,3 +211,153 @@ async fn direct_feedback_needs_a_staff_role_and_is_recorded_once() {
     }
     assert_eq!(env.item_count().await, 3);
 }
+
+/// The answer of one QR form, as its page would post it.
+fn qr_answer(store: &str, nonce: &str, rating: u8) -> Value {
+    form(
+        HttpEvent::new("POST /q/{surveyId}", "/q/csat-default")
+            .path_parameter("surveyId", "csat-default")
+            .query("store", store)
+            .query("channel", "qr")
+            .header("accept-language", "en"),
+        &format!(
+            "{}&_nonce={nonce}&_version=1&{}",
+            complete_form(rating),
+            shown_all()
+        ),
+    )
+}
+
+async fn qr_nonce(
+    function: &ResponseCapture,
+    store: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> String {
+    let page = call_at(
+        function,
+        HttpEvent::new("GET /q/{surveyId}", "/q/csat-default")
+            .path_parameter("surveyId", "csat-default")
+            .query("store", store)
+            .query("channel", "qr")
+            .into_value(),
+        at,
+    )
+    .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    hidden_field(&page.body, "_nonce")
+}
+
+#[tokio::test]
+async fn qr_nonces_are_signed_expire_and_answer_once() {
+    let env = TestEnv::new("capture-qr-nonce").await;
+    create_default_survey(&env).await;
+    let function = ResponseCapture::new(env.deps_for("response-capture"));
+    let before = table(&env).await;
+
+    // Ballot stuffing without loading the page: 20 made-up nonces make nothing.
+    for _ in 0..20 {
+        let made_up = closeloop::domain::token::Token::generate(&mut rand::thread_rng());
+        let reply = call(&function, qr_answer("SH-001", made_up.as_str(), 5)).await;
+        assert_eq!(reply.status, 400, "{}", reply.body);
+        assert!(
+            reply.body.contains("This form cannot be sent"),
+            "{}",
+            reply.body
+        );
+    }
+    let nonce = qr_nonce(&function, "SH-001", now()).await;
+    let (issued, rest) = nonce.split_once('.').unwrap();
+    let younger = format!("{}.{rest}", issued.parse::<i64>().unwrap() + 3600);
+    let mut flipped = nonce.clone().into_bytes();
+    let last = flipped.len() - 1;
+    flipped[last] = if flipped[last] == b'A' { b'B' } else { b'A' };
+    let flipped = String::from_utf8(flipped).unwrap();
+    for (what, reply) in [
+        (
+            "altered time",
+            call(&function, qr_answer("SH-001", &younger, 5)).await,
+        ),
+        (
+            "altered mac",
+            call(&function, qr_answer("SH-001", &flipped, 5)).await,
+        ),
+        // A nonce from one store's code does not answer for another store.
+        (
+            "other store",
+            call(&function, qr_answer("SH-002", &nonce, 5)).await,
+        ),
+    ] {
+        assert_eq!(reply.status, 400, "{what}: {}", reply.body);
+        assert!(reply.body.contains("This form cannot be sent"), "{what}");
+        assert_eq!(reply.headers["referrer-policy"], "no-referrer");
+    }
+    // Two hours after the page was opened, the form has expired.
+    let expired = call_at(
+        &function,
+        qr_answer("SH-001", &nonce, 5),
+        now() + chrono::Duration::hours(2) + chrono::Duration::seconds(1),
+    )
+    .await;
+    assert_eq!(expired.status, 410, "{}", expired.body);
+    assert!(expired.body.contains("This form has expired"));
+    // JSON clients get the reason.
+    let json = call(
+        &function,
+        HttpEvent::new("POST /q/{surveyId}", "/q/csat-default")
+            .path_parameter("surveyId", "csat-default")
+            .query("store", "SH-001")
+            .json_body(r#"{"nonce": "1.AAAAAAAAAAAAAAAAAAAAAA.AAAA", "version": 1, "answers": {}}"#)
+            .into_value(),
+    )
+    .await;
+    assert_eq!(json.status, 400, "{}", json.body);
+    assert!(json.body.contains("_nonce"), "{}", json.body);
+    assert_eq!(table(&env).await, before, "refused nonces write nothing");
+
+    // Within the two hours the real nonce answers, once.
+    let first = call_at(
+        &function,
+        qr_answer("SH-001", &nonce, 5),
+        now() + chrono::Duration::minutes(90),
+    )
+    .await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(responses(&env).await.len(), 1);
+    let answered = table(&env).await;
+    let reused = call(&function, qr_answer("SH-001", &nonce, 4)).await;
+    assert_eq!(reused.status, 409);
+    assert!(reused.body.contains("already answered"));
+    assert_eq!(table(&env).await, answered, "a reused nonce writes nothing");
+}
+
+#[tokio::test]
+async fn one_store_takes_a_limited_number_of_answers_a_minute() {
+    use closeloop::domain::anonymous::ANSWERS_PER_STORE_PER_MINUTE;
+    let env = TestEnv::new("capture-qr-throttle").await;
+    create_default_survey(&env).await;
+    let function = ResponseCapture::new(env.deps_for("response-capture"));
+    for _ in 0..ANSWERS_PER_STORE_PER_MINUTE {
+        let nonce = qr_nonce(&function, "SH-001", now()).await;
+        let reply = call(&function, qr_answer("SH-001", &nonce, 4)).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    let before = table(&env).await;
+    let nonce = qr_nonce(&function, "SH-001", now()).await;
+    let busy = call(&function, qr_answer("SH-001", &nonce, 4)).await;
+    assert_eq!(busy.status, 429, "{}", busy.body);
+    assert!(busy.body.contains("in a minute"), "{}", busy.body);
+    assert_eq!(table(&env).await, before, "a refused answer writes nothing");
+    // Another store is not held back, and the next minute this one takes answers again.
+    let other = qr_nonce(&function, "SH-002", now()).await;
+    assert_eq!(
+        call(&function, qr_answer("SH-002", &other, 4)).await.status,
+        200
+    );
+    let next_minute = now() + chrono::Duration::seconds(60);
+    let again = call_at(&function, qr_answer("SH-001", &nonce, 4), next_minute).await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(
+        responses(&env).await.len(),
+        ANSWERS_PER_STORE_PER_MINUTE as usize + 2
+    );
+}

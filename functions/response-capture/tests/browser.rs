@@ -1,16 +1,16 @@
 //! A customer on a phone: headless Chromium (Debian's `chromium`, installed by `make test`) at
-//! a 390×844 viewport opens the survey link taken from the emulator's SMS sms_to, answers along
-//! a skip path (a low service score reveals "which step disappointed you?", "call me back"
-//! reveals the preferred time), submits and sees the thank-you — in English and in Chinese.
-//! Screenshots are kept under `target/artefacts/`.
+//! a 390×844 viewport opens a one-tap rating link from an email the delivery sweep sent (read
+//! back from the emulator's outbox), so the page's script records the rating at once; then
+//! answers the rest along a skip path (a low service score reveals "which step disappointed
+//! you?", "call me back" reveals the preferred time), submits and sees the thank-you — in
+//! English and in Chinese. On the way it checks that the rating faces are drawn alike and the
+//! NPS scale is one even grid on the phone. Screenshots are kept under `target/artefacts/`.
 //!
-//! The pages are served by a small test-only HTTP server that turns each request into the API
-//! Gateway v2 event the template's route would produce (`closeloop_local::api_gateway_v2_event`)
-//! and dispatches it to the function in-process. Chromium is driven through the DevTools
-//! protocol over `--remote-debugging-pipe` (fds 3 and 4), so no driver needs installing.
-//!
-//! The SMS is sent by the test itself with `Messenger::send_sms` (the delivery sweep is being
-//! built alongside); the link is then read back from the emulator's outbox as a customer would.
+//! The pages are served by the runner's HTTP API in process (`common::front`: the template's
+//! routes, real API Gateway v2 events, the functions on the test's table); the email's links
+//! point at `PUBLIC_BASE_URL`, so the test opens them on the front's address instead. Chromium
+//! is driven through the DevTools protocol over `--remote-debugging-pipe` (fds 3 and 4), so no
+//! driver needs installing.
 
 mod common;
 
@@ -25,99 +25,18 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use base64::Engine;
+use chrono::Duration as Span;
 use closeloop::domain::survey::Locale;
 use closeloop::keys;
-use closeloop::lambda::dispatch;
-use closeloop_local::{
-    api_gateway_v2_event, parse_api_response, IncomingRequest, RouteMatch, Template,
-};
-use closeloop_tests::{sms_to, TestEnv};
+use closeloop_tests::{emails_to, TestEnv};
+use common::front::{serve, Front};
 use common::*;
 use response_capture::ResponseCapture;
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use survey_delivery::SurveyDelivery;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const STEP_TIMEOUT: Duration = Duration::from_secs(30);
-
-// ---- a test-only HTTP front for the function ---------------------------------------------------
-
-async fn serve(listener: tokio::net::TcpListener, function: Rc<ResponseCapture>) {
-    let template = Rc::new(Template::project().expect("template.yaml"));
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            return;
-        };
-        let function = function.clone();
-        let template = template.clone();
-        tokio::task::spawn_local(async move {
-            let _ = handle(stream, &function, &template).await;
-        });
-    }
-}
-
-async fn handle(
-    mut stream: tokio::net::TcpStream,
-    function: &ResponseCapture,
-    template: &Template,
-) -> std::io::Result<()> {
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 8192];
-    let head_end = loop {
-        let n = stream.read(&mut buf).await?;
-        if n == 0 {
-            return Ok(());
-        }
-        raw.extend_from_slice(&buf[..n]);
-        if let Some(at) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at;
-        }
-    };
-    let head = String::from_utf8_lossy(&raw[..head_end]).to_string();
-    let mut lines = head.split("\r\n");
-    let mut request_line = lines.next().unwrap_or_default().split(' ');
-    let method = request_line.next().unwrap_or_default().to_string();
-    let target = request_line.next().unwrap_or("/").to_string();
-    let mut incoming = IncomingRequest::new(&method, &target);
-    let mut length = 0usize;
-    for line in lines {
-        if let Some((name, value)) = line.split_once(':') {
-            if name.eq_ignore_ascii_case("content-length") {
-                length = value.trim().parse().unwrap_or(0);
-            }
-            incoming = incoming.header(name.trim(), value.trim());
-        }
-    }
-    let mut body = raw[head_end + 4..].to_vec();
-    while body.len() < length {
-        let n = stream.read(&mut buf).await?;
-        if n == 0 {
-            break;
-        }
-        body.extend_from_slice(&buf[..n]);
-    }
-    incoming = incoming.body(body);
-    let (status, headers, body) = match template.find_route(&method, &incoming.path) {
-        RouteMatch::Found(route, params) => {
-            let event = api_gateway_v2_event(route, &incoming, &params, None, now());
-            let reply = dispatch(function, event, now()).await.expect("dispatch");
-            let api = parse_api_response(&reply).expect("API Gateway reply");
-            (api.status, api.headers, api.body)
-        }
-        _ => (404, Vec::new(), b"no such route".to_vec()),
-    };
-    let mut out = format!(
-        "HTTP/1.1 {status} X\r\nconnection: close\r\ncontent-length: {}\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        out.push_str(&format!("{name}: {value}\r\n"));
-    }
-    out.push_str("\r\n");
-    stream.write_all(out.as_bytes()).await?;
-    stream.write_all(&body).await?;
-    stream.shutdown().await
-}
 
 // ---- Chromium over the DevTools pipe ---------------------------------------------------------
 
@@ -199,6 +118,14 @@ impl Browser {
     }
 
     fn send(&mut self, method: &str, params: Value) -> Value {
+        match self.try_send(method, params) {
+            Ok(result) => result,
+            Err(reply) => panic!("{method}: {reply}"),
+        }
+    }
+
+    /// A command whose failure is expected at times (evaluating while a page navigates).
+    fn try_send(&mut self, method: &str, params: Value) -> Result<Value, Value> {
         self.next_id += 1;
         let id = self.next_id;
         let mut message = json!({"id": id, "method": method, "params": params});
@@ -214,8 +141,10 @@ impl Browser {
                 .recv_timeout(STEP_TIMEOUT)
                 .unwrap_or_else(|_| panic!("Chromium did not answer {method}"));
             if reply["id"] == json!(id) {
-                assert!(reply.get("error").is_none(), "{method}: {reply}");
-                return reply["result"].clone();
+                if reply.get("error").is_some() {
+                    return Err(reply);
+                }
+                return Ok(reply["result"].clone());
             }
             self.events.push_back(reply);
         }
@@ -331,19 +260,77 @@ impl Drop for Browser {
 
 /// What the browser saw, for the test thread to assert.
 struct Seen {
+    /// Without script, the one-tap page shows the button that records the rating.
+    confirm_offered: bool,
+    saved_notice_after_tap: bool,
+    tapped_face_selected: bool,
     follow_up_hidden_at_first: bool,
     follow_up_shown_after_low_score: bool,
     callback_time_shown_after_yes: bool,
     viewport_width: Value,
+    /// Buttons per row of the NPS scale, top to bottom, and their widths in CSS pixels.
+    nps_rows: Value,
+    nps_widths: Value,
+    /// How each rating face is drawn: the tag names inside the first rating's labels.
+    faces: Value,
     thank_you: String,
 }
 
-/// Answers the survey at `url` along the skip path and submits.
-fn answer_on_a_phone(url: &str, label: &str) -> Seen {
+/// Waits until the loaded page's text contains `text` (after a navigation the page's script
+/// started; evaluating while it navigates may fail, which only means "not yet").
+fn wait_for_text(browser: &mut Browser, text: &str) -> bool {
+    for _ in 0..100 {
+        let found = browser.try_send(
+            "Runtime.evaluate",
+            json!({"expression": "document.readyState === 'complete' ? document.body.innerText : ''", "returnByValue": true}),
+        );
+        if let Ok(result) = found {
+            if result["result"]["value"]
+                .as_str()
+                .is_some_and(|t| t.contains(text))
+            {
+                return true;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+/// Opens the one-tap link `url` (a face in the email), waits for the rating to be saved, then
+/// answers the rest along the skip path and submits.
+fn answer_on_a_phone(url: &str, label: &str, saved: &str) -> Seen {
     let mut browser = Browser::launch();
     browser.open_phone_tab();
+    // Without script (as a link scanner sees it) the page offers one button and posts nothing.
+    browser.send(
+        "Emulation.setScriptExecutionDisabled",
+        json!({"value": true}),
+    );
     browser.navigate(url);
+    let confirm_offered =
+        browser.eval("document.querySelector('#tap button') !== null") == json!(true);
+    browser.screenshot(&format!("survey-{label}-tap-without-script.png"));
+    browser.send(
+        "Emulation.setScriptExecutionDisabled",
+        json!({"value": false}),
+    );
+    browser.navigate(url);
+    // The page's script posts the tapped rating at once; the answer is the form with it saved.
+    let saved_notice_after_tap = wait_for_text(&mut browser, saved);
+    browser.screenshot(&format!("survey-{label}-tapped.png"));
+    let tapped_face_selected =
+        browser.eval("document.getElementById('overall_satisfaction-2').checked") == json!(true);
     let viewport_width = browser.eval("window.innerWidth");
+    let faces = browser.eval(
+        "Array.from(document.querySelectorAll('.faces')[0].querySelectorAll('label')).map(function(l){return l.firstElementChild.tagName.toLowerCase()+':'+l.querySelector('.n').textContent})",
+    );
+    let nps_layout = browser.eval(
+        "(function(){var ls=document.querySelectorAll('.nps label'),rows={},order=[],widths=[];\
+for(var i=0;i<ls.length;i++){var r=ls[i].getBoundingClientRect(),t=Math.round(r.top+window.scrollY);\
+if(!(t in rows)){rows[t]=0;order.push(t)}rows[t]++;widths.push(Math.round(r.width))}\
+order.sort(function(a,b){return a-b});return {rows:order.map(function(t){return rows[t]}),widths:widths}})()",
+    );
     let follow_up_hidden_at_first = browser.is_hidden("disappointing_step");
     for question in [
         "pq_reliability",
@@ -357,7 +344,6 @@ fn answer_on_a_phone(url: &str, label: &str) -> Seen {
         "va_pricing",
         "va_worth",
         "va_vs_alternatives",
-        "overall_satisfaction",
         "overall_expectations",
         "overall_experience",
     ] {
@@ -371,44 +357,36 @@ fn answer_on_a_phone(url: &str, label: &str) -> Seen {
         "等待首次回复太久 / waited too long for a first reply",
     );
     browser.tap("label[for=\"nps-7\"]");
+    browser.eval("document.querySelector('.nps').scrollIntoView({block:'center'})");
+    browser.screenshot(&format!("survey-{label}-nps.png"));
     browser.tap("input[name=\"repurchase\"][value=\"probably\"]");
     browser.tap("input[name=\"improve_most\"][value=\"staff_training\"]");
     browser.tap("input[name=\"callback\"][value=\"yes\"]");
     let callback_time_shown_after_yes = !browser.is_hidden("callback_time");
     browser.type_into("callback_time", "weekday evenings");
     browser.screenshot(&format!("survey-{label}-answered.png"));
-    browser.eval("window.scrollTo(0, 0)");
-    browser.screenshot(&format!("survey-{label}-top.png"));
     browser.events.clear();
-    browser.tap("button[type=\"submit\"]");
+    browser.tap("#survey button[type=\"submit\"]");
     browser.wait_for("Page.loadEventFired");
     let thank_you = browser.text();
     browser.screenshot(&format!("survey-{label}-thank-you.png"));
     Seen {
+        confirm_offered,
+        saved_notice_after_tap,
+        tapped_face_selected,
         follow_up_hidden_at_first,
         follow_up_shown_after_low_score,
         callback_time_shown_after_yes,
         viewport_width,
+        nps_rows: nps_layout["rows"].clone(),
+        nps_widths: nps_layout["widths"].clone(),
+        faces,
         thank_you,
     }
 }
 
-fn link_in_outbox(base: &str, phone: &str) -> String {
-    let message = sms_to(phone)
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| panic!("no SMS to {phone} in the outbox"));
-    let start = message
-        .find(&format!("{base}/s/"))
-        .expect("a survey link in the SMS");
-    message[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || ":/.-_".contains(*c))
-        .collect()
-}
-
 #[test]
-fn a_customer_answers_from_the_sms_link_in_chromium_on_a_phone() {
+fn a_customer_taps_a_face_in_the_swept_email_and_finishes_in_chromium_on_a_phone() {
     assert!(
         std::path::Path::new(CHROMIUM).exists(),
         "{CHROMIUM} is missing: `make test` installs Debian's chromium package"
@@ -421,43 +399,100 @@ fn a_customer_answers_from_the_sms_link_in_chromium_on_a_phone() {
     local.block_on(&runtime, async {
         let env = TestEnv::new("capture-browser").await;
         create_default_survey(&env).await;
-        let function = Rc::new(ResponseCapture::new(env.deps_for("response-capture")));
+        let delivery = SurveyDelivery::new(env.deps_for("survey-delivery"));
+        let sent_at = now() + Span::hours(24);
+        let front = Rc::new(Front {
+            capture: ResponseCapture::new(env.deps_for("response-capture")),
+            delivery: SurveyDelivery::new(env.deps_for("survey-delivery")),
+            now: std::cell::Cell::new(sent_at + Span::minutes(30)),
+        });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::task::spawn_local(serve(listener, function));
+        tokio::task::spawn_local(serve(listener, front));
 
-        for (label, locale, invitation, thanks) in [
+        let suffix = rand::random::<u32>() % 100_000_000;
+        let customers = [
             (
                 "en",
                 Locale::En,
-                "inv-browser-en",
+                "BROWSER-EN",
+                "Thank you, your rating is saved.",
                 "Thank you for your feedback!",
             ),
-            ("zh-CN", Locale::ZhCn, "inv-browser-zh", "感谢您的反馈！"),
-        ] {
-            let token = invite(&env, invitation, locale, "sent").await;
-            let phone = format!("+86138{:08}", rand::random::<u32>() % 100_000_000);
-            let text = match locale {
-                Locale::En => format!(
-                    "How did we do? Tell us in 3 minutes: {base}/s/{}",
-                    token.as_str()
-                ),
-                Locale::ZhCn => format!(
-                    "您对我们的服务满意吗？请花3分钟告诉我们：{base}/s/{}",
-                    token.as_str()
-                ),
-            };
-            env.deps.messenger.send_sms(&phone, &text).await.unwrap();
-            let url = link_in_outbox(&base, &phone);
-            assert!(url.ends_with(token.as_str()));
+            (
+                "zh-CN",
+                Locale::ZhCn,
+                "BROWSER-ZH",
+                "谢谢！您的评分已保存。",
+                "感谢您的反馈！",
+            ),
+        ];
+        for (label, locale, customer, _, _) in &customers {
+            customer_with_purchase(
+                &delivery,
+                customer,
+                json!({"email": format!("{customer}-{suffix}@example.com").to_lowercase(),
+                       "locale": locale.as_str(), "email_consent": true, "sms_consent": true}),
+                now(),
+            )
+            .await;
+            let _ = label;
+        }
+        let report = sweep(&delivery, sent_at).await;
+        assert_eq!(report["sent_email"], 2, "{report}");
+
+        for (label, locale, customer, saved, thanks) in customers {
+            let address = format!("{customer}-{suffix}@example.com").to_lowercase();
+            let emails = emails_to(&address);
+            assert_eq!(emails.len(), 1, "the sweep's email to {address}");
+            let (_, _, html) = mime_parts(&emails[0]);
+            let face = links_in(&html)
+                .into_iter()
+                .find(|l| l.ends_with("?r=2"))
+                .unwrap_or_else(|| panic!("a one-tap face (r=2) in the email: {html}"));
+            let url = face.replacen(LINK_BASE, &base, 1);
 
             let (tx, rx) = tokio::sync::oneshot::channel();
             let label_owned = label.to_string();
+            let saved = saved.to_string();
             std::thread::spawn(move || {
-                let _ = tx.send(answer_on_a_phone(&url, &label_owned));
+                let _ = tx.send(answer_on_a_phone(&url, &label_owned, &saved));
             });
             let seen = rx.await.expect("the browser finished");
             assert_eq!(seen.viewport_width, json!(390));
+            assert!(
+                seen.confirm_offered,
+                "{label}: one button confirms without script"
+            );
+            assert!(
+                seen.saved_notice_after_tap,
+                "{label}: the tap was posted and saved"
+            );
+            assert!(
+                seen.tapped_face_selected,
+                "{label}: the tapped face is selected"
+            );
+            // Drawn faces, the same on every system: an <svg> and the number in each label.
+            assert_eq!(
+                seen.faces,
+                json!(["svg:1", "svg:2", "svg:3", "svg:4", "svg:5"]),
+                "{label}"
+            );
+            // One even NPS grid on a 390 px phone: 0–5 over 6–10, buttons of one width.
+            assert_eq!(seen.nps_rows, json!([6, 5]), "{label}: NPS rows");
+            let widths: Vec<i64> = seen
+                .nps_widths
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|w| w.as_i64().unwrap())
+                .collect();
+            assert!(
+                widths
+                    .iter()
+                    .all(|w| (w - widths[0]).abs() <= 1 && *w >= 44),
+                "{label}: NPS buttons of one width, at least 44 px: {widths:?}"
+            );
             assert!(
                 seen.follow_up_hidden_at_first,
                 "the follow-up starts hidden"
@@ -473,11 +508,16 @@ fn a_customer_answers_from_the_sms_link_in_chromium_on_a_phone() {
                 seen.thank_you
             );
 
-            let stored = item(&env, keys::response::for_invitation(invitation))
+            let invitation = format!("ev-p-{customer}");
+            let stored = item(&env, keys::response::for_invitation(&invitation))
                 .await
                 .expect("recorded");
             assert_eq!(stored["complete"].as_bool().unwrap(), &true);
+            // Revision 1 was the tap; the form completed it.
+            assert_eq!(stored["revision"].as_n().unwrap(), "2");
+            assert_eq!(stored["outcome"].as_n().unwrap(), "2", "the tapped rating");
             assert_eq!(s(&stored, "locale"), locale.as_str());
+            assert_eq!(s(&stored, "channel"), "email");
             let answers = stored["answers"].as_m().unwrap();
             assert_eq!(
                 answers["sr_first_response"].as_m().unwrap()["number"]
@@ -494,14 +534,25 @@ fn a_customer_answers_from_the_sms_link_in_chromium_on_a_phone() {
                 callback["preferred_time"].as_s().unwrap(),
                 "weekday evenings"
             );
-            let invitation_item = item(&env, keys::invitation::home(invitation))
+            let invitation_item = item(&env, keys::invitation::home(&invitation))
                 .await
                 .unwrap();
             assert_eq!(s(&invitation_item, "state"), "answered");
         }
         assert_eq!(responses(&env).await.len(), 2);
         let artefacts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/artefacts");
-        assert!(artefacts.join("survey-en-thank-you.png").exists());
-        assert!(artefacts.join("survey-zh-CN-answered.png").exists());
+        for label in ["en", "zh-CN"] {
+            for shot in [
+                "tap-without-script",
+                "tapped",
+                "nps",
+                "answered",
+                "thank-you",
+            ] {
+                assert!(artefacts
+                    .join(format!("survey-{label}-{shot}.png"))
+                    .exists());
+            }
+        }
     });
 }

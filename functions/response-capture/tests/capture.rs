@@ -67,6 +67,45 @@ async fn the_form_renders_every_visible_question_accessibly() {
 }
 
 #[tokio::test]
+async fn rating_faces_are_drawn_alike_not_left_to_emoji_fonts() {
+    let (env, function) = setup("capture-faces").await;
+    let token = invite(&env, "inv-faces", Locale::ZhCn, "sent").await;
+    let page = call(&function, get(token.as_str()).into_value()).await;
+    assert_eq!(page.status, 200);
+    // Emoji faces rendered partly in colour, partly in monochrome: none are left.
+    let emoji: Vec<char> = page
+        .body
+        .chars()
+        .filter(|c| {
+            ('\u{1F300}'..='\u{1FAFF}').contains(c) || ('\u{2600}'..='\u{27BF}').contains(c)
+        })
+        .collect();
+    assert!(emoji.is_empty(), "emoji on the page: {emoji:?}");
+    let ratings = page.body.matches("<div class=\"scale faces\">").count();
+    assert!(ratings > 0);
+    assert_eq!(
+        page.body.matches("<svg class=\"face\"").count(),
+        ratings * 5
+    );
+    // Five different faces, each the same wherever it appears.
+    let first = page
+        .body
+        .split("<div class=\"scale faces\">")
+        .nth(1)
+        .unwrap();
+    let faces: Vec<&str> = first
+        .split("<svg class=\"face\"")
+        .skip(1)
+        .take(5)
+        .map(|f| f.split("</svg>").next().unwrap())
+        .collect();
+    for (i, face) in faces.iter().enumerate() {
+        assert!(!faces[..i].contains(face), "face {} repeats", i + 1);
+        assert_eq!(page.body.matches(face).count(), ratings, "face {}", i + 1);
+    }
+}
+
+#[tokio::test]
 async fn an_answer_is_recorded_once_and_the_invitation_is_answered() {
     let (env, function) = setup("capture-once").await;
     let token = invite(&env, "inv-1", Locale::En, "sent").await;
@@ -311,15 +350,58 @@ async fn a_changed_mind_drops_the_hidden_answer_but_a_forged_one_is_refused() {
 }
 
 #[tokio::test]
+async fn opening_a_one_tap_link_writes_nothing_and_offers_the_rating() {
+    let (env, function) = setup("capture-tap-open").await;
+    let token = invite(&env, "inv-tap-open", Locale::En, "sent").await;
+    let before = table(&env).await;
+    // What a mail gateway or a chat preview does: fetch every rating link, again and again.
+    for _ in 0..3 {
+        for r in 1..=5u8 {
+            let opened = call(
+                &function,
+                get(token.as_str()).query("r", &r.to_string()).into_value(),
+            )
+            .await;
+            assert_eq!(opened.status, 200, "{}", opened.body);
+            assert_private_page(&opened);
+            assert!(opened.body.contains(&format!(
+                "id=\"overall_satisfaction-{r}\" name=\"overall_satisfaction\" value=\"{r}\" checked"
+            )));
+            // One button records it (the page's script presses it at once).
+            assert!(opened
+                .body
+                .contains(&format!("name=\"_tap\" value=\"{r}\"")));
+            assert!(opened.body.contains("Send my rating"));
+            assert!(opened.body.contains("data-auto-post"));
+        }
+    }
+    let bad = call(&function, get(token.as_str()).query("r", "9").into_value()).await;
+    assert_eq!(bad.status, 400);
+    assert_eq!(table(&env).await, before, "opening links wrote something");
+    let invitation = item(&env, keys::invitation::home("inv-tap-open"))
+        .await
+        .unwrap();
+    assert_eq!(s(&invitation, "state"), "sent");
+    assert!(
+        invitation.contains_key("due_pk"),
+        "still due for its reminder"
+    );
+}
+
+#[tokio::test]
 async fn one_tap_records_a_partial_response_that_finishing_upgrades() {
     let (env, function) = setup("capture-tap").await;
     let token = invite(&env, "inv-tap", Locale::En, "sent").await;
-    let tapped = call(&function, get(token.as_str()).query("r", "2").into_value()).await;
+    let tapped = call(&function, tap(token.as_str(), 2)).await;
     assert_eq!(tapped.status, 200, "{}", tapped.body);
     assert!(tapped.body.contains("your rating is saved"));
     assert!(tapped.body.contains(
         "id=\"overall_satisfaction-2\" name=\"overall_satisfaction\" value=\"2\" checked"
     ));
+    assert!(
+        !tapped.body.contains("name=\"_tap\""),
+        "nothing left to confirm"
+    );
     let partial = item(&env, keys::response::for_invitation("inv-tap"))
         .await
         .unwrap();
@@ -327,8 +409,13 @@ async fn one_tap_records_a_partial_response_that_finishing_upgrades() {
     assert_eq!(partial["answers"].as_m().unwrap().len(), 1);
     let invitation = item(&env, keys::invitation::home("inv-tap")).await.unwrap();
     assert_eq!(s(&invitation, "state"), "answered");
+    // Opening the link again shows the rating kept, and writes nothing.
+    let reopened = call(&function, get(token.as_str()).into_value()).await;
+    assert!(reopened.body.contains(
+        "id=\"overall_satisfaction-2\" name=\"overall_satisfaction\" value=\"2\" checked"
+    ));
     // A second tap (another number) replaces the rating; tapping is never a 409.
-    let again = call(&function, get(token.as_str()).query("r", "3").into_value()).await;
+    let again = call(&function, tap(token.as_str(), 3)).await;
     assert_eq!(again.status, 200);
     let partial = item(&env, keys::response::for_invitation("inv-tap"))
         .await
@@ -341,8 +428,14 @@ async fn one_tap_records_a_partial_response_that_finishing_upgrades() {
     );
     // A bad tap writes nothing.
     let before = env.items().await;
-    let bad = call(&function, get(token.as_str()).query("r", "9").into_value()).await;
+    let bad = call(&function, tap(token.as_str(), 9)).await;
     assert_eq!(bad.status, 400);
+    let mixed = call(
+        &function,
+        form(post(token.as_str()), "_tap=4&overall_satisfaction=4"),
+    )
+    .await;
+    assert_eq!(mixed.status, 400);
     assert_eq!(env.items().await, before);
     // Finishing upgrades the same response.
     let done = call(&function, form(post(token.as_str()), &complete_form(4))).await;
@@ -354,8 +447,10 @@ async fn one_tap_records_a_partial_response_that_finishing_upgrades() {
     assert_eq!(complete["revision"].as_n().unwrap(), "3");
     assert_eq!(s(&complete, "created_at"), s(&partial, "created_at"));
     assert_eq!(responses(&env).await.len(), 1);
-    // After completion a tap shows the thank-you and changes nothing.
+    // After completion, opening or posting a tap shows the thank-you and changes nothing.
     let late = call(&function, get(token.as_str()).query("r", "1").into_value()).await;
+    assert!(late.body.contains("Thank you"));
+    let late = call(&function, tap(token.as_str(), 1)).await;
     assert!(late.body.contains("Thank you"));
     assert_eq!(
         item(&env, keys::response::for_invitation("inv-tap"))
@@ -386,8 +481,15 @@ async fn expired_and_closed_invitations_get_410() {
         let tap = call(&function, get(token.as_str()).query("r", "4").into_value()).await;
         assert_eq!(tap.status, 410);
     }
-    let page = call(&function, get(expired.as_str()).into_value()).await;
-    assert_eq!(page.status, 410);
+    // Opening the link says so too, whether the link or the invitation has expired.
+    for token in [&expired, &closed] {
+        let page = call(&function, get(token.as_str()).into_value()).await;
+        assert_eq!(page.status, 410, "{}", page.body);
+        assert_private_page(&page);
+        assert!(page.body.contains("This survey has closed"));
+        let tap = call(&function, tap(token.as_str(), 4)).await;
+        assert_eq!(tap.status, 410);
+    }
     assert_eq!(env.item_count().await, before);
 }
 
@@ -438,7 +540,7 @@ async fn concurrent_completions_of_a_tap_store_one_and_the_other_replays_or_conf
         for (case, ratings) in [("same", [4, 4]), ("different", [4, 5])] {
             let id = format!("inv-race-{case}-{round}");
             let token = invite(&env, &id, Locale::En, "sent").await;
-            let tap = call(&function, get(token.as_str()).query("r", "2").into_value()).await;
+            let tap = call(&function, tap(token.as_str(), 2)).await;
             assert_eq!(tap.status, 200, "{}", tap.body);
             let post_json = |rating: u8| {
                 call(
@@ -490,7 +592,7 @@ async fn concurrent_completions_of_a_tap_store_one_and_the_other_replays_or_conf
 async fn a_replacement_built_from_an_older_revision_is_refused() {
     let (env, function) = setup("capture-revision").await;
     let token = invite(&env, "inv-rev", Locale::En, "sent").await;
-    call(&function, get(token.as_str()).query("r", "2").into_value()).await;
+    call(&function, tap(token.as_str(), 2)).await;
     let store = &env.deps.store;
     let first = store
         .get_invited_response("inv-rev")
@@ -499,7 +601,7 @@ async fn a_replacement_built_from_an_older_revision_is_refused() {
         .unwrap();
     assert_eq!(first.revision, 1);
     // Another tap writes revision 2 in between.
-    call(&function, get(token.as_str()).query("r", "3").into_value()).await;
+    call(&function, tap(token.as_str(), 3)).await;
     let stale = SurveyResponse {
         revision: 2,
         ..first.clone()
@@ -525,7 +627,7 @@ async fn a_replacement_built_from_an_older_revision_is_refused() {
 
     // A response stored before revisions existed counts as revision 1 and is completed as 2.
     let token = invite(&env, "inv-old-tap", Locale::En, "sent").await;
-    call(&function, get(token.as_str()).query("r", "2").into_value()).await;
+    call(&function, tap(token.as_str(), 2)).await;
     let key = keys::response::for_invitation("inv-old-tap");
     env.dynamodb
         .update_item()

@@ -283,6 +283,10 @@ async fn a_corpus_of_malformed_requests_gets_4xx_with_a_message_and_writes_nothi
             format!("r={r:?}"),
             get(token.as_str()).query("r", r).into_value(),
         ));
+        requests.push((
+            format!("_tap={r:?}"),
+            form(post(token.as_str()), &format!("_tap={r}")),
+        ));
     }
     // Media types.
     for content_type in [

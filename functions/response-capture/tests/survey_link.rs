@@ -105,9 +105,31 @@ async fn a_known_invitation_opens_its_survey_version_in_its_language() {
         link_expires_at: now + chrono::Duration::days(7),
         expires_at: (now + chrono::Duration::days(730)).timestamp(),
     };
+    // The link and its invitation, sent, as the delivery sweep leaves them.
+    let home = closeloop::keys::invitation::home("inv-1");
     env.dynamodb
         .transact_write_items()
         .transact_items(env.deps.store.link_put(&link).unwrap())
+        .transact_items(
+            aws_sdk_dynamodb::types::TransactWriteItem::builder()
+                .put(
+                    aws_sdk_dynamodb::types::Put::builder()
+                        .table_name(&env.table)
+                        .item("pk", aws_sdk_dynamodb::types::AttributeValue::S(home.pk))
+                        .item("sk", aws_sdk_dynamodb::types::AttributeValue::S(home.sk))
+                        .item(
+                            "entity",
+                            aws_sdk_dynamodb::types::AttributeValue::S("invitation".into()),
+                        )
+                        .item(
+                            "state",
+                            aws_sdk_dynamodb::types::AttributeValue::S("sent".into()),
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
         .send()
         .await
         .unwrap();

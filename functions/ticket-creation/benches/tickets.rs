@@ -169,6 +169,7 @@ async fn main() {
         config: env.deps.config.clone(),
         store: Store::new(aws_sdk_dynamodb::Client::from_conf(counted), &env.table),
         messenger: env.deps.messenger.clone(),
+        secrets: env.deps.secrets.clone(),
     };
     let function = TicketCreation::new(deps);
 

@@ -1,3 +1,4 @@
+pub mod anonymous;
 pub mod attribution;
 pub mod calendar;
 pub mod campaign;

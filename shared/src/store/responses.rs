@@ -6,8 +6,9 @@
 //!   tell a replay from a change, and when a link is opened);
 //! - complete a one-tap response (or replace its tap): Put with `complete = false` and the
 //!   revision read (see `settle`);
-//! - record an anonymous (QR) answer: Put `RESPONSE#Q#<sha256(nonce)>` / `RESPONSE`,
-//!   `attribute_not_exists(pk)`;
+//! - record an anonymous (QR) answer: TransactWriteItems put `RESPONSE#Q#<sha256(nonce)>` /
+//!   `RESPONSE` (`attribute_not_exists(pk)`: the signed nonce answers once) + update
+//!   `THROTTLE#q#<store>` / `MINUTE#<minute>` (`answers` + 1 while below the store's limit);
 //! - record feedback: Put `FEEDBACK#<id>` / `FEEDBACK`, `attribute_not_exists(pk)`; GetItem to
 //!   compare a replay.
 
@@ -17,12 +18,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::by_customer::ByCustomer;
-use super::write::{t, Change};
+use super::write::{n, s, t, Change, Condition, Guard};
 use super::{to_item, Store};
+use crate::domain::anonymous;
 use crate::domain::feedback::Feedback as FeedbackItem;
 use crate::domain::invitation::InvitationTransition;
 use crate::domain::response::SurveyResponse;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::keys::{self, Key};
 
 pub use crate::domain::feedback::Feedback;
@@ -42,6 +44,16 @@ pub enum RecordOutcome {
     ResponseExists,
     /// No response, but the invitation is not open for answers (expired, failed, missing).
     InvitationClosed,
+}
+
+/// The attribute counting a store's anonymous answers in one minute.
+const THROTTLE_COUNT: &str = "answers";
+
+/// The writes of recording an anonymous answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AnonymousWrite {
+    Response,
+    StoreLimit,
 }
 
 /// The writes of recording an invited answer.
@@ -145,16 +157,57 @@ impl Store {
             .map(|record| record.response))
     }
 
-    /// Records an anonymous answer once per form nonce; `false` when that form was already
-    /// answered.
+    /// Records an anonymous answer once per form nonce, counted against its store's answers of
+    /// the minute in the same transaction; `false` when that form was already answered, and
+    /// `TooManyRequests` when the store has taken its limit this minute (nothing is written
+    /// either way).
     pub async fn record_anonymous_response(
         &self,
         nonce_hash: &str,
         response: &SurveyResponse,
+        now: DateTime<Utc>,
     ) -> Result<bool> {
         let key = keys::response::anonymous(nonce_hash);
-        self.put_if_absent(to_item(&ResponseRecord::new(key, response))?)
-            .await
+        let store = anonymous::throttle_store(response.attribution.store.as_deref());
+        let minute = anonymous::throttle_minute(now);
+        let count = Change::on(keys::throttle::anonymous_answers(store, &minute))
+            .count_up(THROTTLE_COUNT)
+            .set("entity", s("throttle"))
+            .set(keys::TTL_ATTRIBUTE, n(anonymous::throttle_expiry(now)))
+            .when(|c| {
+                let first = c.absent(THROTTLE_COUNT);
+                let below = c.lt(THROTTLE_COUNT, n(anonymous::ANSWERS_PER_STORE_PER_MINUTE));
+                Condition::any(vec![first, below])
+            })
+            .write(self.table());
+        let writes = vec![
+            (
+                AnonymousWrite::Response,
+                self.put_new(to_item(&ResponseRecord::new(key, response))?),
+            ),
+            (AnonymousWrite::StoreLimit, count),
+        ];
+        let mut attempt = 0;
+        loop {
+            let cancelled = match self.transact_fates(writes.clone()).await? {
+                Ok(()) => return Ok(true),
+                Err(cancelled) => cancelled,
+            };
+            match cancelled.refused() {
+                Some(AnonymousWrite::Response) => return Ok(false),
+                Some(AnonymousWrite::StoreLimit) => {
+                    return Err(Error::TooManyRequests(format!(
+                        "the store {store} has taken {} answers this minute; please try again in a minute",
+                        anonymous::ANSWERS_PER_STORE_PER_MINUTE
+                    )))
+                }
+                None if cancelled.raced() && attempt < CONFLICT_RETRIES => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(20 * u64::from(attempt))).await;
+                }
+                None => return Err(cancelled.into_error()),
+            }
+        }
     }
 
     /// Records a feedback item once per id; `false` when the id is taken.

@@ -203,6 +203,16 @@ impl Change {
         self
     }
 
+    /// Counts one up, from 0 when the attribute is absent.
+    pub fn count_up(mut self, attribute: &str) -> Self {
+        let name = self.condition.name(attribute);
+        let zero = self.condition.value(n(0));
+        let one = self.condition.value(n(1));
+        self.set
+            .push(format!("{name} = if_not_exists({name}, {zero}) + {one}"));
+        self
+    }
+
     pub fn remove(mut self, attribute: &str) -> Self {
         let name = self.condition.name(attribute);
         self.remove.push(name);

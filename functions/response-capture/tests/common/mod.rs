@@ -2,6 +2,8 @@
 //! (as the delivery sweep leaves them), and API Gateway events carrying form or JSON bodies.
 #![allow(dead_code)]
 
+pub mod front;
+
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -108,6 +110,11 @@ pub fn post(token: &str) -> HttpEvent {
     HttpEvent::new("POST /s/{token}", &format!("/s/{token}")).path_parameter("token", token)
 }
 
+/// The one-tap post the page makes for a rating opened from the message (`_tap=N`).
+pub fn tap(token: &str, rating: u8) -> Value {
+    form(post(token), &format!("_tap={rating}"))
+}
+
 /// A form post as API Gateway delivers it: base64 with `isBase64Encoded`.
 pub fn form(event: HttpEvent, body: &str) -> Value {
     raw_form(event, body.as_bytes())
@@ -130,7 +137,12 @@ pub struct Reply {
 }
 
 pub async fn call(function: &ResponseCapture, event: Value) -> Reply {
-    let reply = dispatch(function, event, now()).await.unwrap();
+    call_at(function, event, now()).await
+}
+
+/// The call as if made at `at` (the handler reads the clock once, at the edge).
+pub async fn call_at(function: &ResponseCapture, event: Value, at: DateTime<Utc>) -> Reply {
+    let reply = dispatch(function, event, at).await.unwrap();
     let body = reply["body"].as_str().unwrap_or_default().to_string();
     let body = if reply["isBase64Encoded"].as_bool() == Some(true) {
         String::from_utf8(
@@ -210,6 +222,28 @@ pub fn s<'a>(item: &'a Item, name: &str) -> &'a str {
         .unwrap_or_else(|| panic!("{name} is not a string in {item:?}"))
 }
 
+/// Every item of the table, sorted by key: to compare before and after.
+pub async fn table(env: &TestEnv) -> Table {
+    let mut items = env.items().await;
+    items.sort_by_key(|item| (s(item, "pk").to_string(), s(item, "sk").to_string()));
+    Table(items)
+}
+
+/// A snapshot of a table; `Debug` names only the keys, so a failed comparison stays readable.
+#[derive(PartialEq)]
+pub struct Table(pub Vec<Item>);
+
+impl std::fmt::Debug for Table {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|item| {
+                let state = item.get("state").and_then(|v| v.as_s().ok());
+                format!("{} / {} {state:?}", s(item, "pk"), s(item, "sk"))
+            }))
+            .finish()
+    }
+}
+
 pub async fn responses(env: &TestEnv) -> Vec<Item> {
     env.items()
         .await
@@ -240,4 +274,99 @@ pub fn shown_all() -> String {
         .map(|q| q["id"].as_str().unwrap())
         .collect();
     format!("_shown={}", ids.join("%2C"))
+}
+
+// ---- what the delivery sweep sends ---------------------------------------------------------
+
+/// Where the test configuration's links point (`PUBLIC_BASE_URL`).
+pub const LINK_BASE: &str = "http://127.0.0.1:8080";
+
+/// An admin request to survey-delivery; its status and JSON body.
+pub async fn admin_call(
+    delivery: &survey_delivery::SurveyDelivery,
+    event: HttpEvent,
+    at: DateTime<Utc>,
+) -> (u16, Value) {
+    let reply = dispatch(delivery, event.admin().into_value(), at)
+        .await
+        .unwrap();
+    let body = reply["body"].as_str().unwrap_or("null");
+    (
+        reply["statusCode"].as_u64().unwrap() as u16,
+        serde_json::from_str(body).unwrap_or(Value::Null),
+    )
+}
+
+/// A customer (`profile`: phone or email, locale, consents) and a purchase at `at`, which
+/// schedules their invitation to the default survey 24 hours later.
+pub async fn customer_with_purchase(
+    delivery: &survey_delivery::SurveyDelivery,
+    id: &str,
+    profile: Value,
+    at: DateTime<Utc>,
+) {
+    let (status, reply) = admin_call(
+        delivery,
+        HttpEvent::new("PUT /customers/{id}", &format!("/customers/{id}"))
+            .path_parameter("id", id)
+            .json_body(&profile.to_string()),
+        at,
+    )
+    .await;
+    assert_eq!(status, 200, "{reply}");
+    let purchase = serde_json::json!({"id": format!("p-{id}"), "customer_id": id, "type": "purchase", "time": at});
+    let (status, reply) = admin_call(
+        delivery,
+        HttpEvent::new("POST /events", "/events").json_body(&purchase.to_string()),
+        at,
+    )
+    .await;
+    assert_eq!(status, 201, "{reply}");
+}
+
+/// The scheduled delivery sweep at `at`; its report.
+pub async fn sweep(delivery: &survey_delivery::SurveyDelivery, at: DateTime<Utc>) -> Value {
+    dispatch(delivery, closeloop_tests::scheduled_event(at), at)
+        .await
+        .unwrap()
+}
+
+/// The header block and the decoded text/plain and text/html parts of a MIME message.
+pub fn mime_parts(raw: &str) -> (String, String, String) {
+    let (headers, body) = raw.split_once("\r\n\r\n").unwrap();
+    let mut text = String::new();
+    let mut html = String::new();
+    for part in body.split("--=_closeloop_alternative_=") {
+        let Some((part_headers, content)) = part.split_once("\r\n\r\n") else {
+            continue;
+        };
+        let Ok(bytes) = base64::engine::general_purpose::STANDARD
+            .decode(content.replace("\r\n", "").trim_end_matches("--"))
+        else {
+            continue;
+        };
+        let decoded = String::from_utf8(bytes).unwrap();
+        if part_headers.contains("text/plain") {
+            text = decoded;
+        } else if part_headers.contains("text/html") {
+            html = decoded;
+        }
+    }
+    (headers.to_string(), text, html)
+}
+
+/// Every distinct link to Closeloop in `text` (a message, its HTML, its headers), as written.
+pub fn links_in(text: &str) -> Vec<String> {
+    let mut links = Vec::new();
+    for (at, _) in text.match_indices(LINK_BASE) {
+        let link: String = text[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || ":/.-_?=&%".contains(*c))
+            .collect();
+        let link = link.trim_end_matches(['.', ',']).replace("&amp;", "&");
+        if !links.contains(&link) {
+            links.push(link);
+        }
+    }
+    links
 }

@@ -29,7 +29,7 @@ pub use check::{
     FormReview,
 };
 pub use decode::{decode_form, decode_json, Submission};
-pub use one_tap::{one_tap_answers, one_tap_question};
+pub use one_tap::{one_tap_answers, one_tap_question, tap_in_form, TAP_FIELD};
 pub use problem::{AnswerProblem, ProblemKind};
 pub use record::{
     build_response, first_revision, retention_expiry, Respondent, SurveyResponse, FIRST_REVISION,

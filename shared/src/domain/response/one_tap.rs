@@ -1,4 +1,9 @@
 //! The one-tap rating from the message (`?r=N`).
+//!
+//! Mail gateways and chat apps fetch every link of a message before the customer sees it, so
+//! opening `?r=N` records nothing: the page shows the form with the tapped score selected and
+//! a one-button form that posts `_tap=N` (its script posts it at once in a browser). Only that
+//! post records the rating.
 
 use super::{AnswerProblem, ProblemKind};
 use crate::domain::survey::{Answer, Answers, Question, QuestionKind, ValidSurvey};
@@ -45,4 +50,15 @@ pub fn one_tap_answers(survey: &ValidSurvey, r: &str) -> Result<Answers, AnswerP
         return Err(out_of_range);
     }
     Ok(Answers::from([(question.id.clone(), Answer::Number(n))]))
+}
+
+/// The one-tap post's field: the tapped score.
+pub const TAP_FIELD: &str = "_tap";
+
+/// The tapped score when a form body is the one-tap post (`_tap=N` and nothing else); `None`
+/// for any other body, which is decoded as the survey form.
+pub fn tap_in_form(body: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?.trim();
+    let value = text.strip_prefix(TAP_FIELD)?.strip_prefix('=')?;
+    (!value.contains('&') && value.len() <= 3).then(|| value.to_string())
 }

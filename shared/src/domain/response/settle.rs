@@ -3,6 +3,8 @@
 //! refused because someone else wrote first.
 
 use super::{SurveyResponse, FIRST_REVISION};
+use crate::domain::invitation::{InvitationState, InvitationTransition};
+use crate::domain::transition::Transition;
 
 /// Whether the invitation behind a link takes a first answer. It only matters while no response
 /// is stored: once one is, the response decides.
@@ -12,6 +14,19 @@ pub enum InvitationStatus {
     Open,
     /// Expired, failed or withdrawn.
     Closed,
+}
+
+impl InvitationStatus {
+    /// Open exactly while the invitation may still move to answered (sent or reminded); an
+    /// invitation that is missing, expired, failed or suppressed takes no first answer.
+    pub fn of(state: Option<InvitationState>) -> InvitationStatus {
+        match state {
+            Some(state) if InvitationTransition::Answer.allowed_from().contains(&state) => {
+                InvitationStatus::Open
+            }
+            _ => InvitationStatus::Closed,
+        }
+    }
 }
 
 /// What to do with a submission.

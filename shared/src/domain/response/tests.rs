@@ -205,7 +205,7 @@ fn json_decoding_checks_types() {
         &b""[..],
         b"  ",
         b"{",
-        b"\xff",
+        &b"\xff"[..],
         b"nul",
         b"{\"answers\":{\"nps\":1e999}}",
     ] {
@@ -383,6 +383,23 @@ fn one_tap_rates_the_overall_question() {
     );
     for bad in ["0", "6", "", "x", "-1", "1.5", "99999", "٣"] {
         assert!(one_tap_answers(&survey, bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn only_a_lone_tap_field_is_a_tap() {
+    assert_eq!(tap_in_form(b"_tap=4").as_deref(), Some("4"));
+    assert_eq!(tap_in_form(b"_tap=").as_deref(), Some(""));
+    for other in [
+        &b""[..],
+        &b"overall_satisfaction=4"[..],
+        &b"_tap=4&nps=9"[..],
+        &b"nps=9&_tap=4"[..],
+        &b"_tapx=4"[..],
+        &b"_tap=4444"[..],
+        b"\xff",
+    ] {
+        assert_eq!(tap_in_form(other), None, "{other:?}");
     }
 }
 

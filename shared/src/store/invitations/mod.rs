@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use super::by_customer::ByCustomer;
 use super::due::{Due, DueCursor, DuePosition};
 use super::{timestamp, to_item, Item, Store};
-use crate::domain::invitation::Invitation;
+use crate::domain::invitation::{Invitation, InvitationState};
 use crate::error::Result;
 use crate::keys::{campaign_invitations, invitation as keys, DueKind};
 
@@ -116,6 +116,29 @@ impl Store {
             invitation.scheduled_for,
         );
         stored_invitation(invitation, due, None)
+    }
+
+    /// Only the state of an invitation (what the survey page needs to tell open from closed).
+    pub async fn invitation_state(&self, id: &str) -> Result<Option<InvitationState>> {
+        #[derive(serde::Deserialize)]
+        struct StateOnly {
+            state: InvitationState,
+        }
+        let output = self
+            .client()
+            .get_item()
+            .table_name(self.table())
+            .set_key(Some(keys::home(id).to_attributes()))
+            .projection_expression("#state")
+            .expression_attribute_names("#state", "state")
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(crate::error::Error::upstream)?;
+        output
+            .item
+            .map(|item| super::from_item::<StateOnly>(item).map(|s| s.state))
+            .transpose()
     }
 
     pub async fn get_invitation(&self, id: &str) -> Result<Option<Invitation>> {

@@ -80,7 +80,7 @@ impl Store {
                         }
                         Slot::Anonymous(nonce_hash) => {
                             if self
-                                .record_anonymous_response(nonce_hash, &response)
+                                .record_anonymous_response(nonce_hash, &response, now)
                                 .await?
                             {
                                 RecordOutcome::Recorded

@@ -186,3 +186,26 @@ fn completing_with_the_tapped_answers_alone_still_completes() {
         Settlement::Replace(r) if r.complete && r.revision == 2
     ));
 }
+
+#[test]
+fn an_invitation_takes_a_first_answer_only_while_sent_or_reminded() {
+    use crate::domain::invitation::InvitationState as S;
+    for state in [S::Sent, S::Reminded] {
+        assert_eq!(InvitationStatus::of(Some(state)), InvitationStatus::Open);
+    }
+    for state in [
+        S::Scheduled,
+        S::Sending,
+        S::Answered,
+        S::Expired,
+        S::Failed,
+        S::Suppressed,
+    ] {
+        assert_eq!(
+            InvitationStatus::of(Some(state)),
+            InvitationStatus::Closed,
+            "{state:?}"
+        );
+    }
+    assert_eq!(InvitationStatus::of(None), InvitationStatus::Closed);
+}
