@@ -45,6 +45,17 @@ pub struct Sent {
     pub claimed_elsewhere: usize,
 }
 
+impl std::ops::AddAssign for Sent {
+    fn add_assign(&mut self, other: Sent) {
+        self.notices += other.notices;
+        self.digests += other.digests;
+        self.digested_notices += other.digested_notices;
+        self.pages += other.pages;
+        self.failed += other.failed;
+        self.claimed_elsewhere += other.claimed_elsewhere;
+    }
+}
+
 pub struct Notifier<'a> {
     store: &'a Store,
     messenger: &'a Messenger,

@@ -4,8 +4,13 @@
 //! A ticket is due for one reason at a time, the kind it sits in on the index
 //! (`closeloop::store::ticket_due`), and each run walks every shard of each ticket kind page by
 //! page ([`DueCursor`]) and dispatches on that reason:
-//! - `ticket-deadline`: a running SLA deadline is due. Counted (`due_deadlines`); warnings,
-//!   breaches and escalation notices come next, in [`SlaEscalation::deadline_due`].
+//! - `ticket-deadline`: a step of a running deadline's escalation is due
+//!   (`domain::ticket::due_steps`): the owner's warning, the breach to the chain's first
+//!   recipient, the chain's later steps. The steps are recorded on the ticket (one history
+//!   entry) and their notices written in the same transaction, conditional on the version
+//!   read; then the notices that may go out now are published (`closeloop::notify`). Of two
+//!   sweeps, or a redelivered event, one records the step; the other's write is refused, and
+//!   each (ticket, deadline, version, step) notifies once.
 //! - `ticket-follow-up`: a resolved ticket's follow-up window may have ended. If the domain's
 //!   timeout rule says so, the ticket is closed as resolved, not confirmed, by Closeloop, with
 //!   one history entry, conditional on the version read (the staff routes' optimistic lock).
@@ -20,12 +25,12 @@ use aws_lambda_events::eventbridge::EventBridgeEvent;
 use chrono::{DateTime, Utc};
 use closeloop::domain::calendar::Calendars;
 use closeloop::domain::ticket::{
-    follow_up, Command, FollowUp, FollowUpEvent, FollowUpRules, SYSTEM,
+    due_steps, follow_up, Command, FollowUp, FollowUpEvent, FollowUpRules, Notice, SYSTEM,
 };
 use closeloop::keys::DueKind;
 use closeloop::lambda::Function;
 use closeloop::notify::{Notifier, Sent};
-use closeloop::store::{Due, DueCursor, StoredTicket};
+use closeloop::store::{Due, DueCursor, StoredTicket, TicketSettings};
 use closeloop::{Deps, Error};
 use serde::Serialize;
 use serde_json::Value;
@@ -45,7 +50,9 @@ pub struct SweepReport {
     pub now: DateTime<Utc>,
     /// Tickets with a running deadline due by `now`.
     pub due_deadlines: usize,
-    /// Escalation notices sent (none yet).
+    /// Owners warned before a deadline.
+    pub warned: usize,
+    /// Escalation steps taken after a missed deadline (breaches and later steps).
     pub escalated: usize,
     /// Resolved tickets closed as resolved, not confirmed.
     pub follow_ups_closed: usize,
@@ -60,7 +67,12 @@ pub struct SweepReport {
 
 /// What a run did with one due ticket.
 enum Outcome {
-    DeadlineDue,
+    /// Escalation steps recorded (warnings, breaches), and their notices sent at once.
+    Escalated {
+        warned: usize,
+        escalated: usize,
+        sent: Sent,
+    },
     FollowUpClosed,
     Unchanged,
     ChangedMeanwhile,
@@ -76,12 +88,24 @@ impl SlaEscalation {
             now,
             ..SweepReport::default()
         };
+        let settings = Settings::default();
         for kind in TICKET_KINDS {
             for mut cursor in DueCursor::all_shards(kind, now, PAGE) {
                 while let Some(page) = self.deps.store.due_tickets(&mut cursor).await? {
                     for due in page {
-                        match self.dispatch(kind, due, now).await? {
-                            Outcome::DeadlineDue => report.due_deadlines += 1,
+                        if kind == DueKind::TicketDeadline {
+                            report.due_deadlines += 1;
+                        }
+                        match self.dispatch(kind, due, now, &settings).await? {
+                            Outcome::Escalated {
+                                warned,
+                                escalated,
+                                sent,
+                            } => {
+                                report.warned += warned;
+                                report.escalated += escalated;
+                                report.notices += sent;
+                            }
                             Outcome::FollowUpClosed => report.follow_ups_closed += 1,
                             Outcome::Unchanged => report.unchanged += 1,
                             Outcome::ChangedMeanwhile => report.changed_meanwhile += 1,
@@ -90,7 +114,7 @@ impl SlaEscalation {
                 }
             }
         }
-        report.notices = Notifier::new(&self.deps.store, &self.deps.messenger)
+        report.notices += Notifier::new(&self.deps.store, &self.deps.messenger)
             .send_due(now)
             .await?;
         Ok(report)
@@ -102,9 +126,13 @@ impl SlaEscalation {
         kind: DueKind,
         due: Due<StoredTicket>,
         now: DateTime<Utc>,
+        settings: &Settings,
     ) -> Result<Outcome, Error> {
         match kind {
-            DueKind::TicketDeadline => Ok(self.deadline_due(due)),
+            DueKind::TicketDeadline => {
+                let settings = settings.get(&self.deps.store).await?;
+                self.deadline_due(due, now, settings).await
+            }
             DueKind::TicketFollowUp => self.follow_up_due(due, now).await,
             other => Err(Error::Internal(format!(
                 "{} is not ticket work",
@@ -113,9 +141,71 @@ impl SlaEscalation {
         }
     }
 
-    /// A running deadline is due: counted for now.
-    fn deadline_due(&self, _due: Due<StoredTicket>) -> Outcome {
-        Outcome::DeadlineDue
+    /// A step of a running deadline's escalation is due: recorded with its notices, then the
+    /// notices that may go out now are published.
+    async fn deadline_due(
+        &self,
+        due: Due<StoredTicket>,
+        now: DateTime<Utc>,
+        settings: &TicketSettings,
+    ) -> Result<Outcome, Error> {
+        let stored = due.item;
+        let ticket = &stored.ticket;
+        let department = ticket.department();
+        let calendar = settings.calendars.for_department(department);
+        let chain = settings
+            .escalation
+            .chain(department, ticket.classification.level);
+        let steps = due_steps(ticket, now, &chain, calendar)?;
+        if steps.is_empty() {
+            // Seen at a position the ticket has since left (the index lags a write).
+            return Ok(Outcome::Unchanged);
+        }
+        let applied = ticket.escalate(&steps, now)?;
+        let notices_settings = settings.escalation.department(department);
+        let link_base = self.deps.config.public_base_url.as_str();
+        let notices = steps
+            .iter()
+            .map(|step| {
+                Notice::escalation(
+                    &applied.ticket,
+                    step,
+                    &notices_settings,
+                    calendar,
+                    link_base,
+                    now,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = StoredTicket {
+            ticket: applied.ticket,
+            ..stored.clone()
+        };
+        let Some(claims) = self
+            .deps
+            .store
+            .save_ticket_with_notices(&next, &applied.entry, Some(ticket.version), &notices, now)
+            .await?
+        else {
+            return Ok(Outcome::ChangedMeanwhile);
+        };
+        tracing::info!(ticket = %ticket.ticket_id, detail = %applied.entry.detail, "escalated");
+        let sent = match Notifier::new(&self.deps.store, &self.deps.messenger)
+            .send_claimed(&claims, now)
+            .await
+        {
+            Ok(sent) => sent,
+            Err(err) => {
+                tracing::warn!(ticket = %ticket.ticket_id, "escalation notices recorded, not sent yet: {err}");
+                Sent::default()
+            }
+        };
+        let warned = steps.iter().filter(|s| !s.is_breach()).count();
+        Ok(Outcome::Escalated {
+            warned,
+            escalated: steps.len() - warned,
+            sent,
+        })
     }
 
     /// A resolved ticket's follow-up window may have ended: the domain's timeout rule, applied
@@ -172,5 +262,15 @@ impl SlaEscalation {
 impl Function for SlaEscalation {
     async fn schedule(&self, _event: EventBridgeEvent, now: DateTime<Utc>) -> Result<Value, Error> {
         Ok(serde_json::to_value(self.sweep(now).await?).expect("report serialises"))
+    }
+}
+
+/// The settings a run decides with: read once, when the first due deadline needs them.
+#[derive(Default)]
+struct Settings(tokio::sync::OnceCell<TicketSettings>);
+
+impl Settings {
+    async fn get(&self, store: &closeloop::Store) -> Result<&TicketSettings, Error> {
+        self.0.get_or_try_init(|| store.ticket_settings()).await
     }
 }

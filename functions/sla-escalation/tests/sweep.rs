@@ -5,13 +5,13 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use closeloop::domain::ticket::{
-    follow_up, Action, Classification, Closure, Command, EntryKind, FollowUp, FollowUpEvent,
-    FollowUpRules, SourceRef, Ticket, TicketState, SYSTEM,
+    follow_up, Action, Classification, Closure, Command, DeadlineName, EntryKind, FollowUp,
+    FollowUpEvent, FollowUpRules, SourceRef, Ticket, TicketState, SYSTEM,
 };
 use closeloop::keys::{self, DueKind};
 use closeloop::lambda::dispatch;
 use closeloop::store::{timestamp, StoredTicket, TicketSettings};
-use closeloop_tests::{scheduled_event, TestEnv};
+use closeloop_tests::{scheduled_event, topic_messages, TestEnv};
 use serde_json::json;
 use sla_escalation::{SlaEscalation, SweepReport};
 
@@ -146,12 +146,13 @@ async fn an_empty_table_has_nothing_due() {
 }
 
 #[tokio::test]
-async fn only_deadlines_due_by_the_event_time_are_read() {
+async fn each_deadline_is_warned_then_escalated_by_the_event_time_and_once() {
     let env = TestEnv::new("sla-due").await;
     let function = SlaEscalation::new(env.deps_for("sla-escalation"));
     let now = t0();
-    // Respond deadlines three past due (across shards), two in the future; one ticket waiting
-    // on the customer (no running deadline: off the index).
+    // Level-1 respond deadlines (2 h, 24/7; warned at 75 %, 30 min before): three past due
+    // (across shards), one due in a minute (warned), one in ten hours (not yet); one ticket
+    // waiting on the customer (no running deadline: off the index).
     let offsets = [-120, -1, 0, 1, 600];
     for (n, minutes) in offsets.iter().enumerate() {
         let respond_due = now + Duration::minutes(*minutes);
@@ -190,17 +191,49 @@ async fn only_deadlines_due_by_the_event_time_are_read() {
         now - Duration::hours(30),
     )
     .await;
-    let before = env.item_count().await;
     let report = function.sweep(now).await.unwrap();
-    assert_eq!(report.due_deadlines, 3, "-120, -1 and 0 minutes are due");
-    let later = function.sweep(now + Duration::hours(11)).await.unwrap();
-    assert_eq!(later.due_deadlines, 5);
-    assert_eq!(later.follow_ups_closed, 0);
+    // -120 is two hours late: the supervisor and the head (an hour after the miss) at once.
     assert_eq!(
-        env.item_count().await,
-        before,
-        "counting deadlines writes nothing"
+        (report.due_deadlines, report.warned, report.escalated),
+        (4, 1, 4),
+        "-120, -1 and 0 minutes missed, +1 warned: {report:?}"
     );
+    assert_eq!(report.notices.notices, 5, "{report:?}");
+    let redelivered = function.sweep(now).await.unwrap();
+    assert_eq!(
+        (
+            redelivered.warned,
+            redelivered.escalated,
+            redelivered.notices.notices
+        ),
+        (0, 0, 0),
+        "the same event again: nothing twice"
+    );
+    // Eleven hours on: -1 and 0 reach the head; +1 and +600 are missed and reach the head
+    // (their warnings skipped for +600: it came due between runs); the waiting ticket never.
+    let later = function.sweep(now + Duration::hours(11)).await.unwrap();
+    assert_eq!((later.warned, later.escalated), (0, 6), "{later:?}");
+    let messages = topic_messages(&env.deps.config.alerts_topic_arn);
+    assert_eq!(messages.len(), 11, "one notice per step");
+    let (t0, history) = current(&env, "t0").await;
+    let steps: Vec<(u8, &str)> = t0
+        .ticket
+        .escalations
+        .iter()
+        .filter(|s| s.deadline == DeadlineName::Respond)
+        .map(|s| (s.step, s.to.as_str()))
+        .collect();
+    assert_eq!(steps, vec![(1, "supervisor"), (2, "head")]);
+    assert_eq!(
+        history
+            .iter()
+            .filter(|e| e.kind == EntryKind::Escalated)
+            .count(),
+        1,
+        "both steps in the run that found them"
+    );
+    let (w, _) = current(&env, "w").await;
+    assert!(w.ticket.escalations.is_empty(), "waiting: never escalated");
 }
 
 #[tokio::test]
@@ -424,8 +457,13 @@ async fn a_reopened_ticket_is_not_closed_by_the_sweep() {
         .unwrap();
     assert_eq!(report.follow_ups_closed, 0);
     assert_eq!(report.due_deadlines, 1, "its resolve deadline runs again");
+    assert_eq!(
+        report.escalated, 4,
+        "its plan and resolve deadlines were missed long ago (supervisor and head each): escalated, not closed"
+    );
     let (now, history) = current(&env, "reopened").await;
     assert_eq!(now.ticket.state, TicketState::Reopened);
-    assert_eq!(now.ticket.version, reopened.ticket.version);
+    assert_eq!(now.ticket.version, reopened.ticket.version + 1);
+    assert_eq!(history.last().unwrap().kind, EntryKind::Escalated);
     assert_eq!(closes(&history), 0);
 }

@@ -75,8 +75,14 @@ async fn an_unhappy_answer_becomes_one_ticket_routed_and_on_its_deadlines() {
         s(&item, "gsi1sk"),
         format!("{}#r-ev-unhappy-1", timestamp(respond))
     );
+    // On the due index at its first escalation step: the owner's warning, at 75 % of the
+    // respond deadline's working time.
     assert!(s(&item, "due_pk").starts_with("ticket-deadline#"));
-    assert_eq!(s(&item, "due_at"), timestamp(respond));
+    let warn = expected[&sla::DeadlineName::Respond]
+        .warn_at
+        .expect("a warning");
+    assert!(warn < respond);
+    assert_eq!(s(&item, "due_at"), timestamp(warn));
     // Reachable from the customer, as every item about them is.
     let about = env
         .deps

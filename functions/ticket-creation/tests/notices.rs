@@ -216,6 +216,7 @@ async fn a_notice_whose_publish_failed_is_sent_by_the_next_sweep_and_pages_then(
     answer.attribution.segment = Some("vip".into());
     answer.outcome = Some(1);
     let now = sh("2026-12-01 03:00");
+    answer.updated_at = now;
     let (summary, _) = function
         .process_at(&batch(vec![response_inserted(&answer)]), now)
         .await;

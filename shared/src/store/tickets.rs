@@ -18,7 +18,7 @@
 //!   can hold fewer rows than its limit (even none) and still have a next page;
 //! - due tickets: Query `due` `due_pk = <kind>#<shard> AND due_at <= now` ([`Store::due_tickets`]):
 //!   a ticket is on the index only while something about it is due at a time ([`ticket_due`]):
-//!   in `ticket-deadline` at its next running deadline while one runs, in `ticket-follow-up`
+//!   in `ticket-deadline` at its next escalation step while a deadline runs, in `ticket-follow-up`
 //!   at its follow-up's end while it is resolved; else off it;
 //! - a customer's tickets: on the `customer` index (`customer_pk = CUSTOMER#<id>`), like every
 //!   item about a customer; the history entries live in the ticket's own partition.
@@ -32,14 +32,14 @@ use serde::{Deserialize, Serialize};
 
 use super::by_customer::ByCustomer;
 use super::due::{Due, DueCursor, DuePosition};
-use super::notices::{NoticeRecord, NOTICE_ENTITY};
+use super::notices::{NoticeClaim, NoticeRecord, NOTICE_ENTITY};
 use super::settings::SettingsVersions;
 use super::write::{n, s, Guard, NewItem};
 use super::{from_item, timestamp, to_item, Item, Store};
 use crate::domain::invitation::Invitation;
 use crate::domain::ticket::{
-    CustomerUpdate, DeadlineName, FollowUpRules, HistoryEntry, Level, Notice, SourceRef, Ticket,
-    TicketState,
+    next_escalation, CustomerUpdate, DeadlineName, FollowUpRules, HistoryEntry, Level, Notice,
+    SourceRef, Ticket, TicketState,
 };
 use crate::error::{Error, Result};
 use crate::keys::{ticket as ticket_keys, DueKind, Key, GSI1, GSI1_PK, GSI1_SK};
@@ -93,7 +93,9 @@ pub fn next_deadline(ticket: &Ticket) -> Option<(DeadlineName, DateTime<Utc>)> {
 
 /// Why and when a stored ticket is due, the one rule its `due` position follows: a resolved
 /// ticket when its follow-up window ends (closed unconfirmed then, if nobody answered); any
-/// other at its next running deadline; `None` when nothing about it is due at a time.
+/// other at its next escalation step (a warning before a running deadline, the deadline
+/// itself, the chain's next step after it; `domain::ticket::next_escalation`); `None` when
+/// nothing about it is due at a time.
 pub fn ticket_due(stored: &StoredTicket) -> Option<(DueKind, DateTime<Utc>)> {
     let ticket = &stored.ticket;
     match (&ticket.state, &ticket.resolution) {
@@ -104,7 +106,7 @@ pub fn ticket_due(stored: &StoredTicket) -> Option<(DueKind, DateTime<Utc>)> {
             };
             Some((DueKind::TicketFollowUp, rules.deadline(resolution.at)))
         }
-        _ => next_deadline(ticket).map(|(_, due)| (DueKind::TicketDeadline, due)),
+        _ => next_escalation(ticket).map(|at| (DueKind::TicketDeadline, at)),
     }
 }
 
@@ -220,6 +222,7 @@ enum TicketWrite {
     History,
     FollowUp,
     CustomerUpdate,
+    Notice,
 }
 
 /// Which tickets of a queue to list.
@@ -422,7 +425,12 @@ impl Store {
         }
         Ok(match self.transact(writes).await? {
             Ok(()) => true,
-            Err(TicketWrite::Ticket | TicketWrite::History | TicketWrite::CustomerUpdate) => false,
+            Err(
+                TicketWrite::Ticket
+                | TicketWrite::History
+                | TicketWrite::CustomerUpdate
+                | TicketWrite::Notice,
+            ) => false,
             Err(TicketWrite::FollowUp) => {
                 return Err(Error::Conflict(format!(
                     "the follow-up invitation {} exists already; ticket {} was not changed",
@@ -430,6 +438,31 @@ impl Store {
                     stored.id()
                 )))
             }
+        })
+    }
+
+    /// Stores a ticket change (see [`Store::ticket_writes`]) with the notices it causes, in one
+    /// transaction; the notices it may send now come back claimed (see `store::notices`).
+    /// `None` when the ticket is not at the version read (or a notice exists already): nothing
+    /// was written.
+    pub async fn save_ticket_with_notices(
+        &self,
+        stored: &StoredTicket,
+        entry: &HistoryEntry,
+        read: Option<u64>,
+        notices: &[Notice],
+        now: DateTime<Utc>,
+    ) -> Result<Option<Vec<NoticeClaim>>> {
+        let mut writes = self.labelled_ticket_writes(stored, entry, read)?;
+        let mut claims = Vec::new();
+        for notice in notices {
+            let (write, claim) = self.notice_write(notice, now)?;
+            writes.push((TicketWrite::Notice, write));
+            claims.extend(claim);
+        }
+        Ok(match self.transact(writes).await? {
+            Ok(()) => Some(claims),
+            Err(_) => None,
         })
     }
 

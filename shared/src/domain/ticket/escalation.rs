@@ -8,18 +8,30 @@
 //!                         {"to": "head", "after_minutes": 60}]}}}}
 //! ```
 //!
-//! A chain's first step is taken when the deadline is missed (plus its `after_minutes`, a
-//! grace); each later step `after_minutes` after the miss, counted on the deadline's own clock
-//! (working time for a working-hours deadline). Steps are in order of `after_minutes`. A level
-//! a department leaves out uses [`Chain::default`]: the team supervisor at the miss, the
-//! department head an hour later for level 1 and four working hours later for levels 2–3.
+//! **The steps of a deadline** (each notifies once per deadline version, see [`due_steps`]):
+//! - step 0, the warning: at the deadline's `warn_at` (the SLA policy's `warn_at_percent` of
+//!   its time, 75 % by default), to the owner (the department while nobody owns it);
+//! - step 1, the breach: when the deadline is missed, to the chain's first recipient;
+//! - steps 2…: the chain's later recipients, each `after_minutes` after the miss, counted on
+//!   the deadline's own clock (working time for a working-hours deadline).
+//!
+//! The first step of a chain has `after_minutes` 0 (it is the miss); later steps go in order.
+//! A level a department leaves out uses [`Chain::default_steps`]: the team supervisor at the
+//! miss, the department head an hour later for level 1 and four working hours later for
+//! levels 2–3. A deadline that moves (a pause, a level or policy change) gets a new version,
+//! and its steps start again at the warning; steps of a version that no longer applies are
+//! dropped from the ticket (its history keeps them).
 
 use std::collections::BTreeMap;
 use std::fmt;
 
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::machine::Ticket;
+use super::sla::{Deadline, DeadlineName};
 use super::{settings_from_json, Level};
+use crate::domain::calendar::Calendar;
 use crate::domain::customer::Phone;
 use crate::domain::survey::Locale;
 use crate::error::Error;
@@ -137,6 +149,12 @@ impl Chain {
                         format!("from 0 to {MAX_AFTER_MINUTES} minutes after the miss"),
                     ));
                 }
+                if i == 0 && step.after_minutes != 0 {
+                    return Err(Error::invalid(
+                        format!("{at}.after_minutes"),
+                        "the first step is taken when the deadline is missed: 0",
+                    ));
+                }
                 if step.after_minutes < previous {
                     return Err(Error::invalid(
                         format!("{at}.after_minutes"),
@@ -252,6 +270,119 @@ impl EscalationSettings {
     }
 }
 
+/// One step of a deadline's escalation, as taken: kept on the ticket while its deadline
+/// version applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EscalationStep {
+    pub deadline: DeadlineName,
+    /// The deadline's version it was taken for.
+    pub version: u32,
+    /// 0: the warning; 1: the breach; 2…: later steps of the chain.
+    pub step: u8,
+    pub to: Recipient,
+    /// When it was due, and when the sweep took it.
+    pub due_at: DateTime<Utc>,
+    pub at: DateTime<Utc>,
+    /// When the next step of the chain is due (none after the last, and after a warning,
+    /// whose next step is the deadline itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_at: Option<DateTime<Utc>>,
+}
+
+impl EscalationStep {
+    /// A breach (step 1 and later), not a warning.
+    pub fn is_breach(&self) -> bool {
+        self.step >= 1
+    }
+}
+
+/// The next step of a running `deadline` and when it is due, from the steps already taken for
+/// its current version; `None` when nothing more comes.
+pub fn next_step(
+    name: DeadlineName,
+    deadline: &Deadline,
+    taken: &[EscalationStep],
+) -> Option<(u8, DateTime<Utc>)> {
+    let last = taken
+        .iter()
+        .filter(|s| s.deadline == name && s.version == deadline.version)
+        .max_by_key(|s| s.step);
+    match last {
+        None => match deadline.warn_at {
+            Some(warn) if warn < deadline.due => Some((0, warn)),
+            _ => Some((1, deadline.due)),
+        },
+        Some(step) if step.step == 0 => Some((1, deadline.due)),
+        Some(step) => step.next_at.map(|at| (step.step + 1, at)),
+    }
+}
+
+/// When `ticket`'s next escalation step is due: the earliest over its running deadlines
+/// (the `ticket-deadline` due time).
+pub fn next_escalation(ticket: &Ticket) -> Option<DateTime<Utc>> {
+    ticket
+        .running_deadlines()
+        .filter_map(|(name, deadline)| next_step(name, deadline, &ticket.escalations))
+        .map(|(_, at)| at)
+        .min()
+}
+
+/// The steps of `ticket`'s running deadlines due at `now`, with who hears and when the next
+/// comes. A run that comes late (after an outage) takes every step due by then at once; a
+/// warning whose deadline has already passed is skipped for the breach; a chain with no step
+/// for it ends the deadline's escalation.
+pub fn due_steps(
+    ticket: &Ticket,
+    now: DateTime<Utc>,
+    chain: &[ChainStep],
+    calendar: &Calendar,
+) -> Result<Vec<EscalationStep>, crate::error::Error> {
+    let mut taken = ticket.escalations.clone();
+    let mut steps = Vec::new();
+    for (name, deadline) in ticket.running_deadlines() {
+        while let Some((mut step, mut due_at)) = next_step(name, deadline, &taken) {
+            if due_at > now {
+                break;
+            }
+            if step == 0 && deadline.due <= now {
+                (step, due_at) = (1, deadline.due);
+            }
+            let to = match step {
+                0 => Recipient::Owner,
+                k => match chain.get(usize::from(k) - 1) {
+                    Some(link) => link.to,
+                    None => break,
+                },
+            };
+            let next_at = match step {
+                0 => None,
+                k => chain
+                    .get(usize::from(k))
+                    .map(|link| {
+                        deadline.clock.add(
+                            calendar,
+                            deadline.due,
+                            Duration::minutes(i64::from(link.after_minutes)),
+                        )
+                    })
+                    .transpose()?,
+            };
+            let taking = EscalationStep {
+                deadline: name,
+                version: deadline.version,
+                step,
+                to,
+                due_at,
+                at: now,
+                next_at,
+            };
+            taken.push(taking);
+            steps.push(taking);
+        }
+    }
+    Ok(steps)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,7 +401,7 @@ mod tests {
     fn a_department_sets_its_locale_number_and_chain() {
         let settings = EscalationSettings::from_json(
             r#"{"departments": {"rd": {"locale": "en", "on_call": "+8613800000001",
-                "chain": {"level_2": [{"to": "head", "after_minutes": 30}]}}}}"#,
+                "chain": {"level_2": [{"to": "head", "after_minutes": 0}]}}}}"#,
         )
         .unwrap();
         let rd = settings.department("rd");
@@ -280,7 +411,7 @@ mod tests {
             settings.chain("rd", Level::Two),
             vec![ChainStep {
                 to: Recipient::Head,
-                after_minutes: 30
+                after_minutes: 0
             }]
         );
         assert_eq!(
@@ -305,12 +436,16 @@ mod tests {
                 "departments.rd.chain.level_1[0].to",
             ),
             (
-                r#"{"departments": {"rd": {"chain": {"level_1": [{"to": "head", "after_minutes": 60}, {"to": "head", "after_minutes": 5}]}}}}"#,
-                "departments.rd.chain.level_1[1].after_minutes",
+                r#"{"departments": {"rd": {"chain": {"level_1": [{"to": "supervisor", "after_minutes": 0}, {"to": "head", "after_minutes": 60}, {"to": "head", "after_minutes": 5}]}}}}"#,
+                "departments.rd.chain.level_1[2].after_minutes",
             ),
             (
                 r#"{"departments": {"rd": {"locale": "fr"}}}"#,
                 "departments.rd.locale",
+            ),
+            (
+                r#"{"departments": {"rd": {"chain": {"level_2": [{"to": "head", "after_minutes": 30}]}}}}"#,
+                "departments.rd.chain.level_2[0].after_minutes",
             ),
         ] {
             match EscalationSettings::from_json(json) {

@@ -26,6 +26,8 @@ pub enum EntryKind {
     Reopen,
     Note,
     Callback,
+    /// A deadline's owner was warned, or its miss escalated a step (by Closeloop).
+    Escalated,
 }
 
 impl From<ActionKind> for EntryKind {

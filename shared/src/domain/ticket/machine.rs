@@ -44,6 +44,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::action::{Action, ActionKind, Closure, Command};
+use super::escalation::EscalationStep;
 use super::history::{Applied, EntryKind, HistoryEntry};
 use super::routing::{check_department, Classification};
 use super::sla::{
@@ -175,6 +176,10 @@ pub struct Ticket {
     /// How many times it was reopened.
     #[serde(default)]
     pub reopened: u32,
+    /// The escalation steps taken for its deadlines' current versions (warnings, breaches);
+    /// the history keeps every step ever taken.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub escalations: Vec<EscalationStep>,
     /// Increases with every change; a command must name the version it read.
     pub version: u64,
 }
@@ -233,6 +238,7 @@ impl Ticket {
             stops: Vec::new(),
             sla_version: policy.version,
             reopened: 0,
+            escalations: Vec::new(),
             version: 1,
         };
         let entry = HistoryEntry {
@@ -585,7 +591,8 @@ impl Ticket {
         let calendar = calendars.for_department(self.department());
         let mut deadlines = sla::rebase(
             &self.deadlines,
-            policy.targets(self.classification.level),
+            policy,
+            self.classification.level,
             self.created_at,
             calendar,
             &self.stops,
@@ -606,6 +613,51 @@ impl Ticket {
         Ok(())
     }
 
+    /// Records `steps` (due now, see [`super::escalation::due_steps`]) as taken by Closeloop at
+    /// `at`: one history entry naming each. Refused when there is none.
+    pub fn escalate(&self, steps: &[EscalationStep], at: DateTime<Utc>) -> Result<Applied, Error> {
+        if steps.is_empty() {
+            return Err(Error::Internal(format!(
+                "ticket {}: no escalation step to record",
+                self.ticket_id
+            )));
+        }
+        let mut next = self.clone();
+        next.escalations.extend(steps.iter().copied());
+        let detail: Vec<String> = steps
+            .iter()
+            .map(|step| match step.step {
+                0 => format!(
+                    "{} deadline (v{}) due {}: owner warned",
+                    step.deadline,
+                    step.version,
+                    self.deadlines
+                        .get(&step.deadline)
+                        .map(|d| d.due.format("%Y-%m-%d %H:%M UTC").to_string())
+                        .unwrap_or_default()
+                ),
+                n => format!(
+                    "{} deadline (v{}) missed at {}: step {n}, escalated to {}",
+                    step.deadline,
+                    step.version,
+                    self.deadlines
+                        .get(&step.deadline)
+                        .map(|d| d.due.format("%Y-%m-%d %H:%M UTC").to_string())
+                        .unwrap_or_default(),
+                    step.to
+                ),
+            })
+            .collect();
+        let at = at.max(self.updated_at);
+        Ok(next.finish(
+            self.state,
+            EntryKind::Escalated,
+            SYSTEM.to_string(),
+            at,
+            detail.join("; "),
+        ))
+    }
+
     fn finish(
         mut self,
         from: TicketState,
@@ -614,6 +666,14 @@ impl Ticket {
         at: DateTime<Utc>,
         detail: String,
     ) -> Applied {
+        // Escalation state of a deadline version that no longer applies (it moved, it was
+        // re-armed, the deadline is gone) is cleared; the history keeps the steps.
+        let deadlines = &self.deadlines;
+        self.escalations.retain(|step| {
+            deadlines
+                .get(&step.deadline)
+                .is_some_and(|d| d.version == step.version)
+        });
         self.version += 1;
         self.updated_at = at;
         let entry = HistoryEntry {

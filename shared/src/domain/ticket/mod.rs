@@ -41,7 +41,10 @@ mod words;
 
 pub use action::{Action, ActionKind, CallbackOutcome, Closure, Command};
 pub use customer_update::{CustomerUpdate, UpdateKind, UpdateState};
-pub use escalation::{Chain, ChainStep, DepartmentNotices, EscalationSettings, Recipient};
+pub use escalation::{
+    due_steps, next_escalation, next_step, Chain, ChainStep, DepartmentNotices, EscalationSettings,
+    EscalationStep, Recipient,
+};
 pub use follow_up::{follow_up, FollowUp, FollowUpEvent, FollowUpRules};
 pub use history::{Applied, EntryKind, HistoryEntry};
 pub use machine::{Plan, Resolution, Ticket, TicketState, SYSTEM};

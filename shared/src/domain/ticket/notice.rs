@@ -20,7 +20,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::escalation::{DepartmentNotices, Recipient};
+use super::escalation::{DepartmentNotices, EscalationStep, Recipient};
 use super::machine::Ticket;
 use super::sla::{duration_text, DeadlineName};
 use super::{Category, Level};
@@ -274,6 +274,134 @@ impl Notice {
         })
     }
 
+    /// The notice of an escalation step (a warning to the owner, a breach up the chain) taken
+    /// at `now`.
+    pub fn escalation(
+        ticket: &Ticket,
+        step: &EscalationStep,
+        department: &DepartmentNotices,
+        calendar: &Calendar,
+        link_base: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Notice, Error> {
+        let level = ticket.classification.level;
+        let locale = department.locale;
+        let link = ticket_link(link_base, &ticket.ticket_id);
+        let what = about(ticket, locale);
+        let deadline = ticket.deadlines.get(&step.deadline).ok_or_else(|| {
+            Error::Internal(format!(
+                "ticket {} has no {} deadline",
+                ticket.ticket_id, step.deadline
+            ))
+        })?;
+        let zone = calendar.zone();
+        let local = deadline.due.with_timezone(&zone).format("%Y-%m-%d %H:%M");
+        // Working time for a working-hours deadline: what the owner can still use.
+        let apart = |from, until| {
+            deadline
+                .clock
+                .between(calendar, from, until)
+                .map(duration_text)
+        };
+        let owner = match (&ticket.owner, locale) {
+            (Some(owner), _) => owner.clone(),
+            (None, Locale::ZhCn) => "无人认领".into(),
+            (None, Locale::En) => "nobody yet".into(),
+        };
+        let name_zh = deadline_zh(step.deadline);
+        let to = step.to;
+        let (headline, subject) = if step.is_breach() {
+            let late = apart(deadline.due, now.max(deadline.due))?;
+            (
+                match locale {
+                    Locale::ZhCn => format!(
+                        "工单 {} {name_zh}超时：期限 {local}（{zone}）已过 {late}，升级至{}（第 {} 步）",
+                        ticket.ticket_id,
+                        recipient_zh(to),
+                        step.step
+                    ),
+                    Locale::En => format!(
+                        "Ticket {} missed its {} deadline {local} ({zone}) by {late}: escalated to the {} (step {})",
+                        ticket.ticket_id, step.deadline, to, step.step
+                    ),
+                },
+                format!(
+                    "Closeloop: level-{} ticket {} missed {}, to {}",
+                    level.number(),
+                    ascii(&ticket.ticket_id),
+                    step.deadline,
+                    to
+                ),
+            )
+        } else {
+            let left = apart(now.min(deadline.due), deadline.due)?;
+            (
+                match locale {
+                    Locale::ZhCn => format!(
+                        "工单 {} {name_zh}期限将至：{local}（{zone}），剩余 {left}",
+                        ticket.ticket_id
+                    ),
+                    Locale::En => format!(
+                        "Ticket {}: {} due {local} ({zone}), {left} left",
+                        ticket.ticket_id, step.deadline
+                    ),
+                },
+                format!(
+                    "Closeloop: level-{} ticket {} {} due in {left}",
+                    level.number(),
+                    ascii(&ticket.ticket_id),
+                    step.deadline
+                ),
+            )
+        };
+        let reasons = reasons_text(ticket);
+        let lines = [
+            headline.clone(),
+            format!("{} · {what}", level_short(level, locale)),
+            labelled(locale, "负责人", "Owner", &owner),
+            labelled(locale, "原因", "Why", &reasons),
+            labelled(locale, "处理", "Open", &link),
+        ];
+        let page = (level == Level::One)
+            .then(|| department.on_call.clone())
+            .flatten()
+            .map(|to| Page {
+                to,
+                text: format!("{headline} {link}"),
+            });
+        Ok(Notice {
+            ticket_id: ticket.ticket_id.clone(),
+            kind: if step.is_breach() {
+                NoticeKind::Breach
+            } else {
+                NoticeKind::Warning
+            },
+            department: ticket.department().to_string(),
+            level,
+            category: ticket.classification.category,
+            step: Some(DeadlineStep {
+                deadline: step.deadline,
+                version: step.version,
+                step: step.step,
+            }),
+            to,
+            owner: ticket.owner.clone(),
+            locale,
+            created_at: now,
+            send_at: send_time(level, now, calendar)?,
+            answered_at: None,
+            subject: ascii(&subject),
+            text: lines.join("\n"),
+            line: format!("{} · {headline} · {link}", ticket.ticket_id),
+            page,
+            state: NoticeState::Scheduled,
+            sent_at: None,
+            message_id: None,
+            in_digest: false,
+            attempts: 0,
+        })
+    }
+
     /// Whether it waits for the department's working hours.
     pub fn held(&self) -> bool {
         self.send_at > self.created_at
@@ -361,6 +489,23 @@ impl Digest {
                 ("to", Recipient::Department.as_str().to_string()),
             ],
         })
+    }
+}
+
+fn deadline_zh(name: DeadlineName) -> &'static str {
+    match name {
+        DeadlineName::Respond => "响应",
+        DeadlineName::Plan => "方案",
+        DeadlineName::Resolve => "解决",
+    }
+}
+
+fn recipient_zh(to: Recipient) -> &'static str {
+    match to {
+        Recipient::Department => "部门",
+        Recipient::Owner => "负责人",
+        Recipient::Supervisor => "主管",
+        Recipient::Head => "部门负责人",
     }
 }
 
@@ -452,14 +597,7 @@ fn next_deadline_text(
     let local = deadline.due.with_timezone(&zone).format("%Y-%m-%d %H:%M");
     let left = duration_text(deadline.due - now);
     Some(match locale {
-        Locale::ZhCn => format!(
-            "{}期限：{local}（{zone}），剩余 {left}",
-            match name {
-                DeadlineName::Respond => "响应",
-                DeadlineName::Plan => "方案",
-                DeadlineName::Resolve => "解决",
-            }
-        ),
+        Locale::ZhCn => format!("{}期限：{local}（{zone}），剩余 {left}", deadline_zh(name)),
         Locale::En => format!("{name} by {local} ({zone}), {left} left"),
     })
 }

@@ -210,12 +210,18 @@ impl LevelTargets {
     }
 }
 
+/// The owner is warned when this share of a deadline's time (on its own clock) has passed.
+pub const DEFAULT_WARN_AT_PERCENT: u8 = 75;
+
 /// The service-level policy: targets per level.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SlaPolicy {
     /// Increases with every change an admin saves; stored on each ticket it timed.
     pub version: u32,
+    /// When the owner is warned: this per cent of each deadline's time, counted on its clock
+    /// from the ticket's creation (1–99; 0 for no warning).
+    pub warn_at_percent: u8,
     pub level_1: LevelTargets,
     pub level_2: LevelTargets,
     pub level_3: LevelTargets,
@@ -231,6 +237,7 @@ impl Default for SlaPolicy {
         };
         SlaPolicy {
             version: 1,
+            warn_at_percent: DEFAULT_WARN_AT_PERCENT,
             level_1: LevelTargets {
                 respond: hours(2, Clock::AroundTheClock),
                 plan: hours(24, Clock::AroundTheClock),
@@ -261,6 +268,12 @@ impl SlaPolicy {
     }
 
     pub fn check(&self) -> Result<(), Error> {
+        if self.warn_at_percent > 99 {
+            return Err(Error::invalid(
+                "warn_at_percent",
+                "from 1 to 99 per cent of a deadline's time (0: no warning)",
+            ));
+        }
         for level in Level::ALL {
             for (name, due) in self.targets(level).iter() {
                 due.check(&format!("level_{}.{name}", level.number()))?;
@@ -290,6 +303,13 @@ pub struct Deadline {
     pub version: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub met_at: Option<DateTime<Utc>>,
+    /// When the owner is warned with no pause, counted from the ticket's creation (the
+    /// policy's `warn_at_percent` of the time to `base`); none without a warning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warn_base: Option<DateTime<Utc>>,
+    /// When the owner is warned: `warn_base` plus every stop so far, as `due` is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warn_at: Option<DateTime<Utc>>,
 }
 
 impl Deadline {
@@ -328,25 +348,40 @@ pub fn deadlines(
     policy: &SlaPolicy,
     calendar: &Calendar,
 ) -> Result<Deadlines, Error> {
-    rebase(
-        &Deadlines::new(),
-        policy.targets(level),
-        created,
-        calendar,
-        &[],
-    )
+    rebase(&Deadlines::new(), policy, level, created, calendar, &[])
+}
+
+/// When the owner of a deadline counted from `created` and due (unpaused) at `base` is warned:
+/// `percent` of the time between them on `clock`; none for 0 %.
+fn warn_base(
+    clock: Clock,
+    created: DateTime<Utc>,
+    base: DateTime<Utc>,
+    percent: u8,
+    calendar: &Calendar,
+) -> Result<Option<DateTime<Utc>>, Error> {
+    if percent == 0 || base <= created {
+        return Ok(None);
+    }
+    Ok(Some(match clock {
+        Clock::AroundTheClock => created + (base - created) * i32::from(percent) / 100,
+        Clock::WorkingHours => calendar.share_of_working_time(created, base, percent)?,
+    }))
 }
 
 /// The deadlines under new targets (a level, policy or department change): each deadline not
-/// yet met gets its base from `targets` and keeps every stop in `stops`; met deadlines stay as
-/// they were; an unmet deadline the targets no longer have is dropped.
+/// yet met gets its base (and its warning's) from `policy`'s targets for `level` and keeps
+/// every stop in `stops`; met deadlines stay as they were; an unmet deadline the targets no
+/// longer have is dropped.
 pub fn rebase(
     existing: &Deadlines,
-    targets: &LevelTargets,
+    policy: &SlaPolicy,
+    level: Level,
     created: DateTime<Utc>,
     calendar: &Calendar,
     stops: &[Stop],
 ) -> Result<Deadlines, Error> {
+    let targets = policy.targets(level);
     let mut deadlines: Deadlines = existing
         .iter()
         .filter(|(_, d)| d.met_at.is_some())
@@ -358,12 +393,17 @@ pub fn rebase(
         }
         let clock = due.clock();
         let base = due.base(created, calendar)?;
+        let warn_base = warn_base(clock, created, base, policy.warn_at_percent, calendar)?;
         let fresh = Deadline {
             clock,
             base,
             due: due_after_stops(clock, base, None, calendar, stops)?,
             version: 1,
             met_at: None,
+            warn_base,
+            warn_at: warn_base
+                .map(|w| due_after_stops(clock, w, None, calendar, stops))
+                .transpose()?,
         };
         let deadline = match existing.get(&name) {
             Some(old) => settled(old, fresh),
@@ -385,7 +425,21 @@ pub fn extend(
         .iter()
         .map(|(name, old)| {
             let due = due_after_stops(old.clock, old.base, old.met_at, calendar, stops)?;
-            Ok((*name, settled(old, Deadline { due, ..*old })))
+            let warn_at = old
+                .warn_base
+                .map(|w| due_after_stops(old.clock, w, old.met_at, calendar, stops))
+                .transpose()?;
+            Ok((
+                *name,
+                settled(
+                    old,
+                    Deadline {
+                        due,
+                        warn_at,
+                        ..*old
+                    },
+                ),
+            ))
         })
         .collect()
 }

@@ -13,6 +13,8 @@ fn deadline(due: DateTime<Utc>, met_at: Option<DateTime<Utc>>) -> Deadline {
         due,
         version: 1,
         met_at,
+        warn_base: None,
+        warn_at: None,
     }
 }
 

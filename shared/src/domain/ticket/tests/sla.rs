@@ -154,7 +154,7 @@ fn a_new_level_keeps_the_pauses_already_taken() {
     let level_two = deadlines(created, Level::Two, &policy, &office()).unwrap();
     let stops = [waiting(sh("2026-11-23 17:00"), sh("2026-11-24 10:00"))];
     let level_two = extend(&level_two, &office(), &stops).unwrap();
-    let level_one = rebase(&level_two, &policy.level_1, created, &office(), &stops).unwrap();
+    let level_one = rebase(&level_two, &policy, Level::One, created, &office(), &stops).unwrap();
     // From creation under level 1, plus the 17 hours paused on its 24/7 clock.
     assert_eq!(
         due(&level_one, DeadlineName::Respond),
@@ -175,11 +175,14 @@ fn a_policy_that_drops_a_deadline_keeps_it_only_when_met() {
     let policy = SlaPolicy::default();
     let mut d = deadlines(created, Level::One, &policy, &office()).unwrap();
     d.get_mut(&DeadlineName::Respond).unwrap().met_at = Some(sh("2026-11-23 11:00"));
-    let targets = LevelTargets {
-        resolve: policy.level_1.resolve,
-        ..LevelTargets::default()
+    let only_resolve = SlaPolicy {
+        level_1: LevelTargets {
+            resolve: policy.level_1.resolve,
+            ..LevelTargets::default()
+        },
+        ..policy.clone()
     };
-    let after = rebase(&d, &targets, created, &office(), &[]).unwrap();
+    let after = rebase(&d, &only_resolve, Level::One, created, &office(), &[]).unwrap();
     assert!(after.contains_key(&DeadlineName::Respond), "met: history");
     assert!(!after.contains_key(&DeadlineName::Plan), "unmet and gone");
     assert_eq!(after[&DeadlineName::Resolve], d[&DeadlineName::Resolve]);
@@ -271,7 +274,7 @@ proptest! {
         let fresh = deadlines(created, level, &policy, &calendar).unwrap();
         let stops = stops_from(created, &spans);
         let after = extend(&fresh, &calendar, &stops).unwrap();
-        let rebased = rebase(&fresh, policy.targets(level), created, &calendar, &stops).unwrap();
+        let rebased = rebase(&fresh, &policy, level, created, &calendar, &stops).unwrap();
         prop_assert_eq!(&after, &rebased);
         for (name, d) in &after {
             let paused: Duration = stops
