@@ -26,16 +26,19 @@ const MAX_ACTION_BYTES: usize = 32 * 1024;
 /// Longest ticket id in a path.
 const MAX_TICKET_ID_CHARS: usize = 200;
 /// The query parameters `GET /tickets` takes.
-const LIST_PARAMETERS: [&str; 8] = [
+const LIST_PARAMETERS: [&str; 9] = [
     "department",
     "status",
     "level",
     "assignee",
     "overdue",
+    "due_within",
     "source",
     "limit",
     "cursor",
 ];
+/// Longest `due_within`: a week.
+const MAX_DUE_WITHIN_MINUTES: i64 = 7 * 24 * 60;
 
 /// `GET /tickets`: one department's queue, sorted by next running deadline, a page at a time.
 pub async fn list(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Answer {
@@ -127,6 +130,13 @@ fn list_query(request: &Request, actor: &Actor, now: DateTime<Utc>) -> Result<Qu
             "a closed ticket has no running deadline, so it is never overdue",
         ));
     }
+    let due_within = get("due_within")?.map(parse_due_within).transpose()?;
+    if due_within.is_some() && (closed || overdue == Some(true)) {
+        return Err(Error::invalid(
+            "due_within",
+            "lists tickets whose next deadline is still ahead; it does not go with overdue=true or status=closed",
+        ));
+    }
     let source_kind = get("source")?
         .map(|text| match text {
             "response" | "feedback" => Ok(text.to_string()),
@@ -148,6 +158,7 @@ fn list_query(request: &Request, actor: &Actor, now: DateTime<Utc>) -> Result<Qu
         department,
         closed,
         overdue: overdue.filter(|_| !closed),
+        due_within,
         now,
         filter: QueueFilter {
             // The closed queue holds closed tickets only.
@@ -159,6 +170,31 @@ fn list_query(request: &Request, actor: &Actor, now: DateTime<Utc>) -> Result<Qu
         limit,
         cursor,
     })
+}
+
+/// `60m`, `2h`, `1d`: how far ahead `due_within` looks.
+fn parse_due_within(text: &str) -> Result<chrono::Duration, Error> {
+    let bad = || {
+        Error::invalid(
+            "due_within",
+            format!(
+                "a time ahead like 60m, 2h or 1d (at most {} days)",
+                MAX_DUE_WITHIN_MINUTES / 1440
+            ),
+        )
+    };
+    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    let n: i64 = number.parse().map_err(|_| bad())?;
+    let minutes = match unit {
+        "m" => n,
+        "h" => n.checked_mul(60).ok_or_else(bad)?,
+        "d" => n.checked_mul(1440).ok_or_else(bad)?,
+        _ => return Err(bad()),
+    };
+    if !(1..=MAX_DUE_WITHIN_MINUTES).contains(&minutes) {
+        return Err(bad());
+    }
+    Ok(chrono::Duration::minutes(minutes))
 }
 
 /// The department a list is for when none is named: the only one the actor belongs to.
@@ -220,15 +256,16 @@ fn ticket_id(request: &Request) -> Result<String, Error> {
 pub async fn get(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Answer {
     let actor = actor(request, &deps.config.groups_claim)?;
     let id = ticket_id(request)?;
-    let file = deps
-        .store
-        .ticket_file(&id)
-        .await?
-        .ok_or_else(|| Error::not_found(format!("ticket {id:?}")))?;
+    let (file, calendars) = tokio::join!(
+        deps.store.ticket_file(&id),
+        deps.store.settings::<Calendars>()
+    );
+    let file = file?.ok_or_else(|| Error::not_found(format!("ticket {id:?}")))?;
+    let calendars = calendars?.settings;
     let stored = file.ticket;
     may(&actor, Operation::Read, stored.ticket.department())?;
     let (item, customer) = source_item(deps, &stored).await?;
-    let mut value = view::ticket(&stored, now);
+    let mut value = view::ticket(&stored, now, &calendars);
     value["source"] = json!({
         "kind": closeloop::store::source_kind(&stored.ticket.source),
         "id": source_id(&stored.ticket.source),
@@ -291,6 +328,7 @@ pub async fn act(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Answer {
         return Err(stale(
             &stored,
             now,
+            &calendars,
             format!(
                 "ticket {id} changed since it was read (version {version} was read, it is now at \
                  {}); reload it and try again",
@@ -307,7 +345,7 @@ pub async fn act(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Answer {
     };
     let applied = match stored.ticket.apply(&command, &calendars) {
         Ok(applied) => applied,
-        Err(Error::Conflict(message)) => return Err(stale(&stored, now, message)),
+        Err(Error::Conflict(message)) => return Err(stale(&stored, now, &calendars, message)),
         Err(err) => return Err(err.into()),
     };
     let mut next = StoredTicket {
@@ -356,10 +394,11 @@ pub async fn act(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Answer {
         return Err(stale(
             &current,
             now,
+            &calendars,
             format!("ticket {id} changed while this was saved; reload it and try again"),
         ));
     }
-    let mut value = view::ticket(&next, now);
+    let mut value = view::ticket(&next, now, &calendars);
     value["entry"] = json!(applied.entry);
     if let Some(invitation) = &follow_up {
         value["follow_up"] =
@@ -389,10 +428,15 @@ async fn source_attribution(deps: &Deps, stored: &StoredTicket) -> Result<Attrib
     }))
 }
 
-fn stale(stored: &StoredTicket, now: DateTime<Utc>, message: String) -> Refusal {
+fn stale(
+    stored: &StoredTicket,
+    now: DateTime<Utc>,
+    calendars: &Calendars,
+    message: String,
+) -> Refusal {
     Refusal::Stale {
         error: Error::Conflict(message),
-        ticket: view::ticket(stored, now),
+        ticket: view::ticket(stored, now, calendars),
     }
 }
 

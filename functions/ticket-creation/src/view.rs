@@ -2,6 +2,7 @@
 //! (`domain::ticket::standing`).
 
 use chrono::{DateTime, Utc};
+use closeloop::domain::calendar::Calendars;
 use closeloop::domain::ticket::standing::deadlines;
 use closeloop::domain::ticket::{Notice, NoticeKind, Ticket};
 use closeloop::store::{next_deadline, source_kind, StoredTicket};
@@ -37,16 +38,17 @@ pub fn row(stored: &StoredTicket, now: DateTime<Utc>) -> Value {
     })
 }
 
-/// The ticket whole, with its deadlines' states: what a change answers with, and what a 409
-/// carries.
-pub fn ticket(stored: &StoredTicket, now: DateTime<Utc>) -> Value {
+/// The ticket whole, with its deadlines' states (time on each deadline's clock, on the
+/// department's calendar in `calendars`) and escalation steps: what a change answers with, and
+/// what a 409 carries.
+pub fn ticket(stored: &StoredTicket, now: DateTime<Utc>, calendars: &Calendars) -> Value {
     let ticket = &stored.ticket;
     let (next_deadline, overdue) = next(ticket, now);
     let mut value = serde_json::to_value(ticket).expect("a ticket serialises");
     value["state_label_zh"] = json!(ticket.state.label_zh());
     json!({
         "ticket": value,
-        "deadlines": deadlines(ticket, now),
+        "deadlines": deadlines(ticket, now, calendars.for_department(ticket.department())),
         "next_deadline": next_deadline,
         "overdue": overdue,
         "source_kind": source_kind(&ticket.source),

@@ -125,6 +125,18 @@ async fn the_queue_lists_a_department_by_next_deadline_a_page_at_a_time() {
     let next_week = now() + Duration::days(7);
     assert_eq!(count(vec![("overdue", "true")], next_week).await, 5);
     assert_eq!(count(vec![("overdue", "false")], next_week).await, 0);
+    // The supervisor's view: next deadline ahead, within a time.
+    assert_eq!(count(vec![("due_within", "1m")], now()).await, 0);
+    assert_eq!(count(vec![("due_within", "7d")], now()).await, 5);
+    assert_eq!(
+        count(vec![("due_within", "7d"), ("overdue", "false")], now()).await,
+        5
+    );
+    assert_eq!(
+        count(vec![("due_within", "7d")], next_week).await,
+        0,
+        "all overdue by then"
+    );
 
     // A claim: the owner filter and the state filter see it.
     let (status, _) = send(
@@ -176,6 +188,13 @@ async fn the_queue_lists_a_department_by_next_deadline_a_page_at_a_time() {
         (vec![("limit", "0")], "limit"),
         (vec![("limit", "many")], "limit"),
         (vec![("overdue", "maybe")], "overdue"),
+        (vec![("due_within", "0m")], "due_within"),
+        (vec![("due_within", "60")], "due_within"),
+        (vec![("due_within", "8d")], "due_within"),
+        (
+            vec![("due_within", "60m"), ("overdue", "true")],
+            "due_within",
+        ),
         (vec![("source", "email")], "source"),
         (vec![("colour", "red")], "colour"),
         (vec![("cursor", "garbage")], "cursor"),

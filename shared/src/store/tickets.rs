@@ -14,7 +14,7 @@
 //! - a department's queue: Query `gsi1` `gsi1pk = TICKETS#<department>` (closed tickets:
 //!   `TICKETS#<department>#closed`), sorted by `gsi1sk = <next running deadline>#<id>`
 //!   (closed: `<closed at>#<id>`, newest first); `overdue` is a key condition on `gsi1sk`
-//!   (`< now` / `>= now`); state, level, owner and source are a FilterExpression, so a page
+//!   (`< now` / `>= now`), and so is `due_within` (`BETWEEN now AND now + d`); state, level, owner and source are a FilterExpression, so a page
 //!   can hold fewer rows than its limit (even none) and still have a next page;
 //! - due tickets: Query `due` `due_pk = <kind>#<shard> AND due_at <= now` ([`Store::due_tickets`]):
 //!   a ticket is on the index only while something about it is due at a time ([`ticket_due`]):
@@ -244,6 +244,8 @@ pub struct QueueQuery {
     pub closed: bool,
     /// Only tickets whose next running deadline passed (`Some(true)`) or not (`Some(false)`).
     pub overdue: Option<bool>,
+    /// Only tickets whose next running deadline is ahead, within this time of `now`.
+    pub due_within: Option<chrono::Duration>,
     pub now: DateTime<Utc>,
     pub filter: QueueFilter,
     pub limit: i32,
@@ -578,13 +580,20 @@ impl Store {
             expression.value(s(&partition))
         )];
         let now = s(timestamp(query.now));
-        if let Some(overdue) = query.overdue {
+        if let Some(overdue) = query.overdue.filter(|_| query.due_within.is_none()) {
             let op = if overdue { "<" } else { ">=" };
             clauses.push(format!(
                 "{} {op} {}",
                 expression.name(GSI1_SK),
                 expression.value(now)
             ));
+        }
+        if let Some(within) = query.due_within {
+            let name = expression.name(GSI1_SK);
+            let from = expression.value(s(timestamp(query.now)));
+            // `<due>#<id>`: every id sorts before `~`.
+            let until = expression.value(s(format!("{}#~", timestamp(query.now + within))));
+            clauses.push(format!("{name} BETWEEN {from} AND {until}"));
         }
         let key_expression = clauses.join(" AND ");
         let filter = &query.filter;

@@ -1,12 +1,16 @@
 //! Where each deadline of a ticket stands at a moment: met (on time or late), running with
-//! time left, paused (the time left when the clock stopped), or breached with how long
-//! overdue. What staff see and what escalation reads.
+//! time left, warned (running, its owner warned), paused (the time left when the clock
+//! stopped), or breached with how long overdue; the time counted on the deadline's own clock
+//! (working time for a working-hours deadline), and the escalation steps taken for its current
+//! version. What staff see.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
+use super::escalation::EscalationStep;
 use super::sla::{duration_text, Clock, Deadline, DeadlineName};
 use super::Ticket;
+use crate::domain::calendar::Calendar;
 
 /// Where a deadline stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -16,6 +20,8 @@ pub enum DeadlineState {
     Met,
     /// The clock runs and the due time is ahead.
     Running,
+    /// The clock runs, the due time is ahead, and its owner was warned.
+    Warned,
     /// The clock stands still (waiting on the customer, resolved, closed).
     Paused,
     /// The clock runs and the due time has passed.
@@ -40,10 +46,17 @@ pub struct DeadlineView {
     /// Past the due time, measured the same way.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overdue_by: Option<String>,
+    /// When its owner is (or was) warned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warn_at: Option<DateTime<Utc>>,
+    /// The escalation steps taken for this version: the warning, the breach, the chain.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub escalations: Vec<EscalationStep>,
 }
 
-/// Every deadline of `ticket` at `now`, in the order work meets them.
-pub fn deadlines(ticket: &Ticket, now: DateTime<Utc>) -> Vec<DeadlineView> {
+/// Every deadline of `ticket` at `now`, in the order work meets them; working time on
+/// `calendar` (the department's).
+pub fn deadlines(ticket: &Ticket, now: DateTime<Utc>, calendar: &Calendar) -> Vec<DeadlineView> {
     let runs = ticket.state.clocks_run();
     // While paused, the time left is what was left when the clock stopped.
     let stopped_at = ticket
@@ -54,7 +67,15 @@ pub fn deadlines(ticket: &Ticket, now: DateTime<Utc>) -> Vec<DeadlineView> {
     ticket
         .deadlines
         .iter()
-        .map(|(name, deadline)| standing(*name, deadline, runs, stopped_at, now))
+        .map(|(name, deadline)| {
+            let steps: Vec<EscalationStep> = ticket
+                .escalations
+                .iter()
+                .filter(|s| s.deadline == *name && s.version == deadline.version)
+                .copied()
+                .collect();
+            standing(*name, deadline, runs, stopped_at, now, calendar, steps)
+        })
         .collect()
 }
 
@@ -64,7 +85,10 @@ fn standing(
     runs: bool,
     stopped_at: DateTime<Utc>,
     now: DateTime<Utc>,
+    calendar: &Calendar,
+    escalations: Vec<EscalationStep>,
 ) -> DeadlineView {
+    let warned = escalations.iter().any(|s| s.step == 0);
     let mut view = DeadlineView {
         name,
         clock: deadline.clock,
@@ -75,6 +99,8 @@ fn standing(
         late: None,
         time_left: None,
         overdue_by: None,
+        warn_at: deadline.warn_at,
+        escalations,
     };
     if let Some(met) = deadline.met_at {
         view.state = DeadlineState::Met;
@@ -82,9 +108,14 @@ fn standing(
         return view;
     }
     let from = if runs { now } else { stopped_at };
-    let left = deadline.due - from;
-    view.state = match (runs, left >= Duration::zero()) {
+    // On the deadline's own clock; wall time if the calendar cannot say (beyond its horizon).
+    let left = deadline
+        .clock
+        .between(calendar, from, deadline.due)
+        .unwrap_or(deadline.due - from);
+    view.state = match (runs, deadline.due >= from) {
         (false, _) => DeadlineState::Paused,
+        (true, true) if warned => DeadlineState::Warned,
         (true, true) => DeadlineState::Running,
         (true, false) => DeadlineState::Breached,
     };
