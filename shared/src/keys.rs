@@ -348,6 +348,14 @@ pub mod settings {
             sk: format!("{VERSION_PREFIX}{version:010}"),
         }
     }
+
+    /// The job that re-times the open tickets after `version` of `name` was saved.
+    pub fn retime(name: &str, version: u32) -> Key {
+        Key {
+            pk: partition(name),
+            sk: format!("RETIME#{version:010}"),
+        }
+    }
 }
 
 /// Running totals of one survey, one item per business day, so a report over a range is one
@@ -400,10 +408,12 @@ pub enum DueKind {
     /// A notice to staff about a ticket (new, upgraded, warning, breach, escalation), due when
     /// it may go out.
     TicketNotice,
+    /// A saved SLA policy or calendar whose open tickets are being re-timed, a page at a time.
+    TicketRetime,
 }
 
 impl DueKind {
-    pub const ALL: [DueKind; 7] = [
+    pub const ALL: [DueKind; 8] = [
         DueKind::InvitationSend,
         DueKind::InvitationReminder,
         DueKind::InvitationExpiry,
@@ -411,6 +421,7 @@ impl DueKind {
         DueKind::TicketFollowUp,
         DueKind::CustomerUpdate,
         DueKind::TicketNotice,
+        DueKind::TicketRetime,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -422,6 +433,7 @@ impl DueKind {
             DueKind::TicketFollowUp => "ticket-follow-up",
             DueKind::CustomerUpdate => "customer-update",
             DueKind::TicketNotice => "ticket-notice",
+            DueKind::TicketRetime => "ticket-retime",
         }
     }
 

@@ -16,13 +16,17 @@
 //!   one history entry, conditional on the version read (the staff routes' optimistic lock).
 //!   Of two sweeps, or a redelivered event, that read the same version one write succeeds; the
 //!   other is refused and changes nothing, and a closed ticket is off the index.
+//! - `ticket-retime`: an admin saved a new SLA policy or calendar; its job walks every
+//!   department's open queue a few pages per run (paginated Query, never a Scan) and re-times
+//!   each ticket under the settings in force (`Ticket::retime`), conditional on the version
+//!   read, which also clears escalation state of deadline versions that no longer apply.
 //! - `ticket-notice`: a notice to staff that may go out now: held for working hours (a level
 //!   2–3 ticket opened at night), or left by a writer that died before recording it sent.
 //!   Claimed, then published ([`closeloop::notify::Notifier::send_due`]); the held new-ticket
 //!   notices of a department go out as one digest.
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use closeloop::domain::calendar::Calendars;
 use closeloop::domain::ticket::{
     due_steps, follow_up, Command, FollowUp, FollowUpEvent, FollowUpRules, Notice, SYSTEM,
@@ -30,13 +34,18 @@ use closeloop::domain::ticket::{
 use closeloop::keys::DueKind;
 use closeloop::lambda::Function;
 use closeloop::notify::{Notifier, Sent};
-use closeloop::store::{Due, DueCursor, StoredTicket, TicketSettings};
+use closeloop::store::{
+    Due, DueCursor, DueRetime, Lease, QueueCursor, QueueFilter, QueueQuery, RetimeProgress,
+    StoredTicket, TicketSettings,
+};
 use closeloop::{Deps, Error};
 use serde::Serialize;
 use serde_json::Value;
 
 /// Tickets read per Query.
 const PAGE: i32 = 100;
+/// Queue pages a re-timing job walks per run (the rest on the next runs, a minute apart).
+const RETIME_PAGES: usize = 5;
 
 /// The ticket kinds of due work, in the order a run takes them.
 const TICKET_KINDS: [DueKind; 2] = [DueKind::TicketDeadline, DueKind::TicketFollowUp];
@@ -61,6 +70,9 @@ pub struct SweepReport {
     /// Due tickets another writer changed between this run's read and its write: left to it
     /// (still due, the next run sees them again).
     pub changed_meanwhile: usize,
+    /// Open tickets re-timed under a new SLA policy or calendar (and looked at, unchanged).
+    pub retimed: u64,
+    pub retime_unchanged: u64,
     /// Notices to staff sent by this run.
     pub notices: Sent,
 }
@@ -111,6 +123,15 @@ impl SlaEscalation {
                             Outcome::ChangedMeanwhile => report.changed_meanwhile += 1,
                         }
                     }
+                }
+            }
+        }
+        for mut cursor in DueCursor::all_shards(DueKind::TicketRetime, now, PAGE) {
+            while let Some(page) = self.deps.store.due_retime_jobs(&mut cursor).await? {
+                for due in page {
+                    let progress = self.retime(due, now).await?;
+                    report.retimed += progress.retimed;
+                    report.retime_unchanged += progress.unchanged;
                 }
             }
         }
@@ -206,6 +227,99 @@ impl SlaEscalation {
             escalated: steps.len() - warned,
             sent,
         })
+    }
+
+    /// A re-timing job: up to [`RETIME_PAGES`] pages of open tickets under the settings in
+    /// force, then its progress recorded (due again at once while departments are left).
+    async fn retime(&self, due: DueRetime, now: DateTime<Utc>) -> Result<RetimeProgress, Error> {
+        let store = &self.deps.store;
+        let lease = Lease::new(Lease::new_claim_id(), now + Duration::minutes(5));
+        if !store.claim_retime_job(&due, &lease).await? {
+            return Ok(RetimeProgress::default());
+        }
+        let job = due.item;
+        let settings = store.ticket_settings().await?;
+        let departments = settings.departments();
+        let mut progress = RetimeProgress::default();
+        let mut at = match &job.department {
+            Some(department) => Some((department.clone(), job.cursor.clone())),
+            None => departments.first().map(|d| (d.clone(), None)),
+        };
+        for _ in 0..RETIME_PAGES {
+            let Some((department, cursor)) = at.take() else {
+                break;
+            };
+            let page = store
+                .ticket_queue(&QueueQuery {
+                    department: department.clone(),
+                    closed: false,
+                    overdue: None,
+                    due_within: None,
+                    now,
+                    filter: QueueFilter::default(),
+                    limit: PAGE,
+                    cursor: cursor.as_deref().map(QueueCursor::parse).transpose()?,
+                })
+                .await?;
+            let mut changed_meanwhile = false;
+            for stored in page.tickets {
+                changed_meanwhile |= !self
+                    .retime_ticket(stored, &settings, now, &mut progress)
+                    .await?;
+            }
+            if changed_meanwhile {
+                // Someone changed a ticket between this page's read and its write: the next
+                // run reads the same page again (the others are found right already).
+                at = Some((department, cursor));
+                break;
+            }
+            at = match page.next {
+                Some(next) => Some((department, Some(next.as_str().to_string()))),
+                None => departments
+                    .iter()
+                    .find(|d| **d > department)
+                    .map(|d| (d.clone(), None)),
+            };
+        }
+        progress.next = at;
+        store
+            .record_retime_progress(&job, &lease.claim, &progress, now)
+            .await?;
+        tracing::info!(job = %job.name, version = job.version, ?progress, "re-timed open tickets");
+        Ok(progress)
+    }
+
+    /// One ticket re-timed, on the version read; `false` when it changed meanwhile.
+    async fn retime_ticket(
+        &self,
+        stored: StoredTicket,
+        settings: &TicketSettings,
+        now: DateTime<Utc>,
+        progress: &mut RetimeProgress,
+    ) -> Result<bool, Error> {
+        let Some(applied) = stored
+            .ticket
+            .retime(&settings.sla, &settings.calendars, now)?
+        else {
+            progress.unchanged += 1;
+            return Ok(true);
+        };
+        let next = StoredTicket {
+            ticket: applied.ticket,
+            ..stored.clone()
+        };
+        if self
+            .deps
+            .store
+            .save_ticket(&next, &applied.entry, Some(stored.ticket.version))
+            .await?
+        {
+            progress.retimed += 1;
+            Ok(true)
+        } else {
+            progress.conflicts += 1;
+            Ok(false)
+        }
     }
 
     /// A resolved ticket's follow-up window may have ended: the domain's timeout rule, applied

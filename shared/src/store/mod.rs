@@ -14,6 +14,7 @@ mod invitations;
 mod links;
 mod notices;
 mod responses;
+mod retime;
 mod settings;
 mod surveys;
 mod tickets;
@@ -41,6 +42,7 @@ pub use invitations::{ClaimRefused, ClaimRequest, DueInvitation, SentRecord};
 pub use links::Link;
 pub use notices::{notice_key, DueNotice, NoticeClaim, NOTICE_ENTITY, NOTICE_LEASE_SECONDS};
 pub use responses::{Feedback, RecordOutcome};
+pub use retime::{DueRetime, RetimeJob, RetimeProgress, RETIME_ENTITY};
 pub use settings::{
     Settings, SettingsVersions, TicketSettings, Versioned, DEFAULT_VERSION, SETTINGS_NAMES,
 };

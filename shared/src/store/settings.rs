@@ -5,7 +5,9 @@
 //! - every name at once (ticket creation, once per stream batch): BatchGetItem of the heads;
 //! - save a new version: GetItem of the head, then TransactWriteItems put the head (condition:
 //!   absent, or `version` still the one read) + put `SETTINGS#<name>` / `V#<10-digit version>`
-//!   (`attribute_not_exists`). Older versions are never changed.
+//!   (`attribute_not_exists`); for the SLA policy and the calendars also the job that re-times
+//!   the open tickets (`SETTINGS#<name>` / `RETIME#<version>`, see `store::retime`). Older
+//!   versions are never changed.
 //!
 //! The built-in defaults are version 1, so the first saved version is 2 and a ticket's
 //! recorded versions always say which settings it was made under.
@@ -48,6 +50,10 @@ pub trait Settings: Serialize + DeserializeOwned + Default + Clone {
 
     /// The settings stamped with the version they are saved as (those that carry one).
     fn with_version(self, version: u32) -> Self;
+
+    /// Whether open tickets' deadlines follow these settings: saving a version then schedules
+    /// the job that re-times them (see `store::retime`), in the save's transaction.
+    const RETIMES_TICKETS: bool = false;
 }
 
 impl Settings for TicketRules {
@@ -76,6 +82,7 @@ impl Settings for RoutingSettings {
 
 impl Settings for SlaPolicy {
     const NAME: &'static str = "sla_policy";
+    const RETIMES_TICKETS: bool = true;
 
     fn from_json(text: &str) -> Result<Self> {
         SlaPolicy::from_json(text)
@@ -88,6 +95,7 @@ impl Settings for SlaPolicy {
 
 impl Settings for Calendars {
     const NAME: &'static str = "calendars";
+    const RETIMES_TICKETS: bool = true;
 
     fn from_json(text: &str) -> Result<Self> {
         Calendars::from_json(text)
@@ -183,6 +191,27 @@ pub struct TicketSettings {
     pub versions: SettingsVersions,
 }
 
+impl TicketSettings {
+    /// Every department the settings name: routing's, and those with their own calendar or
+    /// notice settings, sorted.
+    pub fn departments(&self) -> Vec<String> {
+        let routed = &self.routing.departments;
+        let mut all: std::collections::BTreeSet<String> = [
+            &routed.product,
+            &routed.service,
+            &routed.operations,
+            &routed.suggestion,
+            &routed.unclassified,
+        ]
+        .into_iter()
+        .cloned()
+        .collect();
+        all.extend(self.calendars.by_department.keys().cloned());
+        all.extend(self.escalation.departments.keys().cloned());
+        all.into_iter().collect()
+    }
+}
+
 impl Default for TicketSettings {
     fn default() -> TicketSettings {
         TicketSettings {
@@ -236,6 +265,7 @@ impl SettingsRecord {
 enum SettingsWrite {
     Head,
     Version,
+    RetimeJob,
 }
 
 impl Store {
@@ -282,14 +312,22 @@ impl Store {
                 None => head.if_absent("pk"),
             };
             let stored = record(settings_keys::version(T::NAME, version), "settings_version");
-            let writes = vec![
+            let mut writes = vec![
                 (SettingsWrite::Head, head.write(self.table())),
                 (SettingsWrite::Version, self.put_new(to_item(&stored)?)),
             ];
+            if T::RETIMES_TICKETS {
+                writes.push((
+                    SettingsWrite::RetimeJob,
+                    self.retime_job_write(T::NAME, version, now)?,
+                ));
+            }
             match self.transact(writes).await? {
                 Ok(()) => return stored.decode(),
                 // Another admin saved between our read and write: read again.
-                Err(SettingsWrite::Head | SettingsWrite::Version) => continue,
+                Err(SettingsWrite::Head | SettingsWrite::Version | SettingsWrite::RetimeJob) => {
+                    continue
+                }
             }
         }
         Err(Error::Conflict(format!(

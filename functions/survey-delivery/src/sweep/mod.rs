@@ -244,7 +244,8 @@ impl Sweep<'_> {
                                 | DueKind::TicketDeadline
                                 | DueKind::TicketFollowUp
                                 | DueKind::CustomerUpdate
-                                | DueKind::TicketNotice => Ok(()),
+                                | DueKind::TicketNotice
+                                | DueKind::TicketRetime => Ok(()),
                             };
                             if let Err(err) = result {
                                 self.failed(&id, &err);
