@@ -2,7 +2,9 @@
 //! answers through the link the delivery sweep texted them; the stream opens a level-1 ticket,
 //! and its department's notice is on the alerts topic (with the ticket's link and the
 //! attributes subscribers filter on) and on the department's on-call phone within seconds;
-//! `GET /tickets/{id}` shows when the answer, the ticket and the notice happened.
+//! `GET /tickets/{id}` shows when the answer, the ticket and the notice happened. Left
+//! unanswered, the ticket clock fired at chosen times warns the owner, then tells the
+//! supervisor of the miss; the ticket shows both.
 //!
 //! Runs against a live local stack (`scripts/smoke.sh` starts `make up` and runs this with
 //! `--ignored`); it needs `CLOSELOOP_API`, `DEV_ADMIN_TOKEN` and `AWS_ENDPOINT_URL`.
