@@ -410,10 +410,12 @@ pub enum DueKind {
     TicketNotice,
     /// A saved SLA policy or calendar whose open tickets are being re-timed, a page at a time.
     TicketRetime,
+    /// A ticket whose owner owes the customer a call: the next reminder.
+    TicketCallback,
 }
 
 impl DueKind {
-    pub const ALL: [DueKind; 8] = [
+    pub const ALL: [DueKind; 9] = [
         DueKind::InvitationSend,
         DueKind::InvitationReminder,
         DueKind::InvitationExpiry,
@@ -422,6 +424,7 @@ impl DueKind {
         DueKind::CustomerUpdate,
         DueKind::TicketNotice,
         DueKind::TicketRetime,
+        DueKind::TicketCallback,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -434,6 +437,7 @@ impl DueKind {
             DueKind::CustomerUpdate => "customer-update",
             DueKind::TicketNotice => "ticket-notice",
             DueKind::TicketRetime => "ticket-retime",
+            DueKind::TicketCallback => "ticket-callback",
         }
     }
 

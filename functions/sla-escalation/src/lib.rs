@@ -16,6 +16,11 @@
 //!   one history entry, conditional on the version read (the staff routes' optimistic lock).
 //!   Of two sweeps, or a redelivered event, that read the same version one write succeeds; the
 //!   other is refused and changes nothing, and a closed ticket is off the index.
+//! - `ticket-callback`: the owner owes the customer a call (they asked for one, or their
+//!   ticket closed without the follow-up confirming the fix) and the next reminder is due: the
+//!   reminder is recorded on the ticket with its notice (`callback#<n>`), conditional on the
+//!   version read, then sent; the next one follows 4 hours after it goes out, until a call is
+//!   recorded (at most 10).
 //! - `ticket-retime`: an admin saved a new SLA policy or calendar; its job walks every
 //!   department's open queue a few pages per run (paginated Query, never a Scan) and re-times
 //!   each ticket under the settings in force (`Ticket::retime`), conditional on the version
@@ -29,7 +34,8 @@ use aws_lambda_events::eventbridge::EventBridgeEvent;
 use chrono::{DateTime, Duration, Utc};
 use closeloop::domain::calendar::Calendars;
 use closeloop::domain::ticket::{
-    due_steps, follow_up, Command, FollowUp, FollowUpEvent, FollowUpRules, Notice, SYSTEM,
+    due_steps, follow_up, send_time, Command, FollowUp, FollowUpEvent, FollowUpRules, Notice,
+    SYSTEM,
 };
 use closeloop::keys::DueKind;
 use closeloop::lambda::Function;
@@ -48,7 +54,11 @@ const PAGE: i32 = 100;
 const RETIME_PAGES: usize = 5;
 
 /// The ticket kinds of due work, in the order a run takes them.
-const TICKET_KINDS: [DueKind; 2] = [DueKind::TicketDeadline, DueKind::TicketFollowUp];
+const TICKET_KINDS: [DueKind; 3] = [
+    DueKind::TicketDeadline,
+    DueKind::TicketFollowUp,
+    DueKind::TicketCallback,
+];
 
 pub struct SlaEscalation {
     deps: Deps,
@@ -65,6 +75,8 @@ pub struct SweepReport {
     pub escalated: usize,
     /// Resolved tickets closed as resolved, not confirmed.
     pub follow_ups_closed: usize,
+    /// Owners reminded to call a customer back.
+    pub callback_reminders: usize,
     /// Due tickets the rules left alone (no longer resolved, the follow-up still open).
     pub unchanged: usize,
     /// Due tickets another writer changed between this run's read and its write: left to it
@@ -86,6 +98,8 @@ enum Outcome {
         sent: Sent,
     },
     FollowUpClosed,
+    /// An owner reminded to call back, and the notice sent at once.
+    Reminded(Sent),
     Unchanged,
     ChangedMeanwhile,
 }
@@ -119,6 +133,10 @@ impl SlaEscalation {
                                 report.notices += sent;
                             }
                             Outcome::FollowUpClosed => report.follow_ups_closed += 1,
+                            Outcome::Reminded(sent) => {
+                                report.callback_reminders += 1;
+                                report.notices += sent;
+                            }
                             Outcome::Unchanged => report.unchanged += 1,
                             Outcome::ChangedMeanwhile => report.changed_meanwhile += 1,
                         }
@@ -155,6 +173,10 @@ impl SlaEscalation {
                 self.deadline_due(due, now, settings).await
             }
             DueKind::TicketFollowUp => self.follow_up_due(due, now).await,
+            DueKind::TicketCallback => {
+                let settings = settings.get(&self.deps.store).await?;
+                self.callback_due(due, now, settings).await
+            }
             other => Err(Error::Internal(format!(
                 "{} is not ticket work",
                 other.as_str()
@@ -227,6 +249,58 @@ impl SlaEscalation {
             escalated: steps.len() - warned,
             sent,
         })
+    }
+
+    /// The owner owes the customer a call and the next reminder is due: recorded with its
+    /// notice, then sent.
+    async fn callback_due(
+        &self,
+        due: Due<StoredTicket>,
+        now: DateTime<Utc>,
+        settings: &TicketSettings,
+    ) -> Result<Outcome, Error> {
+        let stored = due.item;
+        let ticket = &stored.ticket;
+        if !ticket.callback_owed() || ticket.next_callback_reminder().is_none_or(|at| at > now) {
+            return Ok(Outcome::Unchanged);
+        }
+        let department = ticket.department();
+        let calendar = settings.calendars.for_department(department);
+        let send_at = send_time(ticket.classification.level, now, calendar)?;
+        let applied = ticket.remind_callback(now, send_at)?;
+        let number = applied
+            .ticket
+            .callback_reminder
+            .map(|r| r.sent)
+            .unwrap_or_default();
+        let notice = Notice::callback_reminder(
+            &applied.ticket,
+            number,
+            &settings.escalation.department(department),
+            calendar,
+            &self.deps.config.public_base_url,
+            now,
+        )?;
+        let next = StoredTicket {
+            ticket: applied.ticket,
+            ..stored.clone()
+        };
+        let Some(claims) = self
+            .deps
+            .store
+            .save_ticket_with_notices(&next, &applied.entry, Some(ticket.version), &[notice], now)
+            .await?
+        else {
+            return Ok(Outcome::ChangedMeanwhile);
+        };
+        let sent = Notifier::new(&self.deps.store, &self.deps.messenger)
+            .send_claimed(&claims, now)
+            .await
+            .unwrap_or_else(|err| {
+                tracing::warn!(ticket = %ticket.ticket_id, "call-back reminder recorded, not sent yet: {err}");
+                Sent::default()
+            });
+        Ok(Outcome::Reminded(sent))
     }
 
     /// A re-timing job: up to [`RETIME_PAGES`] pages of open tickets under the settings in

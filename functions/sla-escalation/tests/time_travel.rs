@@ -35,10 +35,21 @@ fn sh(text: &str) -> DateTime<Utc> {
 
 /// A ticket at `level` in customer service, opened at `at` under the settings in the table.
 async fn open(env: &TestEnv, id: &str, level: u8, at: DateTime<Utc>) -> StoredTicket {
+    open_for(env, id, level, json!([]), at).await
+}
+
+/// The same, for `reasons`.
+async fn open_for(
+    env: &TestEnv,
+    id: &str,
+    level: u8,
+    reasons: Value,
+    at: DateTime<Utc>,
+) -> StoredTicket {
     let settings = env.deps.store.ticket_settings().await.unwrap();
     let classification: Classification = serde_json::from_value(json!({
         "level": level, "category": "service", "department": "customer_service",
-        "reasons": [], "complete": true, "rules_version": 1, "routing_version": 1,
+        "reasons": reasons, "complete": true, "rules_version": 1, "routing_version": 1,
     }))
     .unwrap();
     let opened = Ticket::open(
@@ -432,5 +443,108 @@ async fn a_deadline_across_a_dst_change_and_a_holiday() {
             step("respond", "0", "owner"),
             step("respond", "1", "supervisor"),
         ]
+    );
+}
+
+/// The call-back reminders on the alerts topic about `ticket`.
+fn reminders(env: &TestEnv, ticket: &str) -> usize {
+    topic_messages(&env.deps.config.alerts_topic_arn)
+        .iter()
+        .filter(|m| attribute(m, "ticket") == ticket && attribute(m, "kind") == "callback")
+        .count()
+}
+
+#[tokio::test]
+async fn a_requested_call_back_is_reminded_until_it_is_recorded() {
+    let env = TestEnv::new("tt-callback").await;
+    let function = SlaEscalation::new(env.deps_for("sla-escalation"));
+    // A call-back request alone: level 3. Tuesday 10:00.
+    let opened = open_for(
+        &env,
+        "cb",
+        3,
+        json!([{"kind": "callback_requested"}]),
+        sh("2026-12-01 10:00"),
+    )
+    .await;
+    let id = opened.id().to_string();
+    tick(&function, sh("2026-12-01 13:59")).await;
+    assert_eq!(reminders(&env, &id), 0);
+    let report = tick(&function, sh("2026-12-01 14:00")).await;
+    assert_eq!(report["callback_reminders"], 1, "{report}");
+    assert_eq!(reminders(&env, &id), 1);
+    // The second falls at 18:00, the close: decided then, sent at Wednesday's opening.
+    tick(&function, sh("2026-12-01 18:00")).await;
+    assert_eq!(reminders(&env, &id), 1);
+    tick(&function, sh("2026-12-02 09:00")).await;
+    assert_eq!(reminders(&env, &id), 2);
+    // The owner calls; nothing more is owed.
+    act(
+        &env,
+        &id,
+        Action::Callback {
+            outcome: closeloop::domain::ticket::CallbackOutcome::Satisfied,
+            note: None,
+        },
+        sh("2026-12-02 10:00"),
+    )
+    .await;
+    let item = env.item(keys::ticket::item(&id)).await.unwrap();
+    assert!(
+        !item["due_pk"]
+            .as_s()
+            .unwrap()
+            .starts_with("ticket-callback#"),
+        "{item:?}"
+    );
+    tick(&function, sh("2026-12-02 13:00")).await;
+    tick(&function, sh("2026-12-03 13:00")).await;
+    assert_eq!(reminders(&env, &id), 2, "no reminder after the call");
+    let ticket = current(&env, &id).await;
+    assert!(!ticket.ticket.callback_owed());
+}
+
+#[tokio::test]
+async fn an_unconfirmed_close_owes_the_customer_a_call() {
+    let env = TestEnv::new("tt-unconfirmed").await;
+    let function = SlaEscalation::new(env.deps_for("sla-escalation"));
+    let opened = open(&env, "unc", 2, sh("2026-12-01 10:00")).await;
+    let id = opened.id().to_string();
+    for (action, at) in [
+        (Action::Claim, "2026-12-01 10:05"),
+        (Action::FirstResponse { text: None }, "2026-12-01 10:10"),
+        (
+            Action::Resolve {
+                resolution: "replaced the part".into(),
+            },
+            "2026-12-01 11:00",
+        ),
+    ] {
+        act(&env, &id, action, sh(at)).await;
+    }
+    // Nobody answers the follow-up within its week: closed as resolved, not confirmed …
+    let closed_at = sh("2026-12-08 11:00");
+    let report = tick(&function, closed_at).await;
+    assert_eq!(report["follow_ups_closed"], 1, "{report}");
+    assert_eq!(reminders(&env, &id), 0);
+    // … and four hours later the owner is reminded to call.
+    tick(&function, sh("2026-12-08 15:00")).await;
+    assert_eq!(reminders(&env, &id), 1);
+    // The call is recorded on the closed ticket.
+    let called = act(
+        &env,
+        &id,
+        Action::Callback {
+            outcome: closeloop::domain::ticket::CallbackOutcome::Unsatisfied,
+            note: Some("still unhappy; offered a visit".into()),
+        },
+        sh("2026-12-08 16:00"),
+    )
+    .await;
+    assert!(!called.ticket.callback_owed());
+    let item = env.item(keys::ticket::item(&id)).await.unwrap();
+    assert!(
+        !item.contains_key("due_pk"),
+        "closed and nothing owed: off the index"
     );
 }

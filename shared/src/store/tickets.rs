@@ -19,7 +19,8 @@
 //! - due tickets: Query `due` `due_pk = <kind>#<shard> AND due_at <= now` ([`Store::due_tickets`]):
 //!   a ticket is on the index only while something about it is due at a time ([`ticket_due`]):
 //!   in `ticket-deadline` at its next escalation step while a deadline runs, in `ticket-follow-up`
-//!   at its follow-up's end while it is resolved; else off it;
+//!   at its follow-up's end while it is resolved, in `ticket-callback` at its next call-back
+//!   reminder when that comes first; else off it;
 //! - a customer's tickets: on the `customer` index (`customer_pk = CUSTOMER#<id>`), like every
 //!   item about a customer; the history entries live in the ticket's own partition.
 
@@ -94,11 +95,12 @@ pub fn next_deadline(ticket: &Ticket) -> Option<(DeadlineName, DateTime<Utc>)> {
 /// Why and when a stored ticket is due, the one rule its `due` position follows: a resolved
 /// ticket when its follow-up window ends (closed unconfirmed then, if nobody answered); any
 /// other at its next escalation step (a warning before a running deadline, the deadline
-/// itself, the chain's next step after it; `domain::ticket::next_escalation`); `None` when
-/// nothing about it is due at a time.
+/// itself, the chain's next step after it; `domain::ticket::next_escalation`); or, if earlier,
+/// when the owner is next reminded of a call they owe the customer (`ticket-callback`);
+/// `None` when nothing about it is due at a time.
 pub fn ticket_due(stored: &StoredTicket) -> Option<(DueKind, DateTime<Utc>)> {
     let ticket = &stored.ticket;
-    match (&ticket.state, &ticket.resolution) {
+    let work = match (&ticket.state, &ticket.resolution) {
         (TicketState::Resolved, Some(resolution)) => {
             let rules = FollowUpRules {
                 window_hours: stored.follow_up_window_hours,
@@ -107,7 +109,15 @@ pub fn ticket_due(stored: &StoredTicket) -> Option<(DueKind, DateTime<Utc>)> {
             Some((DueKind::TicketFollowUp, rules.deadline(resolution.at)))
         }
         _ => next_escalation(ticket).map(|at| (DueKind::TicketDeadline, at)),
-    }
+    };
+    let callback = ticket
+        .next_callback_reminder()
+        .map(|at| (DueKind::TicketCallback, at));
+    // The earliest; whatever runs then saves the ticket, which puts it at the next.
+    [work, callback]
+        .into_iter()
+        .flatten()
+        .min_by_key(|(_, at)| *at)
 }
 
 fn default_follow_up_window() -> u32 {

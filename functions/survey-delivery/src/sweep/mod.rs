@@ -245,7 +245,8 @@ impl Sweep<'_> {
                                 | DueKind::TicketFollowUp
                                 | DueKind::CustomerUpdate
                                 | DueKind::TicketNotice
-                                | DueKind::TicketRetime => Ok(()),
+                                | DueKind::TicketRetime
+                                | DueKind::TicketCallback => Ok(()),
                             };
                             if let Err(err) = result {
                                 self.failed(&id, &err);

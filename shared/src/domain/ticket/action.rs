@@ -30,6 +30,17 @@ pub enum CallbackOutcome {
 }
 
 impl CallbackOutcome {
+    /// Whether the call was made, so no reminder is owed any more: the customer was reached,
+    /// or cannot be at that number. No answer, or "call back later", keeps it owed.
+    pub fn settles(self) -> bool {
+        matches!(
+            self,
+            CallbackOutcome::Satisfied
+                | CallbackOutcome::Unsatisfied
+                | CallbackOutcome::WrongNumber
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             CallbackOutcome::Satisfied => "satisfied",

@@ -28,6 +28,8 @@ pub enum EntryKind {
     Callback,
     /// A deadline's owner was warned, or its miss escalated a step (by Closeloop).
     Escalated,
+    /// The owner was reminded to call the customer back (by Closeloop).
+    CallbackReminder,
 }
 
 impl From<ActionKind> for EntryKind {

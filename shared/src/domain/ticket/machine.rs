@@ -24,7 +24,7 @@
 //! | resolve | in_progress, reopened, after the first response | resolved |
 //! | close | resolved | closed |
 //! | reopen | resolved, closed | reopened (same owner, same level) |
-//! | note, callback | every state but closed | the same state |
+//! | note, callback | every state but closed (a callback also on a closed ticket that still owes the customer a call) | the same state |
 //!
 //! A closed ticket accepts only `reopen`: it is done, and anything more to say about it is a
 //! reason to reopen it. A pending ticket has no owner, so work on it starts with a claim (or a
@@ -47,6 +47,7 @@ use super::action::{Action, ActionKind, Closure, Command};
 use super::escalation::EscalationStep;
 use super::history::{Applied, EntryKind, HistoryEntry};
 use super::routing::{check_department, Classification};
+use super::rules::Reason;
 use super::sla::{
     self, duration_text, Deadline, DeadlineName, Deadlines, SlaPolicy, Stop, StopKind,
 };
@@ -127,6 +128,19 @@ impl fmt::Display for TicketState {
     }
 }
 
+/// The owner's reminders to call the customer back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallbackReminder {
+    /// Reminders sent so far.
+    pub sent: u32,
+    pub next_at: DateTime<Utc>,
+}
+
+/// Hours between reminders to call a customer back (counted from when the last one went out).
+pub const CALLBACK_REMINDER_HOURS: i64 = 4;
+/// Reminders sent at most; after that the history and the ticket still show the call is owed.
+pub const MAX_CALLBACK_REMINDERS: u32 = 10;
+
 /// What was agreed to fix it, and by when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
@@ -180,6 +194,13 @@ pub struct Ticket {
     /// the history keeps every step ever taken.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub escalations: Vec<EscalationStep>,
+    /// When a call to the customer was recorded that settles what they were owed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub called_back_at: Option<DateTime<Utc>>,
+    /// While a call is owed (see [`Ticket::callback_owed`]): the reminders sent so far and
+    /// when the next is due.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_reminder: Option<CallbackReminder>,
     /// Increases with every change; a command must name the version it read.
     pub version: u64,
 }
@@ -239,8 +260,12 @@ impl Ticket {
             sla_version: policy.version,
             reopened: 0,
             escalations: Vec::new(),
+            called_back_at: None,
+            callback_reminder: None,
             version: 1,
         };
+        let mut ticket = ticket;
+        ticket.settle_callback(now);
         let entry = HistoryEntry {
             ticket_id: ticket.ticket_id.clone(),
             ticket_version: 1,
@@ -425,6 +450,9 @@ impl Ticket {
             Action::Note { text } => staff_text("text", text)?,
             Action::Callback { outcome, note } => {
                 let note = note.as_deref().map(|n| staff_text("note", n)).transpose()?;
+                if outcome.settles() && next.called_back_at.is_none() {
+                    next.called_back_at = Some(at);
+                }
                 match note {
                     Some(note) => format!("called the customer: {}; {note}", outcome.as_str()),
                     None => format!("called the customer: {}", outcome.as_str()),
@@ -513,6 +541,8 @@ impl Ticket {
         use TicketState as S;
         let allowed = match (self.state, kind) {
             (S::Closed, A::Reopen) => true,
+            // A call owed after the close (resolved, not confirmed) is recorded on it.
+            (S::Closed, A::Callback) => self.callback_owed(),
             (S::Closed, _) => false,
             (_, A::Note | A::Callback) => true,
             (
@@ -613,6 +643,72 @@ impl Ticket {
         Ok(())
     }
 
+    /// Whether the owner still owes the customer a call: they asked for one, or their unhappy
+    /// answer's ticket was closed without the follow-up confirming the fix; until a call that
+    /// settles it is recorded.
+    pub fn callback_owed(&self) -> bool {
+        let asked = self
+            .classification
+            .reasons
+            .iter()
+            .any(|r| matches!(r, Reason::CallbackRequested));
+        let unconfirmed = self.closure == Some(Closure::ResolvedNotConfirmed);
+        self.called_back_at.is_none() && (asked || unconfirmed)
+    }
+
+    /// Starts the reminders when a call becomes owed (the first after
+    /// [`CALLBACK_REMINDER_HOURS`]), and ends them when it no longer is.
+    fn settle_callback(&mut self, at: DateTime<Utc>) {
+        if !self.callback_owed() {
+            self.callback_reminder = None;
+        } else if self.callback_reminder.is_none() {
+            self.callback_reminder = Some(CallbackReminder {
+                sent: 0,
+                next_at: at + chrono::Duration::hours(CALLBACK_REMINDER_HOURS),
+            });
+        }
+    }
+
+    /// When the next call-back reminder is due, if one is.
+    pub fn next_callback_reminder(&self) -> Option<DateTime<Utc>> {
+        self.callback_reminder
+            .filter(|r| r.sent < MAX_CALLBACK_REMINDERS)
+            .map(|r| r.next_at)
+    }
+
+    /// Records the owner's reminder to call back, sent at `at` and going out at `send_at`
+    /// (the next one [`CALLBACK_REMINDER_HOURS`] after that): one history entry.
+    pub fn remind_callback(
+        &self,
+        at: DateTime<Utc>,
+        send_at: DateTime<Utc>,
+    ) -> Result<Applied, Error> {
+        let Some(reminder) = self.callback_reminder.filter(|_| self.callback_owed()) else {
+            return Err(Error::Internal(format!(
+                "ticket {}: no call-back is owed",
+                self.ticket_id
+            )));
+        };
+        let mut next = self.clone();
+        next.callback_reminder = Some(CallbackReminder {
+            sent: reminder.sent + 1,
+            next_at: send_at.max(at) + chrono::Duration::hours(CALLBACK_REMINDER_HOURS),
+        });
+        let at = at.max(self.updated_at);
+        let detail = format!(
+            "reminded {} to call the customer back (reminder {})",
+            self.owner.as_deref().unwrap_or("the department"),
+            reminder.sent + 1
+        );
+        Ok(next.finish(
+            self.state,
+            EntryKind::CallbackReminder,
+            SYSTEM.to_string(),
+            at,
+            detail,
+        ))
+    }
+
     /// Records `steps` (due now, see [`super::escalation::due_steps`]) as taken by Closeloop at
     /// `at`: one history entry naming each. Refused when there is none.
     pub fn escalate(&self, steps: &[EscalationStep], at: DateTime<Utc>) -> Result<Applied, Error> {
@@ -666,6 +762,7 @@ impl Ticket {
         at: DateTime<Utc>,
         detail: String,
     ) -> Applied {
+        self.settle_callback(at);
         // Escalation state of a deadline version that no longer applies (it moved, it was
         // re-armed, the deadline is gone) is cleared; the history keeps the steps.
         let deadlines = &self.deadlines;

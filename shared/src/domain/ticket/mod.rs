@@ -47,7 +47,10 @@ pub use escalation::{
 };
 pub use follow_up::{follow_up, FollowUp, FollowUpEvent, FollowUpRules};
 pub use history::{Applied, EntryKind, HistoryEntry};
-pub use machine::{Plan, Resolution, Ticket, TicketState, SYSTEM};
+pub use machine::{
+    CallbackReminder, Plan, Resolution, Ticket, TicketState, CALLBACK_REMINDER_HOURS,
+    MAX_CALLBACK_REMINDERS, SYSTEM,
+};
 pub use notice::{
     send_time, ticket_link, DeadlineStep, Digest, Notice, NoticeKind, NoticeState, Page,
     Publication, Said,

@@ -43,6 +43,8 @@ pub enum NoticeKind {
     Warning,
     /// A deadline was missed (steps 1…, up the chain).
     Breach,
+    /// The owner owes the customer a call (`callback#<n>`, the n-th reminder).
+    Callback,
 }
 
 impl NoticeKind {
@@ -52,6 +54,7 @@ impl NoticeKind {
             NoticeKind::Upgraded => "upgraded",
             NoticeKind::Warning => "warning",
             NoticeKind::Breach => "breach",
+            NoticeKind::Callback => "callback",
         }
     }
 
@@ -113,6 +116,9 @@ pub struct Notice {
     /// The alerts topic's message id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
+    /// The call-back reminder's number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminder: Option<u32>,
     /// Set when it went out in a digest.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub in_digest: bool,
@@ -163,6 +169,7 @@ impl Notice {
         match (self.kind, self.step) {
             (NoticeKind::Opened, _) => "opened".into(),
             (NoticeKind::Upgraded, _) => format!("upgraded#{}", self.level.number()),
+            (NoticeKind::Callback, _) => format!("callback#{}", self.reminder.unwrap_or(0)),
             (_, Some(step)) => format!("{}#v{}#{}", step.deadline, step.version, step.step),
             (kind, None) => kind.as_str().into(),
         }
@@ -269,6 +276,7 @@ impl Notice {
             state: NoticeState::Scheduled,
             sent_at: None,
             message_id: None,
+            reminder: None,
             in_digest: false,
             attempts: 0,
         })
@@ -397,6 +405,82 @@ impl Notice {
             state: NoticeState::Scheduled,
             sent_at: None,
             message_id: None,
+            reminder: None,
+            in_digest: false,
+            attempts: 0,
+        })
+    }
+
+    /// The owner's `number`-th reminder to call the customer back, decided at `now`: they
+    /// asked for a call, or their ticket was closed without the follow-up confirming the fix.
+    pub fn callback_reminder(
+        ticket: &Ticket,
+        number: u32,
+        department: &DepartmentNotices,
+        calendar: &Calendar,
+        link_base: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Notice, Error> {
+        let level = ticket.classification.level;
+        let locale = department.locale;
+        let link = ticket_link(link_base, &ticket.ticket_id);
+        let unconfirmed = ticket.closure == Some(super::Closure::ResolvedNotConfirmed);
+        let customer = customer_text(ticket.customer_id.as_deref(), None, locale);
+        let why = match (unconfirmed, locale) {
+            (true, Locale::ZhCn) => "处理结果未得到客户确认",
+            (true, Locale::En) => "the fix was never confirmed by the customer",
+            (false, Locale::ZhCn) => "客户要求回电",
+            (false, Locale::En) => "the customer asked for a call",
+        };
+        let headline = match locale {
+            Locale::ZhCn => format!(
+                "请回电客户：工单 {}（{why}），第 {number} 次提醒",
+                ticket.ticket_id
+            ),
+            Locale::En => format!(
+                "Call the customer back: ticket {} ({why}), reminder {number}",
+                ticket.ticket_id
+            ),
+        };
+        let owner = ticket.owner.clone();
+        let lines = [
+            headline.clone(),
+            customer,
+            labelled(
+                locale,
+                "负责人",
+                "Owner",
+                owner.as_deref().unwrap_or(match locale {
+                    Locale::ZhCn => "无人认领",
+                    Locale::En => "nobody yet",
+                }),
+            ),
+            labelled(locale, "记录回电", "Record the call", &link),
+        ];
+        Ok(Notice {
+            ticket_id: ticket.ticket_id.clone(),
+            kind: NoticeKind::Callback,
+            department: ticket.department().to_string(),
+            level,
+            category: ticket.classification.category,
+            step: None,
+            to: Recipient::Owner,
+            owner,
+            locale,
+            created_at: now,
+            send_at: send_time(level, now, calendar)?,
+            answered_at: None,
+            subject: format!(
+                "Closeloop: call the customer of ticket {} back (reminder {number})",
+                ascii(&ticket.ticket_id)
+            ),
+            text: lines.join("\n"),
+            line: format!("{} · {headline} · {link}", ticket.ticket_id),
+            page: None,
+            state: NoticeState::Scheduled,
+            sent_at: None,
+            message_id: None,
+            reminder: Some(number),
             in_digest: false,
             attempts: 0,
         })
