@@ -290,7 +290,17 @@ async fn an_unanswered_follow_up_closes_the_ticket_after_its_window_and_not_befo
         (EntryKind::Close, SYSTEM, after_a_day, TicketState::Closed)
     );
     let item = env.item(keys::ticket::item(day.id())).await.unwrap();
-    assert!(!item.contains_key("due_pk"), "closed: off the due index");
+    assert!(
+        item["due_pk"]
+            .as_s()
+            .unwrap()
+            .starts_with(&format!("{}#", DueKind::TicketCallback.as_str())),
+        "closed, not confirmed: due only for the call the customer is owed"
+    );
+    assert_eq!(
+        item["due_at"].as_s().unwrap(),
+        &timestamp(after_a_day + Duration::hours(4))
+    );
     assert_eq!(
         item["gsi1pk"].as_s().unwrap(),
         "TICKETS#customer_service#closed"
