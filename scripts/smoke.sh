@@ -11,7 +11,7 @@ export EMULATOR_PORT=$(free_port) API_PORT=$(free_port) LAMBDA_PORT=$(free_port)
 export DEV_ADMIN_TOKEN=smoke-$RANDOM$RANDOM
 mkdir -p .local
 setsid scripts/up.sh >.local/smoke-up.log 2>&1 &
-PIDS+=($!)
+started $! "make up" .local/smoke-up.log
 for _ in $(seq 1 900); do
   grep -q '^Ready' .local/smoke-up.log && break
   if ! kill -0 "${PIDS[0]}" 2>/dev/null; then cat .local/smoke-up.log >&2; exit 1; fi

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 trap stop_all EXIT
-trap 'exit 130' INT TERM
+trap exit_on_signal INT TERM HUP
 
 EMULATOR_PORT=${EMULATOR_PORT:-4566}
 API_PORT=${API_PORT:-8080}
@@ -21,6 +21,9 @@ mkdir -p .local
 
 echo "== building the functions and the local runner"
 cargo build --workspace --bins
+# Where cargo put them: CARGO_TARGET_DIR or a configured target-dir moves them out of target/.
+RUNNER="$(target_dir)/debug/closeloop-local"
+[ -x "$RUNNER" ] || { echo "error: the local runner was built but is not at $RUNNER" >&2; exit 1; }
 
 echo "== AWS emulator on 127.0.0.1:$EMULATOR_PORT"
 start_emulator "$EMULATOR_PORT" .local/emulator.log
@@ -55,14 +58,14 @@ ENV
 echo "== functions (cargo lambda watch on 127.0.0.1:$LAMBDA_PORT)"
 setsid .venv/bin/cargo-lambda lambda watch -A 127.0.0.1 -P "$LAMBDA_PORT" \
   --env-file .local/functions.env >.local/functions.log 2>&1 &
-PIDS+=($!)
+started $! "the functions (cargo lambda watch)" .local/functions.log "$LAMBDA_PORT"
 
 echo "== local runner (HTTP API on 127.0.0.1:$API_PORT)"
 AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL TABLE_NAME=closeloop LOCAL_API_ADDR=127.0.0.1:$API_PORT \
   LAMBDA_ENDPOINT=http://127.0.0.1:$LAMBDA_PORT DEV_ADMIN_TOKEN=$DEV_ADMIN_TOKEN \
   GROUPS_CLAIM=$GROUPS_CLAIM SCHEDULE_EVERY_SECS=$SCHEDULE_EVERY_SECS \
-  setsid target/debug/closeloop-local >.local/runner.log 2>&1 &
-PIDS+=($!)
+  setsid "$RUNNER" >.local/runner.log 2>&1 &
+started $! "the local runner" .local/runner.log "$API_PORT"
 wait_for "http://127.0.0.1:$API_PORT/_local/health" 120 "the local runner"
 
 echo "== loading the default survey"
@@ -87,7 +90,7 @@ case "$status" in
   *) echo "error: loading the follow-up survey answered $status:" >&2; cat .local/follow-up-survey.json >&2; exit 1 ;;
 esac
 
-TOKENS=$(DEV_ADMIN_TOKEN=$DEV_ADMIN_TOKEN GROUPS_CLAIM=$GROUPS_CLAIM target/debug/closeloop-local tokens | sed 's/^/    /')
+TOKENS=$(DEV_ADMIN_TOKEN=$DEV_ADMIN_TOKEN GROUPS_CLAIM=$GROUPS_CLAIM "$RUNNER" tokens | sed 's/^/    /')
 
 cat <<INFO
 
@@ -104,6 +107,7 @@ Ready. Press Ctrl-C to stop.
 INFO
 
 # Stay up until interrupted or until a component dies.
-wait -n "${PIDS[@]}"
+wait -n "${PIDS[@]}" || true
+check_alive || exit 1
 echo "error: a component stopped; see the logs in .local/" >&2
 exit 1
