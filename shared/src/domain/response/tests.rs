@@ -215,6 +215,35 @@ fn json_decoding_checks_types() {
     assert!(decode_json(deep.as_bytes(), &survey).is_err());
 }
 
+#[test]
+fn json_answers_with_a_repeated_key_are_refused_naming_it() {
+    // serde_json alone would keep the last "nps" (9) and accept the body.
+    let survey = default_survey();
+    for (raw, field, key) in [
+        (r#"{"answers":{"nps":2,"nps":9}}"#, "answers.nps", "nps"),
+        (
+            r#"{"answers":{"nps":2},"answers":{"nps":9}}"#,
+            "answers",
+            "answers",
+        ),
+        (
+            r#"{"answers":{"nps":2},"nonce":"a","nonce":"b"}"#,
+            "nonce",
+            "nonce",
+        ),
+    ] {
+        let err = decode_json(raw.as_bytes(), &survey).unwrap_err();
+        assert_eq!(err.field, field, "{raw}");
+        let ProblemKind::Malformed(reason) = &err.kind else {
+            panic!("{raw}: {err:?}");
+        };
+        assert!(
+            reason.contains(&format!("{key:?} appears more than once")),
+            "{raw}: {reason}"
+        );
+    }
+}
+
 // ---- validation ----
 
 #[test]
