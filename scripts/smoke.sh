@@ -26,6 +26,7 @@ code=$(curl -sS -o /dev/null -w '%{http_code}' "$api/surveys")
 code=$(curl -sS -o .local/smoke-surveys.json -w '%{http_code}' -H "Authorization: Bearer $DEV_ADMIN_TOKEN" "$api/surveys")
 [ "$code" = 200 ] || fail "GET /surveys with the dev token answered $code"
 grep -q '"id":"csat-default"' .local/smoke-surveys.json || fail "the default survey is not listed: $(cat .local/smoke-surveys.json)"
+grep -q '"id":"relationship"' .local/smoke-surveys.json || fail "the relationship survey is not listed: $(cat .local/smoke-surveys.json)"
 code=$(curl -sS -o .local/smoke-forbidden.json -w '%{http_code}' -H "Authorization: Bearer dev-agent-customer_service" "$api/surveys")
 [ "$code" = 403 ] || fail "GET /surveys with an agent's token answered $code, expected 403"
 grep -q '"error":"forbidden"' .local/smoke-forbidden.json || fail "the agent's refusal is not a forbidden error: $(cat .local/smoke-forbidden.json)"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make up`: Closeloop on this machine. Starts the AWS emulator, the five functions under
 # `cargo lambda watch`, and the local runner (HTTP API from template.yaml, stream delivery,
-# schedules); loads the default and the ticket follow-up surveys; prints the links. Ctrl-C
-# stops everything it started.
+# schedules); loads the default, the relationship and the ticket follow-up surveys; prints
+# the links. Ctrl-C stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -52,6 +52,7 @@ FATIGUE_DAYS=30
 SMS_PER_SECOND=20
 EMAIL_PER_SECOND=14
 SWEEP_BUDGET_SECONDS=20
+SURVEY_TIME_BUDGET_SECONDS=180
 GROUPS_CLAIM=$GROUPS_CLAIM
 ENV
 
@@ -68,27 +69,21 @@ AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL TABLE_NAME=closeloop LOCAL_API_ADDR=127.0.0.1
 started $! "the local runner" .local/runner.log "$API_PORT"
 wait_for "http://127.0.0.1:$API_PORT/_local/health" 120 "the local runner"
 
-echo "== loading the default survey"
-status=$(curl -sS -o .local/default-survey.json -w '%{http_code}' --max-time 300 \
-  -X POST "http://127.0.0.1:$API_PORT/surveys" \
-  -H "Authorization: Bearer $DEV_ADMIN_TOKEN" -H 'content-type: application/json' \
-  --data-binary @surveys/default.json)
-case "$status" in
-  201) echo "default survey csat-default loaded" ;;
-  409) echo "default survey csat-default already there" ;;
-  *) echo "error: loading the default survey answered $status:" >&2; cat .local/default-survey.json >&2; exit 1 ;;
-esac
-
-echo "== loading the ticket follow-up survey"
-status=$(curl -sS -o .local/follow-up-survey.json -w '%{http_code}' --max-time 300 \
-  -X POST "http://127.0.0.1:$API_PORT/surveys" \
-  -H "Authorization: Bearer $DEV_ADMIN_TOKEN" -H 'content-type: application/json' \
-  --data-binary @surveys/ticket-follow-up.json)
-case "$status" in
-  201) echo "follow-up survey ticket-follow-up loaded" ;;
-  409) echo "follow-up survey ticket-follow-up already there" ;;
-  *) echo "error: loading the follow-up survey answered $status:" >&2; cat .local/follow-up-survey.json >&2; exit 1 ;;
-esac
+# The short transactional survey events invite to, the full relationship survey for campaigns,
+# and the ticket follow-up survey.
+for file in default relationship ticket-follow-up; do
+  id=$(.venv/bin/python -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "surveys/$file.json")
+  echo "== loading the survey $id (surveys/$file.json)"
+  status=$(curl -sS -o ".local/survey-$file.json" -w '%{http_code}' --max-time 300 \
+    -X POST "http://127.0.0.1:$API_PORT/surveys" \
+    -H "Authorization: Bearer $DEV_ADMIN_TOKEN" -H 'content-type: application/json' \
+    --data-binary "@surveys/$file.json")
+  case "$status" in
+    201) echo "survey $id loaded" ;;
+    409) echo "survey $id already there" ;;
+    *) echo "error: loading surveys/$file.json answered $status:" >&2; cat ".local/survey-$file.json" >&2; exit 1 ;;
+  esac
+done
 
 TOKENS=$(DEV_ADMIN_TOKEN=$DEV_ADMIN_TOKEN GROUPS_CLAIM=$GROUPS_CLAIM "$RUNNER" tokens | sed 's/^/    /')
 
@@ -101,6 +96,7 @@ Closeloop is running locally.
 $TOKENS
   Surveys         curl -H 'Authorization: Bearer $DEV_ADMIN_TOKEN' http://127.0.0.1:$API_PORT/surveys
   Default survey  curl -H 'Authorization: Bearer $DEV_ADMIN_TOKEN' http://127.0.0.1:$API_PORT/surveys/csat-default
+  Campaign survey curl -H 'Authorization: Bearer $DEV_ADMIN_TOKEN' http://127.0.0.1:$API_PORT/surveys/relationship
   Outbox (SMS, email, alerts)  $AWS_ENDPOINT_URL/moto-api/data.json
   Logs            .local/runner.log  .local/functions.log  .local/emulator.log
 Ready. Press Ctrl-C to stop.

@@ -210,6 +210,8 @@ async fn an_event_becomes_an_sms_invitation_with_a_working_link() {
     let messages = sms_to(&phone);
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert!(messages[0].contains("回复T退订"), "{}", messages[0]);
+    // It promises the default survey's estimated time (83 s: 2 minutes), not a fixed one.
+    assert!(messages[0].contains("请用2分钟评价服务"), "{}", messages[0]);
     let token = token_in(&messages[0], "http://127.0.0.1:8080/s/");
     let token = Token::parse(&token).expect("a well-formed token in the SMS");
 
@@ -286,6 +288,10 @@ async fn email_invitations_have_both_parts_one_tap_ratings_and_unsubscribe() {
     let emails = emails_to(&address);
     assert_eq!(emails.len(), 1);
     let (headers, text, html) = mime_parts(&emails[0]);
+    assert!(
+        text.contains("Answer the full survey (about 2 minutes):"),
+        "{text}"
+    );
     let token = token_in(&text, "http://127.0.0.1:8080/s/");
     assert!(
         headers.contains(&format!(
@@ -411,6 +417,11 @@ async fn one_reminder_after_three_days_then_expiry_after_seven() {
     let messages = sms_to(&phone);
     assert_eq!(messages.len(), 2);
     assert!(messages[1].contains("reminder"), "{}", messages[1]);
+    assert!(
+        messages[1].contains("in about 2 minutes"),
+        "{}",
+        messages[1]
+    );
     // The reminder's link works too, and expires with the first.
     let token = Token::parse(&token_in(&messages[1], "/s/")).unwrap();
     let link = env

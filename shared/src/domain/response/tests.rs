@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
-const DEFAULT_JSON: &str = include_str!("../../../../surveys/default.json");
+const DEFAULT_JSON: &str = include_str!("../../../../surveys/relationship.json");
 
 fn default_survey() -> ValidSurvey {
     serde_json::from_str::<NewSurvey>(DEFAULT_JSON)
