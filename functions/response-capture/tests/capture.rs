@@ -118,6 +118,15 @@ async fn an_answer_is_recorded_once_and_the_invitation_is_answered() {
     assert!(!answers.contains_key("improve_most"));
     let dims = stored["dimension_scores"].as_m().unwrap();
     assert_eq!(dims.len(), 4);
+    // And the exact parts reports add up: every dimension's sum and count of ratings.
+    let tallies = stored["dimension_tallies"].as_m().unwrap();
+    assert_eq!(tallies.len(), 4);
+    for (dimension, tally) in tallies {
+        let tally = tally.as_m().unwrap();
+        assert_eq!(tally["count"].as_n().unwrap(), "3", "{dimension}");
+        assert_eq!(tally["sum"].as_n().unwrap(), "12", "{dimension}");
+        assert_eq!(dims[dimension].as_n().unwrap(), "4", "{dimension}");
+    }
 
     let invitation = item(&env, keys::invitation::home("inv-1")).await.unwrap();
     assert_eq!(s(&invitation, "state"), "answered");
