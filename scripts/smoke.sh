@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End to end through `make up` on free ports: the admin API answers the admin's dev token,
-# refuses other roles' tokens (403) and requests without a known token (401), and the default
-# survey is there.
+# refuses other roles' tokens (403) and requests without a known token (401), and the two
+# shipped surveys are there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
