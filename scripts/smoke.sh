@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End to end through `make up` on free ports: the admin API answers the admin's dev token,
-# refuses other roles' tokens (403) and requests without a known token (401), and the default
-# survey is there.
+# refuses other roles' tokens (403) and requests without a known token (401), and the two
+# shipped surveys are there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -11,7 +11,7 @@ export EMULATOR_PORT=$(free_port) API_PORT=$(free_port) LAMBDA_PORT=$(free_port)
 export DEV_ADMIN_TOKEN=smoke-$RANDOM$RANDOM
 mkdir -p .local
 setsid scripts/up.sh >.local/smoke-up.log 2>&1 &
-PIDS+=($!)
+started $! "make up" .local/smoke-up.log
 for _ in $(seq 1 900); do
   grep -q '^Ready' .local/smoke-up.log && break
   if ! kill -0 "${PIDS[0]}" 2>/dev/null; then cat .local/smoke-up.log >&2; exit 1; fi
@@ -26,6 +26,7 @@ code=$(curl -sS -o /dev/null -w '%{http_code}' "$api/surveys")
 code=$(curl -sS -o .local/smoke-surveys.json -w '%{http_code}' -H "Authorization: Bearer $DEV_ADMIN_TOKEN" "$api/surveys")
 [ "$code" = 200 ] || fail "GET /surveys with the dev token answered $code"
 grep -q '"id":"csat-default"' .local/smoke-surveys.json || fail "the default survey is not listed: $(cat .local/smoke-surveys.json)"
+grep -q '"id":"relationship"' .local/smoke-surveys.json || fail "the relationship survey is not listed: $(cat .local/smoke-surveys.json)"
 code=$(curl -sS -o .local/smoke-forbidden.json -w '%{http_code}' -H "Authorization: Bearer dev-agent-customer_service" "$api/surveys")
 [ "$code" = 403 ] || fail "GET /surveys with an agent's token answered $code, expected 403"
 grep -q '"error":"forbidden"' .local/smoke-forbidden.json || fail "the agent's refusal is not a forbidden error: $(cat .local/smoke-forbidden.json)"
@@ -48,4 +49,4 @@ CLOSELOOP_API=$api DEV_ADMIN_TOKEN=$DEV_ADMIN_TOKEN AWS_ENDPOINT_URL=http://127.
 CLOSELOOP_API=$api DEV_ADMIN_TOKEN=$DEV_ADMIN_TOKEN AWS_ENDPOINT_URL=http://127.0.0.1:$EMULATOR_PORT \
   cargo test -p closeloop-tests --test e2e_notices -- --ignored --test-threads 1
 
-echo "smoke: make up serves the admin API (401 without or with an unknown token, 403 to an agent and a manager, 200 to the admin), the default survey, and the public link route"
+echo "smoke: make up serves the admin API (401 without or with an unknown token, 403 to an agent and a manager, 200 to the admin), both shipped surveys, and the public link route"

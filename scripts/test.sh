@@ -46,3 +46,6 @@ cargo test -p closeloop-tests --test iam -- --ignored
 
 echo "== end to end: make up, then the admin API through the local runner"
 scripts/smoke.sh
+
+echo "== make up: binaries under CARGO_TARGET_DIR, a component dying at start-up, stopping by SIGINT and group SIGTERM"
+scripts/up_test.sh

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # `make up`: Closeloop on this machine. Starts the AWS emulator, the five functions under
 # `cargo lambda watch`, and the local runner (HTTP API from template.yaml, stream delivery,
-# schedules); loads the default and the ticket follow-up surveys; prints the links. Ctrl-C
-# stops everything it started.
+# schedules); loads the default, the relationship and the ticket follow-up surveys; prints
+# the links. Ctrl-C stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 trap stop_all EXIT
-trap 'exit 130' INT TERM
+trap exit_on_signal INT TERM HUP
 
 EMULATOR_PORT=${EMULATOR_PORT:-4566}
 API_PORT=${API_PORT:-8080}
@@ -21,6 +21,9 @@ mkdir -p .local
 
 echo "== building the functions and the local runner"
 cargo build --workspace --bins
+# Where cargo put them: CARGO_TARGET_DIR or a configured target-dir moves them out of target/.
+RUNNER="$(target_dir)/debug/closeloop-local"
+[ -x "$RUNNER" ] || { echo "error: the local runner was built but is not at $RUNNER" >&2; exit 1; }
 
 echo "== AWS emulator on 127.0.0.1:$EMULATOR_PORT"
 start_emulator "$EMULATOR_PORT" .local/emulator.log
@@ -50,6 +53,7 @@ FATIGUE_DAYS=30
 SMS_PER_SECOND=20
 EMAIL_PER_SECOND=14
 SWEEP_BUDGET_SECONDS=20
+SURVEY_TIME_BUDGET_SECONDS=180
 GROUPS_CLAIM=$GROUPS_CLAIM
 QR_NONCE_SECRET_ID=$QR_NONCE_SECRET_ID
 ENV
@@ -57,39 +61,33 @@ ENV
 echo "== functions (cargo lambda watch on 127.0.0.1:$LAMBDA_PORT)"
 setsid .venv/bin/cargo-lambda lambda watch -A 127.0.0.1 -P "$LAMBDA_PORT" \
   --env-file .local/functions.env >.local/functions.log 2>&1 &
-PIDS+=($!)
+started $! "the functions (cargo lambda watch)" .local/functions.log "$LAMBDA_PORT"
 
 echo "== local runner (HTTP API on 127.0.0.1:$API_PORT)"
 AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL TABLE_NAME=closeloop LOCAL_API_ADDR=127.0.0.1:$API_PORT \
   LAMBDA_ENDPOINT=http://127.0.0.1:$LAMBDA_PORT DEV_ADMIN_TOKEN=$DEV_ADMIN_TOKEN \
   GROUPS_CLAIM=$GROUPS_CLAIM SCHEDULE_EVERY_SECS=$SCHEDULE_EVERY_SECS \
-  setsid target/debug/closeloop-local >.local/runner.log 2>&1 &
-PIDS+=($!)
+  setsid "$RUNNER" >.local/runner.log 2>&1 &
+started $! "the local runner" .local/runner.log "$API_PORT"
 wait_for "http://127.0.0.1:$API_PORT/_local/health" 120 "the local runner"
 
-echo "== loading the default survey"
-status=$(curl -sS -o .local/default-survey.json -w '%{http_code}' --max-time 300 \
-  -X POST "http://127.0.0.1:$API_PORT/surveys" \
-  -H "Authorization: Bearer $DEV_ADMIN_TOKEN" -H 'content-type: application/json' \
-  --data-binary @surveys/default.json)
-case "$status" in
-  201) echo "default survey csat-default loaded" ;;
-  409) echo "default survey csat-default already there" ;;
-  *) echo "error: loading the default survey answered $status:" >&2; cat .local/default-survey.json >&2; exit 1 ;;
-esac
+# The short transactional survey events invite to, the full relationship survey for campaigns,
+# and the ticket follow-up survey.
+for file in default relationship ticket-follow-up; do
+  id=$(.venv/bin/python -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "surveys/$file.json")
+  echo "== loading the survey $id (surveys/$file.json)"
+  status=$(curl -sS -o ".local/survey-$file.json" -w '%{http_code}' --max-time 300 \
+    -X POST "http://127.0.0.1:$API_PORT/surveys" \
+    -H "Authorization: Bearer $DEV_ADMIN_TOKEN" -H 'content-type: application/json' \
+    --data-binary "@surveys/$file.json")
+  case "$status" in
+    201) echo "survey $id loaded" ;;
+    409) echo "survey $id already there" ;;
+    *) echo "error: loading surveys/$file.json answered $status:" >&2; cat ".local/survey-$file.json" >&2; exit 1 ;;
+  esac
+done
 
-echo "== loading the ticket follow-up survey"
-status=$(curl -sS -o .local/follow-up-survey.json -w '%{http_code}' --max-time 300 \
-  -X POST "http://127.0.0.1:$API_PORT/surveys" \
-  -H "Authorization: Bearer $DEV_ADMIN_TOKEN" -H 'content-type: application/json' \
-  --data-binary @surveys/ticket-follow-up.json)
-case "$status" in
-  201) echo "follow-up survey ticket-follow-up loaded" ;;
-  409) echo "follow-up survey ticket-follow-up already there" ;;
-  *) echo "error: loading the follow-up survey answered $status:" >&2; cat .local/follow-up-survey.json >&2; exit 1 ;;
-esac
-
-TOKENS=$(DEV_ADMIN_TOKEN=$DEV_ADMIN_TOKEN GROUPS_CLAIM=$GROUPS_CLAIM target/debug/closeloop-local tokens | sed 's/^/    /')
+TOKENS=$(DEV_ADMIN_TOKEN=$DEV_ADMIN_TOKEN GROUPS_CLAIM=$GROUPS_CLAIM "$RUNNER" tokens | sed 's/^/    /')
 
 cat <<INFO
 
@@ -100,12 +98,14 @@ Closeloop is running locally.
 $TOKENS
   Surveys         curl -H 'Authorization: Bearer $DEV_ADMIN_TOKEN' http://127.0.0.1:$API_PORT/surveys
   Default survey  curl -H 'Authorization: Bearer $DEV_ADMIN_TOKEN' http://127.0.0.1:$API_PORT/surveys/csat-default
+  Campaign survey curl -H 'Authorization: Bearer $DEV_ADMIN_TOKEN' http://127.0.0.1:$API_PORT/surveys/relationship
   Outbox (SMS, email, alerts)  $AWS_ENDPOINT_URL/moto-api/data.json
   Logs            .local/runner.log  .local/functions.log  .local/emulator.log
 Ready. Press Ctrl-C to stop.
 INFO
 
 # Stay up until interrupted or until a component dies.
-wait -n "${PIDS[@]}"
+wait -n "${PIDS[@]}" || true
+check_alive || exit 1
 echo "error: a component stopped; see the logs in .local/" >&2
 exit 1

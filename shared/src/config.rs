@@ -54,6 +54,9 @@ pub struct DeliveryConfig {
     pub sweep_budget_secs: u32,
     /// Invitations one sweep works on at once.
     pub sweep_concurrency: usize,
+    /// `SURVEY_TIME_BUDGET_SECONDS`: the longest estimated answering time a survey version may
+    /// have without `"allow_long": true` (see `domain::survey::check_time_budget`).
+    pub survey_time_budget_secs: u32,
 }
 
 impl Default for DeliveryConfig {
@@ -66,6 +69,7 @@ impl Default for DeliveryConfig {
             email_per_second: 14,
             sweep_budget_secs: 20,
             sweep_concurrency: 16,
+            survey_time_budget_secs: crate::domain::survey::DEFAULT_TIME_BUDGET_SECS,
         }
     }
 }
@@ -115,6 +119,9 @@ impl DeliveryConfig {
         }
         if let Some(rate) = number("EMAIL_PER_SECOND", 100_000)? {
             config.email_per_second = rate;
+        }
+        if let Some(secs) = number("SURVEY_TIME_BUDGET_SECONDS", 3600)? {
+            config.survey_time_budget_secs = secs;
         }
         if let Some(secs) = number("SWEEP_BUDGET_SECONDS", 900)? {
             config.sweep_budget_secs = secs.max(1);

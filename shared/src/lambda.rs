@@ -20,6 +20,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::domain::json::check_json;
 use crate::domain::ticket::{may_access, parse_groups_claim, Actor, Area};
 use crate::error::Error;
 
@@ -260,7 +261,9 @@ pub fn body_bytes(request: &Request, limit: usize) -> Result<&[u8], Error> {
 }
 
 /// The body as JSON text of at most `limit` bytes: its content type, when given, JSON; not
-/// empty; UTF-8. For handlers that decode it themselves (e.g. settings read by a domain parser).
+/// empty; UTF-8; well-formed JSON (a syntax error is the body's, at its line and column) with
+/// no object repeating a key (refused naming the key's path, [`check_json`]). For handlers that
+/// decode it themselves (e.g. settings read by a domain parser); [`json_body`] decodes it.
 pub fn json_text(request: &Request, limit: usize) -> Result<&str, Error> {
     if let Some(content_type) = request.headers().get(header::CONTENT_TYPE) {
         let content_type = content_type
@@ -277,7 +280,10 @@ pub fn json_text(request: &Request, limit: usize) -> Result<&str, Error> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::invalid("body", "a JSON body is required"));
     }
-    std::str::from_utf8(bytes).map_err(|_| Error::invalid("body", "the body is not valid UTF-8"))
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| Error::invalid("body", "the body is not valid UTF-8"))?;
+    check_json(text).map_err(|problem| Error::invalid(problem.field, problem.reason))?;
+    Ok(text)
 }
 
 /// Decodes a JSON body of at most `limit` bytes; a decoding error names the field at fault.
@@ -286,7 +292,8 @@ pub fn json_body<T: DeserializeOwned>(request: &Request, limit: usize) -> Result
     let mut deserializer = serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();
-        let field = if path == "." || path.is_empty() {
+        // A syntax error has no field ("?"): it is the body's.
+        let field = if path == "." || path == "?" || path.is_empty() {
             "body".to_string()
         } else {
             path
@@ -355,6 +362,87 @@ mod tests {
             Err(Error::Forbidden(message)) => message,
             other => panic!("expected a 403, got {other:?}"),
         }
+    }
+
+    /// A `POST /surveys` request carrying `body` as JSON.
+    fn with_body(body: &str) -> Request {
+        let mut event = json!({
+            "version": "2.0",
+            "routeKey": "POST /surveys",
+            "rawPath": "/surveys",
+            "rawQueryString": "",
+            "headers": {"host": "api.example.com", "content-type": "application/json"},
+            "requestContext": {
+                "accountId": "123456789012", "apiId": "api", "domainName": "api.example.com",
+                "domainPrefix": "api",
+                "http": {"method": "POST", "path": "/surveys", "protocol": "HTTP/1.1",
+                         "sourceIp": "192.0.2.1", "userAgent": "curl/8"},
+                "requestId": "r1", "routeKey": "POST /surveys", "stage": "$default",
+                "time": "22/Nov/2026:08:00:00 +0000", "timeEpoch": 1795334400000_i64
+            },
+            "isBase64Encoded": false
+        });
+        event["body"] = json!(body);
+        match classify(event).unwrap() {
+            Incoming::Http(request) => *request,
+            other => panic!("not an HTTP request: {other:?}"),
+        }
+    }
+
+    fn invalid(result: Result<impl std::fmt::Debug, Error>) -> (String, String) {
+        match result {
+            Err(Error::Invalid { field, reason }) => (field, reason),
+            other => panic!("expected a 400, got {other:?}"),
+        }
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Named {
+        id: String,
+        #[serde(default)]
+        tags: Vec<Value>,
+    }
+
+    #[test]
+    fn every_json_body_refuses_a_repeated_key_naming_it() {
+        for (body, field) in [
+            (r#"{"id":"a","id":"b"}"#, "id"),
+            (r#"{"id":"a","tags":[{"k":1,"k":2}]}"#, "tags[0].k"),
+            (r#"{"answers":{"nps":2,"nps":9}}"#, "answers.nps"),
+        ] {
+            let (got, reason) = invalid(json_body::<Value>(&with_body(body), 1024));
+            assert_eq!(got, field, "{body}");
+            assert!(reason.contains("appears more than once"), "{reason}");
+            // The same for handlers that decode the text themselves.
+            let (got, _) = invalid(json_text(&with_body(body), 1024));
+            assert_eq!(got, field, "{body}");
+        }
+        assert_eq!(
+            json_body::<Named>(&with_body(r#"{"id":"a","tags":[{"k":1},{"k":2}]}"#), 1024)
+                .unwrap()
+                .id,
+            "a"
+        );
+    }
+
+    #[test]
+    fn malformed_json_is_the_body_at_fault_at_its_line_and_column() {
+        for body in ["{", "{\n  \"id\": \"a\",\n", r#"{"id":"a"} x"#] {
+            let (field, reason) = invalid(json_body::<Named>(&with_body(body), 1024));
+            assert_eq!(field, "body", "{body:?}");
+            assert!(
+                reason.starts_with("the body is not valid JSON: "),
+                "{reason}"
+            );
+            assert!(
+                reason.contains(" at line ") && reason.contains(" column "),
+                "{reason}"
+            );
+        }
+        // A well-formed body of the wrong shape still names the field at fault.
+        let (field, _) = invalid(json_body::<Named>(&with_body(r#"{"id":5}"#), 1024));
+        assert_eq!(field, "id");
     }
 
     #[test]

@@ -218,6 +218,7 @@ fn cases(parameter: &str) -> Vec<String> {
         "FatigueDays" => Some(0..=400),
         "SmsPerSecond" | "EmailPerSecond" => Some(0..=100_010),
         "SweepBudgetSeconds" => Some(0..=1_000),
+        "SurveyTimeBudgetSeconds" => Some(0..=4_000),
         _ => None,
     };
     if let Some(range) = range {
@@ -292,6 +293,7 @@ fn the_template_admits_only_what_the_functions_start_with() {
         "SmsPerSecond",
         "EmailPerSecond",
         "SweepBudgetSeconds",
+        "SurveyTimeBudgetSeconds",
         "JwtGroupsClaim",
         "SmsSignature",
     ];
@@ -371,6 +373,7 @@ fn whole_number_parameters_admit_exactly_their_documented_ranges() {
         ("SmsPerSecond", 0, 100_000),
         ("EmailPerSecond", 0, 100_000),
         ("SweepBudgetSeconds", 1, 25),
+        ("SurveyTimeBudgetSeconds", 0, 3_600),
     ] {
         let parameter = &parameters[name];
         for n in 0..=high + 1_000 {

@@ -105,7 +105,7 @@ fn form_event(token: &Token, body: &str) -> Value {
 
 fn complete_form() -> String {
     let survey: Value =
-        serde_json::from_str(include_str!("../../../surveys/default.json")).unwrap();
+        serde_json::from_str(include_str!("../../../surveys/relationship.json")).unwrap();
     let mut parts = Vec::new();
     let mut shown = Vec::new();
     for q in survey["questions"].as_array().unwrap() {
@@ -175,7 +175,7 @@ async fn main() {
     let env = TestEnv::new("bench-capture").await;
     let now = Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap();
     let new: NewSurvey =
-        serde_json::from_str(include_str!("../../../surveys/default.json")).unwrap();
+        serde_json::from_str(include_str!("../../../surveys/relationship.json")).unwrap();
     env.deps
         .store
         .create_survey(

@@ -5,11 +5,16 @@
 //! logic), and a post that reveals new questions comes back as the same form with them added.
 //! A small inline script (allowed by a per-response CSP nonce) shows and hides follow-up
 //! questions as the respondent answers, using the same conditions.
+//!
+//! The form says how long it takes (the estimate of `closeloop::domain::survey::estimate`), and
+//! a long survey (over `LONG_SURVEY_SECS`) keeps a progress line in view: how many of the
+//! questions shown are answered, counted by CSS as the respondent answers, so it needs no script.
 
 use closeloop::domain::anonymous::NonceProblem;
 use closeloop::domain::response::{AnswerProblem, TAP_FIELD};
 use closeloop::domain::survey::{
-    visible_questions, Answer, Answers, Locale, Question, QuestionKind, Survey, ValidSurvey,
+    estimate, visible_questions, Answer, Answers, Estimate, Locale, Question, QuestionKind, Survey,
+    ValidSurvey,
 };
 use closeloop::web::{contact_line, escape, Page};
 use closeloop::Config;
@@ -179,6 +184,11 @@ impl Form<'_> {
                 escape(intro.get(locale))
             ));
         }
+        let estimate = estimate(definition);
+        html.push_str(&format!(
+            "<p class=\"estimate\">{}</p>",
+            escape(&estimate_line(locale, estimate))
+        ));
         if let Some(notice) = &self.notice {
             html.push_str(&format!(
                 "<p class=\"notice\" role=\"status\">{}</p>",
@@ -222,6 +232,9 @@ impl Form<'_> {
             "<input type=\"hidden\" name=\"_shown\" value=\"{}\">",
             escape(&visible.join(","))
         ));
+        if estimate.is_long() {
+            html.push_str(&progress(locale));
+        }
         let submit = match locale {
             Locale::ZhCn => "提交",
             Locale::En => "Submit",
@@ -371,7 +384,7 @@ impl Form<'_> {
                     _ => "",
                 };
                 html.push_str(&format!(
-                    "<textarea id=\"{id}-text\" name=\"{id}\" rows=\"3\" maxlength=\"{max_length}\" aria-labelledby=\"{id}-label\"{disabled}>{}</textarea>",
+                    "<textarea id=\"{id}-text\" name=\"{id}\" rows=\"3\" maxlength=\"{max_length}\" placeholder=\" \" aria-labelledby=\"{id}-label\"{disabled}>{}</textarea>",
                     escape(text)
                 ));
             }
@@ -379,6 +392,32 @@ impl Form<'_> {
         html.push_str("</fieldset>");
         html
     }
+}
+
+/// "This survey takes about 2 minutes." above the questions.
+fn estimate_line(locale: Locale, estimate: Estimate) -> String {
+    match locale {
+        Locale::ZhCn => format!("本问卷{}。", estimate.text(locale)),
+        Locale::En => format!("This survey takes {}.", estimate.text(locale)),
+    }
+}
+
+/// The progress line of a long survey: "Answered 3 of 17", kept in view at the bottom of the
+/// screen. CSS counts the questions shown (hidden follow-ups are `display: none`, so they do
+/// not count) and those with a checked choice or a non-blank text (an open text has a
+/// `placeholder`, so `:placeholder-shown` means blank).
+fn progress(locale: Locale) -> String {
+    let content = match locale {
+        Locale::ZhCn => r#""已答 " counter(answered) " / " counter(shown) " 题""#,
+        Locale::En => r#""Answered " counter(answered) " of " counter(shown)"#,
+    };
+    format!(
+        "<style>#survey{{counter-reset:shown answered}}\
+#survey .q:not([hidden]){{counter-increment:shown}}\
+#survey .q:not([hidden]):has(input:checked),#survey .q:not([hidden]):has(textarea:not(:placeholder-shown)){{counter-increment:shown answered}}\
+.progress{{position:sticky;bottom:0;background:#fff;border-top:1px solid #ccc;padding:.5rem 0;text-align:center;color:#333}}\
+.progress::after{{content:{content}}}</style><div class=\"progress\" id=\"progress\" aria-hidden=\"true\"></div>"
+    )
 }
 
 /// Posts a one-tap rating the customer opened (so one tap still records it in a browser, while

@@ -157,6 +157,15 @@ async fn an_answer_is_recorded_once_and_the_invitation_is_answered() {
     assert!(!answers.contains_key("improve_most"));
     let dims = stored["dimension_scores"].as_m().unwrap();
     assert_eq!(dims.len(), 4);
+    // And the exact parts reports add up: every dimension's sum and count of ratings.
+    let tallies = stored["dimension_tallies"].as_m().unwrap();
+    assert_eq!(tallies.len(), 4);
+    for (dimension, tally) in tallies {
+        let tally = tally.as_m().unwrap();
+        assert_eq!(tally["count"].as_n().unwrap(), "3", "{dimension}");
+        assert_eq!(tally["sum"].as_n().unwrap(), "12", "{dimension}");
+        assert_eq!(dims[dimension].as_n().unwrap(), "4", "{dimension}");
+    }
 
     let invitation = item(&env, keys::invitation::home("inv-1")).await.unwrap();
     assert_eq!(s(&invitation, "state"), "answered");
@@ -646,4 +655,39 @@ async fn a_replacement_built_from_an_older_revision_is_refused() {
     let stored = item(&env, key).await.unwrap();
     assert_eq!(stored["complete"].as_bool().unwrap(), &true);
     assert_eq!(stored["revision"].as_n().unwrap(), "2");
+}
+
+#[tokio::test]
+async fn json_answers_with_a_repeated_key_are_refused_and_record_nothing() {
+    let (env, function) = setup("capture-duplicate").await;
+    let token = invite(&env, "inv-dup", Locale::En, "sent").await;
+    let mut answers = serde_json::Map::new();
+    for (k, v) in complete_answers(5) {
+        let value = v.parse::<u8>().map(|n| json!(n)).unwrap_or(json!(v));
+        answers.insert(k, value);
+    }
+    answers.remove("nps");
+    let fields = json!(answers).to_string();
+    // `{"answers":{…,"nps":2,"nps":9}}`: which one did the customer mean?
+    let body = format!(
+        "{{\"answers\":{},\"nps\":2,\"nps\":9}}}}",
+        fields.trim_end_matches('}')
+    );
+    let before = env.items().await;
+    let reply = call(
+        &function,
+        post(token.as_str()).json_body(&body).into_value(),
+    )
+    .await;
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    let error: Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(error["field"], "answers.nps", "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"nps\" appears more than once"),
+        "{error}"
+    );
+    assert_eq!(env.items().await, before, "a refused answer writes nothing");
 }

@@ -74,7 +74,7 @@ async fn a_known_invitation_opens_its_survey_version_in_its_language() {
     let new: NewSurvey = serde_json::from_str(
         &std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../surveys/default.json"
+            "/../../surveys/relationship.json"
         ))
         .unwrap(),
     )
@@ -148,4 +148,94 @@ async fn a_known_invitation_opens_its_survey_version_in_its_language() {
         !body.contains(token.as_str()),
         "the token is not echoed into the page"
     );
+}
+
+/// Stores `surveys/<file>.json` as `id` and a link to it in `locale`; the link's token.
+async fn survey_behind_a_link(env: &TestEnv, file: &str, id: &str, locale: Locale) -> Token {
+    let path = format!("{}/../../surveys/{file}.json", env!("CARGO_MANIFEST_DIR"));
+    let new: NewSurvey = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap();
+    env.deps
+        .store
+        .create_survey(
+            SurveyId::parse(id).unwrap(),
+            new.definition.validate().unwrap(),
+            now,
+        )
+        .await
+        .unwrap();
+    let token = Token::generate(&mut rand::thread_rng());
+    let link = Link {
+        token_hash: token.hash(),
+        invitation_id: format!("inv-{id}"),
+        survey_id: id.into(),
+        survey_version: 1,
+        locale,
+        attribution: Attribution::default(),
+        sent_at: now,
+        link_expires_at: now + chrono::Duration::days(7),
+        expires_at: (now + chrono::Duration::days(730)).timestamp(),
+    };
+    env.dynamodb
+        .transact_write_items()
+        .transact_items(env.deps.store.link_put(&link).unwrap())
+        .send()
+        .await
+        .unwrap();
+    token
+}
+
+#[tokio::test]
+async fn each_default_survey_states_its_time_and_the_long_one_shows_progress() {
+    let env = TestEnv::new("capture-estimate").await;
+    let function = ResponseCapture::new(env.deps_for("response-capture"));
+    for (file, id, locale, time, long) in [
+        (
+            "default",
+            "csat-default",
+            Locale::En,
+            "This survey takes about 2 minutes.",
+            false,
+        ),
+        (
+            "default",
+            "csat-default-zh",
+            Locale::ZhCn,
+            "本问卷约 2 分钟。",
+            false,
+        ),
+        (
+            "relationship",
+            "relationship",
+            Locale::En,
+            "This survey takes about 4 minutes.",
+            true,
+        ),
+        (
+            "relationship",
+            "relationship-zh",
+            Locale::ZhCn,
+            "本问卷约 4 分钟。",
+            true,
+        ),
+    ] {
+        let token = survey_behind_a_link(&env, file, id, locale).await;
+        let (status, _, body) =
+            open(&function, survey_link("GET /s/{token}", token.as_str())).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains(time), "{id}: {body}");
+        // No page promises a fixed time of its own any more.
+        assert!(
+            !body.contains("3 minutes") && !body.contains("3 分钟"),
+            "{id}"
+        );
+        assert_eq!(body.contains("class=\"progress\""), long, "{id}");
+        if long {
+            let words = match locale {
+                Locale::En => "\"Answered \" counter(answered) \" of \" counter(shown)",
+                Locale::ZhCn => "\"已答 \" counter(answered) \" / \" counter(shown) \" 题\"",
+            };
+            assert!(body.contains(words), "{id}: {body}");
+        }
+    }
 }

@@ -92,6 +92,7 @@ async fn main() {
         let customer = CustomerInput {
             id: Some(format!("B{n:05}")),
             phone: Some(phone(run, n)),
+            sms_consent: Some(true),
             ..Default::default()
         }
         .validate(defaults)

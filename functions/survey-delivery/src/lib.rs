@@ -50,10 +50,10 @@ impl SurveyDelivery {
         require(&request, &deps.config.groups_claim, area)?;
         let store = &deps.store;
         match route_key(&request) {
-            Some("POST /surveys") => surveys::create(store, &request, now).await,
+            Some("POST /surveys") => surveys::create(deps, &request, now).await,
             Some("GET /surveys") => surveys::list(store).await,
             Some("GET /surveys/{id}") => surveys::get(store, &request).await,
-            Some("POST /surveys/{id}/versions") => surveys::add_version(store, &request, now).await,
+            Some("POST /surveys/{id}/versions") => surveys::add_version(deps, &request, now).await,
             Some("PUT /customers/{id}") => customers::put(deps, &request, now).await,
             Some("GET /customers/{id}") => customers::get(deps, &request).await,
             Some("POST /customers/import") => customers::import(deps, &request, now).await,

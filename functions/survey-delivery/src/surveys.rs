@@ -1,14 +1,18 @@
 //! `POST /surveys`, `GET /surveys`, `GET /surveys/{id}`, `POST /surveys/{id}/versions`.
-//! Decode, validate with the domain rules, store; nothing is written unless valid.
+//! Decode, validate with the domain rules (including the time budget: a version whose
+//! estimated answering time is over `SURVEY_TIME_BUDGET_SECONDS` needs `"allow_long": true`),
+//! store; nothing is written unless valid. Each survey is answered with its `estimated_seconds`.
 
 use aws_lambda_events::encodings::Body;
 use chrono::{DateTime, Utc};
-use closeloop::domain::survey::{NewSurvey, SurveyDefinition, SurveyId, ValidSurvey};
+use closeloop::domain::survey::{
+    check_time_budget, estimate, NewSurvey, Survey, SurveyDefinition, SurveyId, ValidSurvey,
+};
 use closeloop::lambda::{json_body, json_response, path_parameter, query_parameter};
-use closeloop::{Error, Store};
+use closeloop::{Deps, Error, Store};
 use http::{header, Response, StatusCode};
 use lambda_http::Request;
-use serde_json::json;
+use serde_json::{json, Value};
 
 /// Survey definitions are small; anything bigger is a mistake or an attack.
 pub const MAX_DEFINITION_BYTES: usize = 256 * 1024;
@@ -18,10 +22,20 @@ fn survey_id(request: &Request) -> Result<SurveyId, Error> {
     SurveyId::parse(&raw).map_err(|problem| Error::invalid("id", problem.to_string()))
 }
 
-fn validate(definition: SurveyDefinition) -> Result<ValidSurvey, Error> {
-    definition
+fn validate(definition: SurveyDefinition, budget_secs: u32) -> Result<ValidSurvey, Error> {
+    let survey = definition
         .validate()
-        .map_err(|problem| Error::invalid(problem.field, problem.reason))
+        .map_err(|problem| Error::invalid(problem.field, problem.reason))?;
+    check_time_budget(survey.definition(), budget_secs)
+        .map_err(|problem| Error::invalid(problem.field, problem.reason))?;
+    Ok(survey)
+}
+
+/// A stored survey as the routes answer it: with its estimated answering time.
+fn with_estimate(survey: &Survey) -> Value {
+    let mut value = serde_json::to_value(survey).expect("a survey serialises");
+    value["estimated_seconds"] = json!(estimate(&survey.definition).seconds);
+    value
 }
 
 /// An id for a survey created without one: short, random, valid.
@@ -30,8 +44,8 @@ fn generated_id() -> SurveyId {
     SurveyId::parse(&format!("s-{suffix:016x}")).expect("generated ids are valid")
 }
 
-fn created(survey: &closeloop::domain::survey::Survey) -> Response<Body> {
-    let mut response = json_response(StatusCode::CREATED, survey);
+fn created(survey: &Survey) -> Response<Body> {
+    let mut response = json_response(StatusCode::CREATED, &with_estimate(survey));
     let location = format!("/surveys/{}?version={}", survey.id.as_str(), survey.version);
     response.headers_mut().insert(
         header::LOCATION,
@@ -41,26 +55,26 @@ fn created(survey: &closeloop::domain::survey::Survey) -> Response<Body> {
 }
 
 pub async fn create(
-    store: &Store,
+    deps: &Deps,
     request: &Request,
     now: DateTime<Utc>,
 ) -> Result<Response<Body>, Error> {
     let new: NewSurvey = json_body(request, MAX_DEFINITION_BYTES)?;
-    let survey = validate(new.definition)?;
+    let survey = validate(new.definition, deps.config.delivery.survey_time_budget_secs)?;
     let id = new.id.unwrap_or_else(generated_id);
-    let survey = store.create_survey(id, survey, now).await?;
+    let survey = deps.store.create_survey(id, survey, now).await?;
     Ok(created(&survey))
 }
 
 pub async fn add_version(
-    store: &Store,
+    deps: &Deps,
     request: &Request,
     now: DateTime<Utc>,
 ) -> Result<Response<Body>, Error> {
     let id = survey_id(request)?;
     let definition: SurveyDefinition = json_body(request, MAX_DEFINITION_BYTES)?;
-    let survey = validate(definition)?;
-    let survey = store.add_survey_version(&id, survey, now).await?;
+    let survey = validate(definition, deps.config.delivery.survey_time_budget_secs)?;
+    let survey = deps.store.add_survey_version(&id, survey, now).await?;
     Ok(created(&survey))
 }
 
@@ -79,7 +93,7 @@ pub async fn get(store: &Store, request: &Request) -> Result<Response<Body>, Err
         },
     };
     let survey = store.get_survey(&id, version).await?;
-    Ok(json_response(StatusCode::OK, &survey))
+    Ok(json_response(StatusCode::OK, &with_estimate(&survey)))
 }
 
 pub async fn list(store: &Store) -> Result<Response<Body>, Error> {

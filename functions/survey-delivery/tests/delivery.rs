@@ -66,7 +66,13 @@ async fn setup(label: &str) -> (TestEnv, SurveyDelivery) {
     (env, function)
 }
 
-async fn put_customer(function: &SurveyDelivery, id: &str, body: Value) -> Value {
+/// Stores a customer who agreed to SMS and email surveys, unless `body` says otherwise.
+async fn put_customer(function: &SurveyDelivery, id: &str, mut body: Value) -> Value {
+    for consent in ["sms_consent", "email_consent"] {
+        if body.get(consent).is_none() {
+            body[consent] = json!(true);
+        }
+    }
     let (status, reply) = call(
         function,
         HttpEvent::new("PUT /customers/{id}", &format!("/customers/{id}"))
@@ -204,6 +210,8 @@ async fn an_event_becomes_an_sms_invitation_with_a_working_link() {
     let messages = sms_to(&phone);
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert!(messages[0].contains("回复T退订"), "{}", messages[0]);
+    // It promises the default survey's estimated time (83 s: 2 minutes), not a fixed one.
+    assert!(messages[0].contains("请用2分钟评价服务"), "{}", messages[0]);
     let token = token_in(&messages[0], "http://127.0.0.1:8080/s/");
     let token = Token::parse(&token).expect("a well-formed token in the SMS");
 
@@ -280,6 +288,10 @@ async fn email_invitations_have_both_parts_one_tap_ratings_and_unsubscribe() {
     let emails = emails_to(&address);
     assert_eq!(emails.len(), 1);
     let (headers, text, html) = mime_parts(&emails[0]);
+    assert!(
+        text.contains("Answer the full survey (about 2 minutes):"),
+        "{text}"
+    );
     let token = token_in(&text, "http://127.0.0.1:8080/s/");
     assert!(
         headers.contains(&format!(
@@ -405,6 +417,11 @@ async fn one_reminder_after_three_days_then_expiry_after_seven() {
     let messages = sms_to(&phone);
     assert_eq!(messages.len(), 2);
     assert!(messages[1].contains("reminder"), "{}", messages[1]);
+    assert!(
+        messages[1].contains("in about 2 minutes"),
+        "{}",
+        messages[1]
+    );
     // The reminder's link works too, and expires with the first.
     let token = Token::parse(&token_in(&messages[1], "/s/")).unwrap();
     let link = env
@@ -995,6 +1012,7 @@ async fn two_concurrent_sweeps_send_each_of_500_invitations_exactly_once() {
         let customer = closeloop::domain::customer::CustomerInput {
             id: Some(format!("R{n:04}")),
             phone: Some(phone()),
+            sms_consent: Some(true),
             ..Default::default()
         }
         .validate(defaults)
@@ -1093,6 +1111,7 @@ async fn of_two_claims_from_the_same_read_exactly_one_wins() {
             CustomerInput {
                 id: Some(format!("W{n:03}")),
                 phone: Some(phone()),
+                sms_consent: Some(true),
                 ..Default::default()
             }
             .validate(CustomerDefaults::default())
@@ -1236,6 +1255,85 @@ async fn a_failed_send_is_retried_with_backoff_then_marked_failed() {
 }
 
 #[tokio::test]
+async fn consent_is_explicit_on_a_put_and_an_import_alike() {
+    let (env, function) = setup("dlv-consent").await;
+    let put = |id: &'static str, body: Value| {
+        let function = &function;
+        async move {
+            let (status, reply) = call(
+                function,
+                HttpEvent::new("PUT /customers/{id}", &format!("/customers/{id}"))
+                    .admin()
+                    .path_parameter("id", id)
+                    .json_body(&body.to_string()),
+                event_time(),
+            )
+            .await;
+            assert_eq!(status, 200, "{reply}");
+            reply
+        }
+    };
+    let stored = |id: &'static str| {
+        let env = &env;
+        async move {
+            env.items()
+                .await
+                .into_iter()
+                .find(|i| {
+                    i["entity"].as_s().ok().map(String::as_str) == Some("customer")
+                        && i["id"].as_s().ok().map(String::as_str) == Some(id)
+                })
+                .unwrap_or_else(|| panic!("customer {id} not stored"))
+        }
+    };
+    // Without the consent fields: stored as no, and nothing may be sent.
+    let reply = put("K9001", json!({"phone": phone(), "email": email()})).await;
+    for channel in ["sms", "email"] {
+        assert_eq!(reply["consent"][channel]["consent"], false, "{reply}");
+        assert_eq!(reply["consent"][channel]["can_send"], false, "{reply}");
+    }
+    let item = stored("K9001").await;
+    assert_eq!(item["sms_consent"].as_bool().ok(), Some(&false), "{item:?}");
+    assert_eq!(
+        item["email_consent"].as_bool().ok(),
+        Some(&false),
+        "{item:?}"
+    );
+    // A replacement that leaves them out withdraws what an earlier one granted.
+    let reply = put("K9001", json!({"phone": phone(), "sms_consent": true})).await;
+    assert_eq!(reply["consent"]["sms"]["can_send"], true, "{reply}");
+    let reply = put("K9001", json!({"phone": phone()})).await;
+    assert_eq!(reply["consent"]["sms"]["can_send"], false, "{reply}");
+
+    // The import reads a blank or missing consent cell the same way.
+    let csv = format!(
+        "id,phone,email,sms_consent,email_consent\n\
+         K9002,{},{},,\n\
+         K9003,{},{},yes,no\n",
+        phone(),
+        email(),
+        phone(),
+        email()
+    );
+    let (status, report) = call(
+        &function,
+        HttpEvent::new("POST /customers/import", "/customers/import")
+            .admin()
+            .header("content-type", "text/csv")
+            .raw_body(&csv),
+        event_time(),
+    )
+    .await;
+    assert_eq!((status, &report["accepted"]), (200, &json!(2)), "{report}");
+    let (_, blank) = admin_get(&function, "/customers/{id}", "K9002", event_time()).await;
+    assert_eq!(blank["consent"]["sms"]["consent"], false, "{blank}");
+    assert_eq!(blank["consent"]["email"]["consent"], false, "{blank}");
+    let (_, given) = admin_get(&function, "/customers/{id}", "K9003", event_time()).await;
+    assert_eq!(given["consent"]["sms"]["consent"], true, "{given}");
+    assert_eq!(given["consent"]["email"]["consent"], false, "{given}");
+}
+
+#[tokio::test]
 async fn an_import_reports_every_bad_row_and_writes_only_the_good_ones() {
     let (env, function) = setup("dlv-import").await;
     let before = env.item_count().await;
@@ -1303,7 +1401,9 @@ async fn an_import_reports_every_bad_row_and_writes_only_the_good_ones() {
     let (_, jo) = admin_get(&function, "/customers/{id}", "C8003", event_time()).await;
     assert_eq!(jo["customer"]["name"], "Smith, Jo");
     assert_eq!(jo["customer"]["segment"], "returning");
-    assert_eq!(jo["consent"]["email"]["can_send"], true);
+    // The file has no consent columns: having an address is no permission to survey it.
+    assert_eq!(jo["customer"]["email_consent"], false, "{jo}");
+    assert_eq!(jo["consent"]["email"]["can_send"], false, "{jo}");
 
     // A broken file is refused whole and writes nothing.
     for (body, content_type, expected) in [
@@ -1393,6 +1493,7 @@ async fn a_batched_claim_and_record_store_what_the_single_ones_do() {
             CustomerInput {
                 id: Some(format!("C{id}")),
                 phone: Some(phone()),
+                sms_consent: Some(true),
                 ..Default::default()
             }
             .validate(CustomerDefaults::default())

@@ -433,3 +433,98 @@ async fn the_scheduled_sweep_runs_on_an_empty_table_and_changes_nothing() {
     assert_eq!(report["sent"], 0);
     assert_eq!(env.item_count().await, 0);
 }
+
+fn shipped(file: &str) -> Value {
+    let path = format!("{}/../../surveys/{file}.json", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_version_over_the_time_budget_needs_allow_long() {
+    let env = TestEnv::new("survey-budget").await;
+    let function = SurveyDelivery::new(env.deps_for("survey-delivery"));
+    // The full relationship survey is long on purpose: it says so and is stored.
+    let full = shipped("relationship");
+    assert_eq!(full["allow_long"], true);
+    let (status, created) = post_survey(&function, &full).await;
+    assert_eq!(status, 201, "{created}");
+    let seconds = created["estimated_seconds"].as_u64().unwrap();
+    assert!(seconds > 180, "{created}");
+    assert_eq!(created["definition"]["allow_long"], true);
+    // The short default fits the budget without it.
+    let (status, short) = post_survey(&function, &shipped("default")).await;
+    assert_eq!(status, 201, "{short}");
+    assert!(
+        short["estimated_seconds"].as_u64().unwrap() <= 120,
+        "{short}"
+    );
+
+    // The same long survey without allow_long, new or as a version: refused, nothing stored.
+    let before = env.item_count().await;
+    let mut strict = full.clone();
+    strict.as_object_mut().unwrap().remove("allow_long");
+    strict["id"] = json!("relationship-strict");
+    let (status, reply) = post_survey(&function, &strict).await;
+    assert_eq!(status, 400, "{reply}");
+    assert_eq!(reply["field"], "questions", "{reply}");
+    let message = reply["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("an estimated {seconds} s"))
+            && message.contains("time budget of 180 s")
+            && message.contains("\"allow_long\": true"),
+        "{message}"
+    );
+    strict.as_object_mut().unwrap().remove("id");
+    let (status, reply) = call(
+        &function,
+        HttpEvent::new(
+            "POST /surveys/{id}/versions",
+            "/surveys/relationship/versions",
+        )
+        .admin()
+        .path_parameter("id", "relationship")
+        .json_body(&strict.to_string()),
+    )
+    .await;
+    assert_eq!(status, 400, "{reply}");
+    assert_eq!(
+        env.item_count().await,
+        before,
+        "a refused survey writes nothing"
+    );
+    // Reading a survey tells its estimate too.
+    let (status, read) = call(
+        &function,
+        HttpEvent::new("GET /surveys/{id}", "/surveys/relationship")
+            .admin()
+            .path_parameter("id", "relationship"),
+    )
+    .await;
+    assert_eq!(
+        (status, read["estimated_seconds"].as_u64()),
+        (200, Some(seconds))
+    );
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_the_body_at_fault() {
+    let env = TestEnv::new("survey-malformed").await;
+    let function = SurveyDelivery::new(env.deps_for("survey-delivery"));
+    for body in ["{", "{\"id\": \"a\",\n \"id\": \"b\"}"] {
+        let (status, reply) = call(
+            &function,
+            HttpEvent::new("POST /surveys", "/surveys")
+                .admin()
+                .json_body(body),
+        )
+        .await;
+        assert_eq!(status, 400, "{reply}");
+        assert_ne!(reply["field"], "?", "{reply}");
+        let message = reply["message"].as_str().unwrap();
+        assert!(
+            message.contains(" at line ") || message.contains("appears more than once"),
+            "{message}"
+        );
+    }
+    assert_eq!(env.item_count().await, 0);
+}

@@ -21,7 +21,7 @@ use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContex
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
 use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::operation::scan::ScanInput;
-use closeloop::domain::response::SurveyResponse;
+use closeloop::domain::response::{FixedScore, SurveyResponse};
 use closeloop::domain::survey::Answer;
 use closeloop::{Deps, Store};
 use closeloop_tests::{fixture, TestEnv};
@@ -89,9 +89,10 @@ fn unhappy(id: &str) -> SurveyResponse {
     let mut response: SurveyResponse = serde_dynamo::from_item(new).unwrap();
     response.response_id = id.into();
     response.revision = 1;
-    response
-        .dimension_scores
-        .insert("service_response".parse().unwrap(), 1.7);
+    response.dimension_scores.insert(
+        "service_response".parse().unwrap(),
+        FixedScore::from_f64(1.7),
+    );
     response
         .answers
         .insert("sr_first_response".parse().unwrap(), Answer::Number(1));

@@ -33,7 +33,7 @@ pub fn response_source(response: &SurveyResponse) -> TicketSource {
     source.dimension_scores = response
         .dimension_scores
         .iter()
-        .map(|(dimension, score)| (dimension.as_str().to_string(), *score))
+        .map(|(dimension, score)| (dimension.as_str().to_string(), score.as_f64()))
         .collect();
     source.outcome = response.outcome;
     source.nps = response.nps;

@@ -4,6 +4,7 @@
 mod common;
 
 use closeloop::domain::calendar::Calendars;
+use closeloop::domain::response::FixedScore;
 use closeloop::domain::ticket::{sla, Category, EntryKind, Level, SlaPolicy, SubItem, TicketState};
 use closeloop::domain::timekeeping::timestamp;
 use closeloop::keys;
@@ -181,8 +182,10 @@ async fn a_one_tap_rating_then_the_full_form_make_one_ticket_upgraded() {
     let mut form = completed_response();
     form.attribution.segment = Some("returning".into());
     form.outcome = Some(1);
-    form.dimension_scores
-        .insert("product_quality".parse().unwrap(), 1.3);
+    form.dimension_scores.insert(
+        "product_quality".parse().unwrap(),
+        FixedScore::from_f64(1.3),
+    );
     form.open_text.insert(
         "improve_text".parse().unwrap(),
         "手机充电时起火，质量太差".into(),
@@ -249,8 +252,10 @@ async fn full_answers_calmer_than_the_tap_never_downgrade_the_ticket() {
 
     // The form says service response 2: a level-2 matter. The ticket stays level 1.
     let mut form = completed_response();
-    form.dimension_scores
-        .insert("service_response".parse().unwrap(), 2.0);
+    form.dimension_scores.insert(
+        "service_response".parse().unwrap(),
+        FixedScore::from_f64(2.0),
+    );
     let (summary, _) = function
         .process(&batch(vec![response_modified(&tap, &form)]))
         .await;
@@ -318,7 +323,8 @@ async fn redelivered_late_and_concurrent_records_make_one_ticket_and_one_entry()
     tap.attribution.segment = Some("returning".into());
     let mut form = completed_response();
     form.attribution.segment = Some("returning".into());
-    form.dimension_scores.insert("value".parse().unwrap(), 1.0);
+    form.dimension_scores
+        .insert("value".parse().unwrap(), FixedScore::from_f64(1.0));
     function
         .process(&batch(vec![response_inserted(&tap)]))
         .await;

@@ -51,7 +51,13 @@ async fn setup(label: &str) -> Setup {
 }
 
 impl Setup {
-    async fn customer(&self, id: &str, body: Value) {
+    /// Stores a customer who agreed to SMS and email, unless `body` says otherwise.
+    async fn customer(&self, id: &str, mut body: Value) {
+        for consent in ["sms_consent", "email_consent"] {
+            if body.get(consent).is_none() {
+                body[consent] = Value::Bool(true);
+            }
+        }
         let event = HttpEvent::new("PUT /customers/{id}", &format!("/customers/{id}"))
             .admin()
             .path_parameter("id", id)

@@ -421,8 +421,8 @@ impl CustomerInput {
         Ok(Customer {
             id,
             name,
-            sms_consent: self.sms_consent.unwrap_or(phone.is_some()),
-            email_consent: self.email_consent.unwrap_or(email.is_some()),
+            sms_consent: explicit_consent(self.sms_consent),
+            email_consent: explicit_consent(self.email_consent),
             phone,
             email,
             locale,
@@ -433,6 +433,14 @@ impl CustomerInput {
             time_zone: TimeZone(time_zone),
         })
     }
+}
+
+/// Consent is explicit: a customer may be messaged on a channel only when the record says
+/// `true` for it (`sms_consent`, `email_consent`; in a CSV `yes`, `true`, `1`, `是`…). A missing
+/// value, in a `PUT /customers/{id}` body or an import row alike, is no: having someone's
+/// address is not their permission to survey them.
+pub fn explicit_consent(given: Option<bool>) -> bool {
+    given == Some(true)
 }
 
 /// What happened to one CSV row.

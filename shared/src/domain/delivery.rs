@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, 
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use super::survey::Locale;
+use super::survey::{Estimate, Locale};
 
 pub use super::invitation::InvitationState;
 
@@ -399,8 +399,8 @@ impl SmsSignature {
     }
 }
 
-/// Characters of a zh-CN invitation or reminder besides the signature's own and the link's:
-/// 【】, the words, the space and 回复T退订.
+/// Characters of a zh-CN invitation or reminder besides the signature's own, the link's and the
+/// estimated minutes' digits: 【】, the words, the space and 回复T退订.
 pub const SMS_FIXED_CHARS_ZH: usize = 17;
 
 /// SMS segments a text takes: GSM-7 texts 160 characters in one segment, 153 per part when
@@ -432,26 +432,35 @@ impl Default for SmsSignature {
     }
 }
 
-/// Short SMS text; a reminder is worded gently. A zh-CN text starts with the sender's
-/// registered 【signature】 and is worded to leave the link as much of one 70-character segment
-/// as it can: 26 characters besides the link with a 9-character signature (see
-/// [`SMS_FIXED_CHARS_ZH`]).
+/// Short SMS text naming the survey's estimated time (`estimate`, see
+/// [`estimate`](crate::domain::survey::estimate)); a reminder is worded gently. A zh-CN text
+/// starts with the sender's registered 【signature】 and is worded to leave the link as much of
+/// one 70-character segment as it can: 27 characters besides the link with a 9-character
+/// signature and a one-digit estimate (see [`SMS_FIXED_CHARS_ZH`]).
 pub fn sms_text(
     locale: Locale,
     signature: &SmsSignature,
     links: &MessageLinks,
     reminder: bool,
+    estimate: Estimate,
 ) -> String {
     let sig = signature.bracketed();
+    let minutes = estimate.minutes();
     match (locale, reminder) {
-        (Locale::ZhCn, false) => format!("{sig}请您评价本次服务：{} 回复T退订", links.survey),
-        (Locale::ZhCn, true) => format!("{sig}再次邀您评价服务：{} 回复T退订", links.survey),
+        (Locale::ZhCn, false) => {
+            format!("{sig}请用{minutes}分钟评价服务：{} 回复T退订", links.survey)
+        }
+        (Locale::ZhCn, true) => {
+            format!("{sig}再邀您用{minutes}分钟评价：{} 回复T退订", links.survey)
+        }
         (Locale::En, false) => format!(
-            "Thanks for choosing us! How did we do? 1 minute: {} Reply STOP to opt out",
+            "How did we do? Tell us in {}: {} Reply STOP to opt out",
+            estimate.text(Locale::En),
             links.survey
         ),
         (Locale::En, true) => format!(
-            "A gentle reminder: your feedback still counts. {} Reply STOP to opt out",
+            "A gentle reminder: tell us how we did in {}: {} Reply STOP to opt out",
+            estimate.text(Locale::En),
             links.survey
         ),
     }
@@ -473,13 +482,14 @@ fn escape(text: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-/// The invitation (or reminder) email: one-tap 1–5 ratings, the full survey link, and an
-/// unsubscribe link.
+/// The invitation (or reminder) email: one-tap 1–5 ratings, the full survey link with its
+/// estimated time, and an unsubscribe link.
 pub fn invitation_email(
     locale: Locale,
     links: &MessageLinks,
     reminder: bool,
     expires_on: NaiveDate,
+    estimate: Estimate,
 ) -> EmailContent {
     let zh = locale == Locale::ZhCn;
     let subject = match (zh, reminder) {
@@ -494,9 +504,12 @@ pub fn invitation_email(
         "Thank you for choosing us. Tap a score to tell us how satisfied you are overall (1 = very dissatisfied, 5 = very satisfied):"
     };
     let more = if zh {
-        "愿意多说几句？填写完整问卷（约3分钟）："
+        format!("愿意多说几句？填写完整问卷（{}）：", estimate.text(locale))
     } else {
-        "Have a moment more? Answer the full survey (about 3 minutes):"
+        format!(
+            "Have a moment more? Answer the full survey ({}):",
+            estimate.text(locale)
+        )
     };
     let until = if zh {
         format!("链接有效期至 {expires_on}。您的回答仅用于改进服务。")
@@ -526,7 +539,7 @@ pub fn invitation_email(
         lang = locale.as_str(),
         subject = escape(subject),
         lead = escape(lead),
-        more = escape(more),
+        more = escape(&more),
         survey = escape(&links.survey),
         until = escape(&until),
         unsub = escape(&links.unsubscribe),

@@ -7,6 +7,7 @@ pub mod customer;
 pub mod delivery;
 pub mod feedback;
 pub mod invitation;
+pub mod json;
 pub mod period;
 pub mod reference;
 pub mod response;

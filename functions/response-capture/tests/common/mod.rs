@@ -29,7 +29,7 @@ pub async fn create_default_survey(env: &TestEnv) {
     let new: NewSurvey = serde_json::from_str(
         &std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../surveys/default.json"
+            "/../../surveys/relationship.json"
         ))
         .unwrap(),
     )
@@ -166,7 +166,7 @@ pub fn complete_answers(rating: u8) -> Vec<(String, String)> {
     let survey: Value = serde_json::from_str(
         &std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../surveys/default.json"
+            "/../../surveys/relationship.json"
         ))
         .unwrap(),
     )
@@ -262,7 +262,7 @@ pub fn shown_all() -> String {
     let survey: Value = serde_json::from_str(
         &std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../surveys/default.json"
+            "/../../surveys/relationship.json"
         ))
         .unwrap(),
     )

@@ -56,7 +56,7 @@ impl Sweep<'_> {
         let token = Token::generate(&mut rand::thread_rng());
         let links = MessageLinks::new(&self.deps.config.public_base_url, token.as_str());
         let sent_at = invitation.sent_time().unwrap_or(self.now);
-        let version = self
+        let (version, estimate) = self
             .survey_version(&invitation.survey_id, invitation.survey_version)
             .await?;
         let link = self.link(
@@ -73,7 +73,14 @@ impl Sweep<'_> {
             return Ok(());
         }
         match self
-            .publish(&view.customer, channel, &links, true, link_expires_at)
+            .publish(
+                &view.customer,
+                channel,
+                &links,
+                true,
+                link_expires_at,
+                estimate,
+            )
             .await
         {
             Ok(_) => self.count(|r| r.reminded += 1),

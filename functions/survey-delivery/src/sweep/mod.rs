@@ -40,7 +40,7 @@ use closeloop::domain::delivery::{
     invitation_email, sms_text, Channel, MessageLinks, Reach, SendPlan, SuppressReason,
 };
 use closeloop::domain::invitation::{Invitation, InvitationTransition};
-use closeloop::domain::survey::SurveyId;
+use closeloop::domain::survey::{estimate, Estimate, SurveyId};
 use closeloop::domain::timekeeping::retention_expiry;
 use closeloop::domain::token::Token;
 use closeloop::domain::transition::Transition;
@@ -139,8 +139,13 @@ struct Sweep<'a> {
     sms: Pace,
     email: Pace,
     report: Mutex<SweepReport>,
-    versions: Mutex<HashMap<String, u32>>,
+    /// The version an invitation's link opens and its estimated answering time, per survey
+    /// and pinned version (`None`: the latest), read once per sweep.
+    versions: Mutex<HashMap<SurveyKey, (u32, Estimate)>>,
 }
+
+/// A survey id and the version an invitation pins (`None`: the latest).
+type SurveyKey = (String, Option<u32>);
 
 pub async fn run(deps: &Deps, now: DateTime<Utc>) -> Result<SweepReport, Error> {
     run_with(deps, now, SweepLimits::from_config(&deps.config)).await
@@ -280,21 +285,26 @@ impl Sweep<'_> {
         Ok(())
     }
 
-    async fn survey_version(&self, survey_id: &str, fixed: Option<u32>) -> Result<u32, Error> {
-        if let Some(version) = fixed {
-            return Ok(version);
-        }
-        if let Some(version) = self.versions.lock().expect("versions lock").get(survey_id) {
-            return Ok(*version);
+    /// The survey version an invitation is sent with (its pinned one, or the latest) and the
+    /// time its messages promise.
+    async fn survey_version(
+        &self,
+        survey_id: &str,
+        fixed: Option<u32>,
+    ) -> Result<(u32, Estimate), Error> {
+        let key = (survey_id.to_string(), fixed);
+        if let Some(found) = self.versions.lock().expect("versions lock").get(&key) {
+            return Ok(*found);
         }
         let id =
             SurveyId::parse(survey_id).map_err(|p| Error::invalid("survey_id", p.to_string()))?;
-        let version = self.deps.store.get_survey(&id, None).await?.version;
+        let survey = self.deps.store.get_survey(&id, fixed).await?;
+        let found = (survey.version, estimate(&survey.definition));
         self.versions
             .lock()
             .expect("versions lock")
-            .insert(survey_id.to_string(), version);
-        Ok(version)
+            .insert(key, found);
+        Ok(found)
     }
 
     /// What a message's link carries: everything the survey page and the answer need to know
@@ -350,6 +360,7 @@ impl Sweep<'_> {
         links: &MessageLinks,
         reminder: bool,
         link_expires_at: DateTime<Utc>,
+        estimate: Estimate,
     ) -> Result<String, Error> {
         let messenger = &self.deps.messenger;
         match channel {
@@ -366,6 +377,7 @@ impl Sweep<'_> {
                             &self.deps.config.sms_signature,
                             links,
                             reminder,
+                            estimate,
                         ),
                     )
                     .await
@@ -376,7 +388,8 @@ impl Sweep<'_> {
                     .as_ref()
                     .ok_or_else(|| Error::invalid("email", "the customer has no email"))?;
                 let expires_on = customer.local_date(link_expires_at);
-                let content = invitation_email(customer.locale, links, reminder, expires_on);
+                let content =
+                    invitation_email(customer.locale, links, reminder, expires_on, estimate);
                 messenger
                     .send_mime_email(&Email {
                         to: to.as_str().to_string(),
@@ -639,11 +652,11 @@ impl Sweep<'_> {
         let (invitation, channel, claim) = (&due.item, *channel, &s.claim);
         tokio::time::sleep_until(s.slot).await;
         let attempts = invitation.attempts + 1;
-        let version = match self
+        let (version, estimate) = match self
             .survey_version(&invitation.survey_id, invitation.survey_version)
             .await
         {
-            Ok(version) => version,
+            Ok(found) => found,
             Err(Error::NotFound { what }) => {
                 store
                     .mark_failed(invitation, claim, &format!("{what} not found"))
@@ -658,7 +671,14 @@ impl Sweep<'_> {
         let links = MessageLinks::new(&self.deps.config.public_base_url, token.as_str());
         let link_expires_at = rules.link_expires_at(self.now);
         match self
-            .publish(&view.customer, channel, &links, false, link_expires_at)
+            .publish(
+                &view.customer,
+                channel,
+                &links,
+                false,
+                link_expires_at,
+                estimate,
+            )
             .await
         {
             Ok(_) => {

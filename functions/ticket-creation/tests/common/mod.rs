@@ -4,7 +4,7 @@
 use aws_lambda_events::dynamodb::{Event, EventRecord};
 use chrono::{DateTime, Utc};
 use closeloop::domain::feedback::Feedback;
-use closeloop::domain::response::SurveyResponse;
+use closeloop::domain::response::{FixedScore, SurveyResponse};
 use closeloop::domain::survey::Answer;
 use closeloop::lambda::Function;
 use closeloop::store::StoredTicket;
@@ -122,9 +122,10 @@ pub fn unhappy_answer(id: &str) -> SurveyResponse {
     response.invitation_id = Some(id.into());
     response.revision = 1;
     response.attribution.segment = Some("returning".into());
-    response
-        .dimension_scores
-        .insert("service_response".parse().unwrap(), 1.7);
+    response.dimension_scores.insert(
+        "service_response".parse().unwrap(),
+        FixedScore::from_f64(1.7),
+    );
     response
         .answers
         .insert("sr_first_response".parse().unwrap(), Answer::Number(1));

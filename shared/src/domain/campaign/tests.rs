@@ -34,6 +34,7 @@ fn customer(id: &str, segment: &str, store: Option<&str>) -> Customer {
         email: Some(format!("{id}@example.com")),
         segment: Some(segment.into()),
         store: store.map(str::to_string),
+        email_consent: Some(true),
         ..Default::default()
     }
     .validate(CustomerDefaults::default())

@@ -67,16 +67,51 @@ fn a_customer_needs_a_way_to_be_reached() {
 }
 
 #[test]
-fn defaults_fill_in_and_consent_follows_the_contact() {
+fn defaults_fill_in_and_a_missing_consent_is_no() {
     let customer = input("C202405001")
         .validate(CustomerDefaults::default())
         .unwrap();
     assert_eq!(customer.segment, Segment::New);
     assert_eq!(customer.time_zone.0.name(), "Asia/Shanghai");
     assert_eq!(customer.locale, Locale::ZhCn);
-    assert!(customer.sms_consent);
+    // A phone number alone is not permission to text it.
+    assert!(!customer.sms_consent);
     assert!(!customer.email_consent);
-    assert!(customer.consented_phone().is_some());
+    assert!(customer.consented_phone().is_none());
+    let mut both = input("C202405002");
+    both.email = Some("c2@example.com".into());
+    let customer = both.validate(CustomerDefaults::default()).unwrap();
+    assert!(
+        !customer.sms_consent && !customer.email_consent,
+        "{customer:?}"
+    );
+    both.sms_consent = Some(true);
+    both.email_consent = Some(false);
+    let customer = both.validate(CustomerDefaults::default()).unwrap();
+    assert!(customer.consented_phone().is_some() && customer.consented_email().is_none());
+}
+
+#[test]
+fn an_import_row_without_consent_is_no_consent_as_a_put_is() {
+    let csv = "id,phone,email,sms_consent,email_consent\n\
+               C1,+8613800000001,c1@example.com,,\n\
+               C2,+8613800000002,c2@example.com,yes,no\n";
+    let consents: Vec<(bool, bool)> = parse_customer_csv(csv, CustomerDefaults::default())
+        .unwrap()
+        .into_iter()
+        .map(|row| match row.outcome {
+            RowOutcome::Valid(c) => (c.sms_consent, c.email_consent),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(consents, [(false, false), (true, false)]);
+    // Without the consent columns at all: nobody consented.
+    let rows =
+        parse_customer_csv("id,phone\nC3,+8613800000003\n", CustomerDefaults::default()).unwrap();
+    let RowOutcome::Valid(c3) = &rows[0].outcome else {
+        panic!("{rows:?}")
+    };
+    assert!(!c3.sms_consent);
 }
 
 #[test]

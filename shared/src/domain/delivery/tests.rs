@@ -197,6 +197,54 @@ fn reminder_after_three_days_outside_quiet_hours_before_expiry() {
     assert_eq!(tight.reminder_at(sent, Channel::Email, shanghai()), None);
 }
 
+fn two_minutes() -> Estimate {
+    Estimate { seconds: 83 }
+}
+
+#[test]
+fn messages_name_the_surveys_estimated_time() {
+    let links = MessageLinks::new("https://fb.example.com/", "tok");
+    let expires = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+    for (seconds, en, zh) in [
+        (50, "about 1 minute", "1分钟"),
+        (170, "about 3 minutes", "3分钟"),
+    ] {
+        let estimate = Estimate { seconds };
+        for reminder in [false, true] {
+            let sms = sms_text(
+                Locale::En,
+                &SmsSignature::default(),
+                &links,
+                reminder,
+                estimate,
+            );
+            assert!(sms.contains(en), "{sms}");
+            let sms = sms_text(
+                Locale::ZhCn,
+                &SmsSignature::default(),
+                &links,
+                reminder,
+                estimate,
+            );
+            assert!(sms.contains(zh), "{sms}");
+            let email = invitation_email(Locale::En, &links, reminder, expires, estimate);
+            assert!(
+                email.text.contains(&format!("the full survey ({en})")),
+                "{}",
+                email.text
+            );
+            assert!(email.html.contains(en), "{}", email.html);
+            let email = invitation_email(Locale::ZhCn, &links, reminder, expires, estimate);
+            let zh_text = estimate.text(Locale::ZhCn);
+            assert!(
+                email.text.contains(&format!("（{zh_text}）")),
+                "{}",
+                email.text
+            );
+        }
+    }
+}
+
 #[test]
 fn messages_carry_the_links() {
     let links = MessageLinks::new("https://fb.example.com/", "tok");
@@ -204,7 +252,13 @@ fn messages_carry_the_links() {
     assert_eq!(links.unsubscribe, "https://fb.example.com/u/tok");
     for locale in Locale::ALL {
         for reminder in [false, true] {
-            let sms = sms_text(locale, &SmsSignature::default(), &links, reminder);
+            let sms = sms_text(
+                locale,
+                &SmsSignature::default(),
+                &links,
+                reminder,
+                two_minutes(),
+            );
             assert!(sms.contains(&links.survey));
             // Short: the words around the link fit one GSM-7 SMS with room for a long link.
             assert!(sms.chars().count() <= 80 + links.survey.len(), "{sms}");
@@ -213,6 +267,7 @@ fn messages_carry_the_links() {
                 &links,
                 reminder,
                 NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+                two_minutes(),
             );
             for n in 1..=5 {
                 assert!(email.html.contains(&format!("{}?r={n}", links.survey)));
@@ -231,22 +286,22 @@ fn a_zh_cn_sms_starts_with_the_signature_and_fits_one_segment_when_the_link_is_s
     let shop = SmsSignature::parse("某某商城").unwrap();
     for reminder in [false, true] {
         let links = MessageLinks::new("https://fb.example.cn", token);
-        let sms = sms_text(Locale::ZhCn, &shop, &links, reminder);
+        let sms = sms_text(Locale::ZhCn, &shop, &links, reminder, two_minutes());
         assert!(sms.starts_with("【某某商城】"), "{sms}");
         assert!(sms.ends_with(" 回复T退订"), "{sms}");
         assert_eq!(
             sms.chars().count(),
-            SMS_FIXED_CHARS_ZH + 4 + links.survey.chars().count(),
+            SMS_FIXED_CHARS_ZH + 4 + 1 + links.survey.chars().count(),
             "{sms}"
         );
 
-        // With the default signature (9 characters) one segment leaves the link 44
-        // characters: a base URL of up to 19 (`https://fb.shop.cn`, 18) fits.
+        // With the default signature (9 characters) and a one-digit estimate one segment
+        // leaves the link 43 characters: a base URL of up to 18 (`https://fb.shop.cn`) fits.
         let default = SmsSignature::default();
-        let room = 70 - SMS_FIXED_CHARS_ZH - default.as_str().chars().count();
-        assert_eq!(room, 44);
+        let room = 70 - SMS_FIXED_CHARS_ZH - default.as_str().chars().count() - 1;
+        assert_eq!(room, 43);
         let short = MessageLinks::new("https://fb.shop.cn", token);
-        let sms = sms_text(Locale::ZhCn, &default, &short, reminder);
+        let sms = sms_text(Locale::ZhCn, &default, &short, reminder, two_minutes());
         assert!(sms.starts_with("【Closeloop】"), "{sms}");
         assert_eq!(short.survey.chars().count(), 43);
         assert_eq!(sms_segments(&sms), 1, "{sms}");
@@ -254,20 +309,26 @@ fn a_zh_cn_sms_starts_with_the_signature_and_fits_one_segment_when_the_link_is_s
         // It cannot with a longer base URL: a typical custom domain (28 characters) makes
         // two segments, the HTTP API's own URL (62 and more) too.
         let typical = MessageLinks::new("https://feedback.example.com", token);
-        let sms = sms_text(Locale::ZhCn, &default, &typical, reminder);
-        assert_eq!(sms.chars().count(), 79);
+        let sms = sms_text(Locale::ZhCn, &default, &typical, reminder, two_minutes());
+        assert_eq!(sms.chars().count(), 80);
         assert_eq!(sms_segments(&sms), 2, "{sms}");
         let api = MessageLinks::new(
             "https://abcde12345.execute-api.ap-northeast-1.amazonaws.com",
             token,
         );
         assert_eq!(
-            sms_segments(&sms_text(Locale::ZhCn, &default, &api, reminder)),
+            sms_segments(&sms_text(
+                Locale::ZhCn,
+                &default,
+                &api,
+                reminder,
+                two_minutes()
+            )),
             2
         );
 
         // An English SMS is GSM-7: 160 characters leave a typical link room.
-        let en = sms_text(Locale::En, &default, &typical, reminder);
+        let en = sms_text(Locale::En, &default, &typical, reminder, two_minutes());
         assert_eq!(sms_segments(&en), 1, "{en}");
     }
 }

@@ -235,9 +235,12 @@ mod events {
         serde_json::from_value(body).unwrap()
     }
 
+    /// A customer who agreed to be surveyed on every address given, unless `body` says not.
     fn customer(body: serde_json::Value) -> Customer {
         let mut input: CustomerInput = serde_json::from_value(body).unwrap();
         input.id = Some("C1".into());
+        input.sms_consent = input.sms_consent.or(Some(true));
+        input.email_consent = input.email_consent.or(Some(true));
         input.validate(CustomerDefaults::default()).unwrap()
     }
 

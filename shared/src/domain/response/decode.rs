@@ -185,6 +185,8 @@ pub fn decode_json(body: &[u8], survey: &ValidSurvey) -> Result<Submission, Answ
     if text.trim().is_empty() {
         return Err(AnswerProblem::malformed("body", "a JSON body is required"));
     }
+    crate::domain::json::check_json(text)
+        .map_err(|problem| AnswerProblem::malformed(problem.field, problem.reason))?;
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         AnswerProblem::malformed("body", format!("the body is not valid JSON: {e}"))
     })?;

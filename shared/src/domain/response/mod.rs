@@ -34,7 +34,10 @@ pub use problem::{AnswerProblem, ProblemKind};
 pub use record::{
     build_response, first_revision, retention_expiry, Respondent, SurveyResponse, FIRST_REVISION,
 };
-pub use score::{callback, fingerprint, open_text, score, Callback, NpsBucket, Scores};
+pub use score::{
+    averages, callback, fingerprint, open_text, score, Callback, FixedScore, NpsBucket, Scores,
+    Tally,
+};
 pub use settle::{settle, InvitationStatus, Settled, Settlement};
 
 /// Largest body `POST /s/{token}`, `POST /q/{surveyId}` and `POST /feedback` accept.

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    callback, fingerprint, open_text, score, Callback, CheckedAnswers, Completeness, NpsBucket,
+    callback, fingerprint, open_text, score, Callback, CheckedAnswers, Completeness, FixedScore,
+    NpsBucket, Tally,
 };
 use crate::domain::attribution::Attribution;
 use crate::domain::survey::{Answers, DimensionId, Locale, QuestionId, ValidSurvey};
@@ -42,16 +43,22 @@ pub struct SurveyResponse {
     /// Visible optional questions left unanswered (missing, not zero).
     #[serde(default)]
     pub missing: Vec<QuestionId>,
-    /// Average of the rating answers of each dimension answered.
+    /// The exact parts of each dimension answered: the sum of its rating answers and their
+    /// count, for reports to add up exactly. Absent from items stored before they were kept.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub dimension_tallies: BTreeMap<DimensionId, Tally>,
+    /// Average of the rating answers of each dimension answered, on the fixed four-place scale
+    /// (`2.3333`; see [`FixedScore`]): what the ticket rules compare and a person reads.
     #[serde(default)]
-    pub dimension_scores: BTreeMap<DimensionId, f64>,
+    pub dimension_scores: BTreeMap<DimensionId, FixedScore>,
     /// The answer to the survey's outcome question (overall satisfaction, 1–5): what CSAT
     /// counts and what key-driver analysis explains. Absent when unanswered or when the survey
     /// names no outcome. Never part of the index.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<u8>,
-    /// The satisfaction index: the weighted mean of `dimension_scores` (see
-    /// [`Scores::index`](super::Scores::index)); absent when no dimension was answered.
+    /// The satisfaction index: the weighted mean of the dimension averages (see
+    /// [`Scores::index`](super::Scores::index)), on the fixed four-place scale; absent when no
+    /// dimension was answered.
     /// Responses stored before the outcome was kept apart called it `overall_score`, an index
     /// over all of their survey's dimensions; they are read into this field.
     #[serde(
@@ -59,7 +66,7 @@ pub struct SurveyResponse {
         alias = "overall_score",
         skip_serializing_if = "Option::is_none"
     )]
-    pub satisfaction_index: Option<f64>,
+    pub satisfaction_index: Option<FixedScore>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nps: Option<u8>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,7 +143,8 @@ pub fn build_response(
             Vec::new()
         },
         answers: checked.answers,
-        dimension_scores: scores.dimensions,
+        dimension_scores: scores.dimension_averages(),
+        dimension_tallies: scores.dimensions,
         outcome: scores.outcome,
         satisfaction_index: scores.index,
         nps: scores.nps,

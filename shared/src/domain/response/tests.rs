@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
-const DEFAULT_JSON: &str = include_str!("../../../../surveys/default.json");
+const DEFAULT_JSON: &str = include_str!("../../../../surveys/relationship.json");
 
 fn default_survey() -> ValidSurvey {
     serde_json::from_str::<NewSurvey>(DEFAULT_JSON)
@@ -215,6 +215,35 @@ fn json_decoding_checks_types() {
     assert!(decode_json(deep.as_bytes(), &survey).is_err());
 }
 
+#[test]
+fn json_answers_with_a_repeated_key_are_refused_naming_it() {
+    // serde_json alone would keep the last "nps" (9) and accept the body.
+    let survey = default_survey();
+    for (raw, field, key) in [
+        (r#"{"answers":{"nps":2,"nps":9}}"#, "answers.nps", "nps"),
+        (
+            r#"{"answers":{"nps":2},"answers":{"nps":9}}"#,
+            "answers",
+            "answers",
+        ),
+        (
+            r#"{"answers":{"nps":2},"nonce":"a","nonce":"b"}"#,
+            "nonce",
+            "nonce",
+        ),
+    ] {
+        let err = decode_json(raw.as_bytes(), &survey).unwrap_err();
+        assert_eq!(err.field, field, "{raw}");
+        let ProblemKind::Malformed(reason) = &err.kind else {
+            panic!("{raw}: {err:?}");
+        };
+        assert!(
+            reason.contains(&format!("{key:?} appears more than once")),
+            "{raw}: {reason}"
+        );
+    }
+}
+
 // ---- validation ----
 
 #[test]
@@ -415,10 +444,19 @@ fn scores_are_averages_weighted_over_answered_dimensions() {
     answers.insert(qid("nps"), Answer::Number(8));
     let scores = score(&survey, &answers);
     assert_eq!(scores.dimensions.len(), 2);
-    assert_eq!(scores.dimensions["product_quality"], 4.5);
-    assert_eq!(scores.dimensions["service_response"], 2.0);
+    assert_eq!(
+        scores.dimensions["product_quality"],
+        Tally { sum: 9, count: 2 }
+    );
+    assert_eq!(
+        scores.dimensions["service_response"],
+        Tally { sum: 2, count: 1 }
+    );
+    let averages = scores.dimension_averages();
+    assert_eq!(averages["product_quality"].to_string(), "4.5");
+    assert_eq!(averages["service_response"], FixedScore::from(2));
     // Both dimensions weigh 0.3: the unanswered ones do not drag the mean to zero.
-    assert!((scores.index.unwrap() - 3.25).abs() < 1e-9);
+    assert_eq!(scores.index, Some(FixedScore::from_ten_thousandths(32_500)));
     assert_eq!(scores.nps, Some(8));
     assert_eq!(scores.nps_bucket, Some(NpsBucket::Passive));
     assert_eq!(score(&survey, &Answers::new()), Scores::default());
@@ -432,7 +470,8 @@ fn weights_matter() {
         (qid("va_pricing"), Answer::Number(1)),     // weight 0.15
     ]);
     let index = score(&survey, &answers).index.unwrap();
-    assert!((index - (0.3 * 5.0 + 0.15 * 1.0) / 0.45).abs() < 1e-9);
+    // (0.3 × 5 + 0.15 × 1) / 0.45 = 3.6666…, kept to four places.
+    assert_eq!(index.to_string(), "3.6667");
 }
 
 #[test]
@@ -446,7 +485,7 @@ fn the_outcome_is_kept_apart_from_the_index() {
     let scores = score(&survey, &answers);
     assert_eq!(scores.outcome, Some(1));
     // An unhappy outcome does not pull the index of the dimensions down, nor is it one of them.
-    assert_eq!(scores.index, Some(5.0));
+    assert_eq!(scores.index, Some(FixedScore::from(5)));
     assert_eq!(
         scores
             .dimensions
@@ -473,7 +512,10 @@ fn a_survey_without_an_outcome_scores_none() {
         (qid("pq_reliability"), Answer::Number(4)),
     ]);
     let scores = score(&survey, &answers);
-    assert_eq!((scores.outcome, scores.index), (None, Some(4.0)));
+    assert_eq!(
+        (scores.outcome, scores.index),
+        (None, Some(FixedScore::from(4)))
+    );
 }
 
 #[test]
@@ -556,7 +598,7 @@ fn built_response_carries_everything() {
         730,
     );
     assert!(response.complete && !response.anonymous);
-    assert_eq!(response.satisfaction_index, Some(5.0));
+    assert_eq!(response.satisfaction_index, Some(FixedScore::from(5)));
     assert_eq!(response.outcome, Some(5));
     assert_eq!((response.revision, response.created_at), (1, now));
     assert_eq!(response.nps_bucket, Some(NpsBucket::Promoter));
@@ -608,8 +650,97 @@ fn stored_items_from_before_the_outcome_stay_readable() {
     }
     let attributes: serde_dynamo::Item = serde_dynamo::to_item(&item).unwrap();
     let old: Record = serde_dynamo::from_item(attributes).unwrap();
-    assert_eq!(old.response.satisfaction_index, Some(4.0));
+    assert_eq!(old.response.satisfaction_index, Some(FixedScore::from(4)));
     assert_eq!(old.response.outcome, None);
+}
+
+// ---- exact scores ----
+
+type DynamoItem = std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>;
+
+/// The decimal places of a stored DynamoDB number.
+fn places(number: &str) -> usize {
+    number.split_once('.').map_or(0, |(_, part)| part.len())
+}
+
+#[test]
+fn scores_are_stored_as_the_decimals_they_read_as() {
+    assert_eq!(FixedScore::ratio(7, 3).to_string(), "2.3333");
+    assert_eq!(FixedScore::ratio(2, 3).to_string(), "0.6667");
+    assert_eq!(FixedScore::from(4).to_string(), "4");
+    let item: DynamoItem = serde_dynamo::to_item(json!({"v": FixedScore::ratio(37, 20)})).unwrap();
+    assert_eq!(item["v"].as_n().unwrap(), "1.85");
+    assert_eq!(
+        serde_json::to_string(&FixedScore::ratio(7, 3)).unwrap(),
+        "2.3333"
+    );
+    // What was stored as binary floats reads as what it meant.
+    for (old, meant) in [
+        ("1.8499999999999999", "1.85"),
+        ("2.3333333333333335", "2.3333"),
+    ] {
+        let read: FixedScore = serde_json::from_str(old).unwrap();
+        assert_eq!(read.to_string(), meant);
+    }
+}
+
+/// A response to the full survey with these ratings of its fifteen rating questions.
+fn rated(ratings: &[Option<u8>]) -> SurveyResponse {
+    let survey = default_survey();
+    let answers: Answers = survey
+        .questions()
+        .iter()
+        .filter(|q| matches!(q.kind, QuestionKind::Rating { .. }))
+        .zip(ratings)
+        .filter_map(|(q, r)| r.map(|r| (q.id.clone(), Answer::Number(r))))
+        .collect();
+    let checked = check_answers(&survey, &answers, Completeness::Partial).unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap();
+    build_response(
+        "inv-1".into(),
+        "relationship",
+        1,
+        &survey,
+        Locale::En,
+        Respondent::default(),
+        checked,
+        Completeness::Partial,
+        now,
+        730,
+    )
+}
+
+#[test]
+fn a_stored_response_holds_exact_parts_and_four_place_scores() {
+    // Product quality 2, 2, 3 (7/3); service response 1, 2 (3/2); value 2.
+    let some = |v: u8| Some(v);
+    let response = rated(&[
+        some(2),
+        some(2),
+        some(3),
+        some(1),
+        some(2),
+        None,
+        None,
+        None,
+        None,
+        some(2),
+    ]);
+    let item: DynamoItem = serde_dynamo::to_item(&response).unwrap();
+    let tallies = item["dimension_tallies"].as_m().unwrap();
+    let quality = tallies["product_quality"].as_m().unwrap();
+    assert_eq!(
+        (
+            quality["sum"].as_n().unwrap().as_str(),
+            quality["count"].as_n().unwrap().as_str()
+        ),
+        ("7", "3")
+    );
+    let scores = item["dimension_scores"].as_m().unwrap();
+    assert_eq!(scores["product_quality"].as_n().unwrap(), "2.3333");
+    assert_eq!(scores["service_response"].as_n().unwrap(), "1.5");
+    // (0.3 × 7/3 + 0.3 × 3/2 + 0.15 × 2) / 0.75 = 1.9333…
+    assert_eq!(item["satisfaction_index"].as_n().unwrap(), "1.9333");
 }
 
 // ---- properties ----
@@ -729,7 +860,7 @@ proptest! {
                             Ok(checked) => {
                                 let scores = score(survey, &checked.answers);
                                 if let Some(index) = scores.index {
-                                    prop_assert!((1.0..=5.0).contains(&index));
+                                    prop_assert!((FixedScore::from(1)..=FixedScore::from(5)).contains(&index));
                                 }
                             }
                             Err(problems) => {
@@ -763,6 +894,38 @@ proptest! {
         prop_assert_eq!(submission.answers.get("improve_text"), expected.as_ref());
     }
 
+    /// Whatever the answers, the stored scores are decimals of at most four places, and the
+    /// exact parts of many responses add up to exact sums.
+    #[test]
+    fn stored_scores_carry_no_float_noise(
+        responses in prop::collection::vec(
+            prop::collection::vec(prop::option::of(1u8..=5), 15), 1..6)
+    ) {
+        let mut total = Tally::default();
+        let mut expected = (0u32, 0u32);
+        for ratings in &responses {
+            let response = rated(ratings);
+            let item: DynamoItem = serde_dynamo::to_item(&response).unwrap();
+            if let Some(index) = item.get("satisfaction_index") {
+                let n = index.as_n().unwrap();
+                prop_assert!(places(n) <= 4, "satisfaction_index {}", n);
+            }
+            for (dimension, score) in item["dimension_scores"].as_m().unwrap() {
+                let n = score.as_n().unwrap();
+                prop_assert!(places(n) <= 4, "{} {}", dimension, n);
+            }
+            if let Some(tally) = response.dimension_tallies.get("product_quality") {
+                total.sum += tally.sum;
+                total.count += tally.count;
+            }
+            for r in ratings.iter().take(3).flatten() {
+                expected.0 += u32::from(*r);
+                expected.1 += 1;
+            }
+        }
+        prop_assert_eq!((total.sum, total.count), expected);
+    }
+
     /// The index is a weighted mean: always between the lowest and highest dimension average.
     #[test]
     fn index_lies_between_dimension_averages(
@@ -779,9 +942,10 @@ proptest! {
         let scores = score(survey, &answers);
         prop_assert_eq!(scores.index.is_some(), !scores.dimensions.is_empty());
         if let Some(index) = scores.index {
-            let lo = scores.dimensions.values().cloned().fold(f64::INFINITY, f64::min);
-            let hi = scores.dimensions.values().cloned().fold(f64::NEG_INFINITY, f64::max);
-            prop_assert!(index >= lo - 1e-9 && index <= hi + 1e-9);
+            let averages = scores.dimension_averages();
+            let lo = averages.values().min().copied().unwrap();
+            let hi = averages.values().max().copied().unwrap();
+            prop_assert!(index >= lo && index <= hi, "{:?} {:?}", index, averages);
         }
         let outcome = answers.get("overall_satisfaction").map(|a| match a {
             Answer::Number(n) => *n,

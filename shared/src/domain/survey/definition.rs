@@ -35,6 +35,15 @@ pub struct SurveyDefinition {
     pub dimensions: Vec<Dimension>,
     #[serde(default)]
     pub questions: Vec<Question>,
+    /// Whether this survey may take longer than the deployment's time budget (see
+    /// [`check_time_budget`](super::check_time_budget)): a long relationship survey sent on
+    /// purpose, not a transactional one that grew by accident. Defaults to no.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub allow_long: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// The body of `POST /surveys`: a definition plus, optionally, the id the survey should get.
@@ -62,6 +71,8 @@ struct RawNewSurvey {
     dimensions: Vec<Dimension>,
     #[serde(default)]
     questions: Vec<Question>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    allow_long: bool,
 }
 
 impl From<RawNewSurvey> for NewSurvey {
@@ -74,6 +85,7 @@ impl From<RawNewSurvey> for NewSurvey {
                 outcome: raw.outcome,
                 dimensions: raw.dimensions,
                 questions: raw.questions,
+                allow_long: raw.allow_long,
             },
         }
     }
@@ -88,6 +100,7 @@ impl From<NewSurvey> for RawNewSurvey {
             outcome: new.definition.outcome,
             dimensions: new.definition.dimensions,
             questions: new.definition.questions,
+            allow_long: new.definition.allow_long,
         }
     }
 }

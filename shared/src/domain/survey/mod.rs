@@ -20,6 +20,7 @@ use std::ops::RangeInclusive;
 
 mod condition;
 mod definition;
+mod estimate;
 mod ids;
 mod locale;
 mod validation;
@@ -29,6 +30,10 @@ pub use condition::{CompareOp, Condition};
 pub use definition::{
     ChoiceOption, Dimension, NewSurvey, Question, QuestionKind, QuestionType, Survey,
     SurveyDefinition,
+};
+pub use estimate::{
+    check_time_budget, estimate, question_seconds, Estimate, CHOICE_SECS, DEFAULT_TIME_BUDGET_SECS,
+    LONG_SURVEY_SECS, NPS_SECS, OPEN_TEXT_SECS, OPTIONAL_OPEN_TEXT_SECS, PAGE_SECS, RATING_SECS,
 };
 pub use ids::{DimensionId, IdError, OptionId, QuestionId, SurveyId};
 pub use locale::{Locale, Localized, UnknownLocale};

@@ -3,7 +3,7 @@ use std::collections::BTreeSet;
 use super::*;
 use crate::domain::survey::NewSurvey;
 
-const DEFAULT_JSON: &str = include_str!("../../../../../surveys/default.json");
+const DEFAULT_JSON: &str = include_str!("../../../../../surveys/relationship.json");
 
 fn survey() -> ValidSurvey {
     serde_json::from_str::<NewSurvey>(DEFAULT_JSON)

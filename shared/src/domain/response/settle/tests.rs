@@ -7,7 +7,7 @@ use crate::domain::response::{
 };
 use crate::domain::survey::{Answer, Answers, Locale, NewSurvey, QuestionKind, ValidSurvey};
 
-const DEFAULT_JSON: &str = include_str!("../../../../../surveys/default.json");
+const DEFAULT_JSON: &str = include_str!("../../../../../surveys/relationship.json");
 
 fn survey() -> ValidSurvey {
     serde_json::from_str::<NewSurvey>(DEFAULT_JSON)

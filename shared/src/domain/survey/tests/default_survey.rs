@@ -1,11 +1,15 @@
-//! The default survey shipped in `surveys/default.json`.
+//! The full relationship survey shipped in `surveys/relationship.json`.
 
 use super::*;
 
 #[test]
 fn default_survey_parses_and_validates() {
     let new = default_new();
-    assert_eq!(new.id.as_ref().map(SurveyId::as_str), Some("csat-default"));
+    assert_eq!(new.id.as_ref().map(SurveyId::as_str), Some("relationship"));
+    assert!(
+        new.definition.allow_long,
+        "the full survey is long on purpose"
+    );
     let survey = new.definition.validate().unwrap();
     assert!(survey.questions().len() <= MAX_QUESTIONS);
 }

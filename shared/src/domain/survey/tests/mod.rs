@@ -4,12 +4,18 @@ use super::*;
 use serde_json::{json, Value};
 
 mod default_survey;
+mod estimate;
 mod parsing;
 mod properties;
+mod transactional_survey;
 mod validation;
 mod visibility;
 
-const DEFAULT_JSON: &str = include_str!("../../../../../surveys/default.json");
+/// The full relationship survey (campaigns); most rule tests use it, as it has every kind of
+/// question.
+const DEFAULT_JSON: &str = include_str!("../../../../../surveys/relationship.json");
+/// The short transactional survey events invite to (`csat-default`).
+const TRANSACTIONAL_JSON: &str = include_str!("../../../../../surveys/default.json");
 
 fn default_new() -> NewSurvey {
     serde_json::from_str(DEFAULT_JSON).expect("default survey parses")

@@ -103,6 +103,7 @@ fn arb_definition() -> impl Strategy<Value = SurveyDefinition> {
                     kind,
                 })
                 .collect(),
+            allow_long: false,
         })
 }
 
@@ -200,6 +201,7 @@ fn arb_well_formed_definition() -> impl Strategy<Value = SurveyDefinition> {
                 outcome: None,
                 dimensions: Vec::new(),
                 questions,
+                allow_long: false,
             }
         })
 }

@@ -22,7 +22,7 @@ fn topic(sub: SubItem) -> Option<Topic> {
 #[test]
 fn the_default_survey_is_fully_routed() {
     let survey: serde_json::Value =
-        serde_json::from_str(include_str!("../../../../../surveys/default.json")).unwrap();
+        serde_json::from_str(include_str!("../../../../../surveys/relationship.json")).unwrap();
     let routing = RoutingSettings::default();
     for dimension in survey["dimensions"].as_array().unwrap() {
         let id = dimension["id"].as_str().unwrap();
