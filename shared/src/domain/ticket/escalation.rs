@@ -128,6 +128,12 @@ impl Chain {
                 continue;
             };
             let field = format!("{field}.level_{}", level.number());
+            if steps.is_empty() {
+                return Err(Error::invalid(
+                    field,
+                    "at least one step: who hears when the deadline is missed",
+                ));
+            }
             if steps.len() > MAX_CHAIN_STEPS {
                 return Err(Error::invalid(
                     field,
@@ -442,6 +448,10 @@ mod tests {
             (
                 r#"{"departments": {"rd": {"locale": "fr"}}}"#,
                 "departments.rd.locale",
+            ),
+            (
+                r#"{"departments": {"rd": {"chain": {"level_3": []}}}}"#,
+                "departments.rd.chain.level_3",
             ),
             (
                 r#"{"departments": {"rd": {"chain": {"level_2": [{"to": "head", "after_minutes": 30}]}}}}"#,
