@@ -10,10 +10,9 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::{Duration as Span, Utc};
 use closeloop::domain::stats::percentile;
-use closeloop_tests::stack::{next_noon_in_shanghai, phone_number, poll, Stack};
-use closeloop_tests::{default_survey_answers, sms_to, topic_messages, unique};
+use closeloop_tests::stack::Stack;
+use closeloop_tests::{default_survey_answers, topic_messages};
 use serde_json::{json, Value};
 
 const ANSWERS: usize = 200;
@@ -23,42 +22,13 @@ fn main() {
     let stack = Stack::from_env();
     let topic = stack.alerts_topic();
 
-    // Customers and their service events; one sweep texts every invitation.
-    let mut customers = Vec::new();
-    let event_time = Utc::now() - Span::hours(1);
-    for _ in 0..ANSWERS {
-        let customer = unique("C");
-        let phone = phone_number();
-        let reply = stack.admin(
-            "PUT",
-            &format!("/customers/{customer}"),
-            Some(
-                json!({"name": "Bench", "phone": phone, "locale": "zh-CN", "segment": "vip",
-                        "sms_consent": true, "email_consent": false}),
-            ),
-        );
-        assert_eq!(reply.status, 200, "{}", reply.body);
-        let reply = stack.admin(
-            "POST",
-            "/events",
-            Some(json!({"id": unique("svc"), "customer_id": customer,
-                        "type": "service_completion", "time": event_time})),
-        );
-        assert_eq!(reply.status, 201, "{}", reply.body);
-        let invitation = reply.json()["invitation"]["id"]
-            .as_str()
-            .expect("an invitation")
-            .to_string();
-        customers.push((phone, invitation));
-    }
-    stack.sweep(next_noon_in_shanghai(event_time + Span::hours(24)));
-    let links: Vec<(String, String)> = customers
-        .iter()
-        .map(|(phone, invitation)| {
-            let sms = poll("the invitation SMS", || sms_to(phone).into_iter().next());
-            let link = stack.link_in(&sms);
-            let path = link.strip_prefix(&stack.api).unwrap().to_string();
-            (path, format!("r-{invitation}"))
+    // Customers and their service events; the delivery sweep texts each invitation.
+    let links: Vec<(String, String)> = (0..ANSWERS)
+        .map(|_| {
+            let invited = stack
+                .texted_invitation(json!({"name": "Bench", "locale": "zh-CN", "segment": "vip",
+                       "sms_consent": true, "email_consent": false}));
+            (invited.path, format!("r-{}", invited.invitation))
         })
         .collect();
 

@@ -18,6 +18,20 @@ pub struct Stack {
     pub token: String,
 }
 
+/// A customer texted an invitation by the delivery sweep.
+#[derive(Debug, Clone)]
+pub struct Invited {
+    pub customer: String,
+    pub phone: String,
+    pub invitation: String,
+    /// The SMS, and the survey link in it (whole, and its path on the stack).
+    pub sms: String,
+    pub link: String,
+    pub path: String,
+    /// When the delivery sweep that sent it ran.
+    pub swept_at: DateTime<Utc>,
+}
+
 impl Stack {
     /// From `CLOSELOOP_API` and `DEV_ADMIN_TOKEN`, which scripts/smoke.sh sets.
     pub fn from_env() -> Stack {
@@ -72,6 +86,52 @@ impl Stack {
 
     pub fn public_json(&self, path: &str, body: &Value) -> HttpReply {
         self.public("POST", path, "application/json", &body.to_string())
+    }
+
+    /// A new customer with `profile` (their id and a fresh phone number are added), a service
+    /// event an hour ago, and the delivery sweep at the next suitable noon: the SMS it sent
+    /// them, with its survey link.
+    pub fn texted_invitation(&self, profile: Value) -> Invited {
+        let customer = crate::unique("C");
+        let phone = phone_number();
+        let mut profile = profile;
+        profile["phone"] = Value::String(phone.clone());
+        let reply = self.admin("PUT", &format!("/customers/{customer}"), Some(profile));
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let event_time = Utc::now() - chrono::Duration::hours(1);
+        let reply = self.admin(
+            "POST",
+            "/events",
+            Some(
+                serde_json::json!({"id": crate::unique("svc"), "customer_id": customer,
+                    "type": "service_completion", "time": event_time, "agent": "S008",
+                    "service_type": "after_sales"}),
+            ),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        let invitation = reply.json()["invitation"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no invitation in {}", reply.body))
+            .to_string();
+        let swept_at = next_noon_in_shanghai(event_time + chrono::Duration::hours(24));
+        self.sweep(swept_at);
+        let sms = poll("the invitation SMS", || {
+            crate::sms_to(&phone).into_iter().next()
+        });
+        let link = self.link_in(&sms);
+        let path = link
+            .strip_prefix(&self.api)
+            .expect("a link to this stack")
+            .to_string();
+        Invited {
+            customer,
+            phone,
+            invitation,
+            sms,
+            link,
+            path,
+            swept_at,
+        }
     }
 
     /// Fires the delivery sweep as if it ran at `at`.

@@ -9,9 +9,8 @@
 //! Runs against a live local stack (`scripts/smoke.sh` starts `make up` and runs this with
 //! `--ignored`); it needs `CLOSELOOP_API`, `DEV_ADMIN_TOKEN` and `AWS_ENDPOINT_URL`.
 
-use chrono::{Duration as Span, Utc};
-use closeloop_tests::stack::{next_noon_in_shanghai, phone_number, poll, Stack};
-use closeloop_tests::{default_survey_answers, sms_to, topic_messages, unique};
+use closeloop_tests::stack::{phone_number, poll, Stack};
+use closeloop_tests::{default_survey_answers, sms_to, topic_messages};
 use serde_json::{json, Value};
 
 const DEPARTMENTS: [&str; 4] = ["rd", "customer_service", "marketing", "planning"];
@@ -44,35 +43,11 @@ fn an_unhappy_answer_reaches_its_departments_alerts_and_on_call_phone_at_once() 
     assert_eq!(reply.status, 200, "{}", reply.body);
 
     // A valued customer and a service event; the delivery sweep texts the invitation.
-    let customer = unique("C");
-    let phone = phone_number();
-    let reply = stack.admin(
-        "PUT",
-        &format!("/customers/{customer}"),
-        Some(
-            json!({"name": "Li Lei", "phone": phone, "locale": "en", "segment": "vip",
-                    "store": "SH-001", "sms_consent": true, "email_consent": true}),
-        ),
+    let invited = stack.texted_invitation(
+        json!({"name": "Li Lei", "locale": "en", "segment": "vip", "store": "SH-001",
+               "sms_consent": true, "email_consent": true}),
     );
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    let event_time = Utc::now() - Span::hours(1);
-    let reply = stack.admin(
-        "POST",
-        "/events",
-        Some(
-            json!({"id": unique("svc"), "customer_id": customer, "type": "service_completion",
-                    "time": event_time, "agent": "S011", "service_type": "installation"}),
-        ),
-    );
-    assert_eq!(reply.status, 201, "{}", reply.body);
-    let invitation_id = reply.json()["invitation"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    stack.sweep(next_noon_in_shanghai(event_time + Span::hours(24)));
-    let sms = poll("the invitation SMS", || sms_to(&phone).into_iter().next());
-    let link = stack.link_in(&sms);
-    let path = link.strip_prefix(&stack.api).unwrap().to_string();
+    let (customer, phone, path) = (&invited.customer, &invited.phone, &invited.path);
 
     // The whole form, very unhappy.
     let mut answers: serde_json::Map<String, Value> =
@@ -81,11 +56,11 @@ fn an_unhappy_answer_reaches_its_departments_alerts_and_on_call_phone_at_once() 
         "disappointing_step".into(),
         json!("the installer never came"),
     );
-    let done = stack.public_json(&path, &json!({ "answers": answers }));
+    let done = stack.public_json(path, &json!({ "answers": answers }));
     assert!(matches!(done.status, 200 | 201), "{}", done.body);
 
     // The department's notice on the alerts topic, with the link to the ticket.
-    let ticket_id = format!("r-{invitation_id}");
+    let ticket_id = format!("r-{}", invited.invitation);
     let notice = poll("the ticket's notice on the alerts topic", || {
         topic_messages(&topic)
             .into_iter()
@@ -103,7 +78,7 @@ fn an_unhappy_answer_reaches_its_departments_alerts_and_on_call_phone_at_once() 
         "{text}"
     );
     assert!(
-        !text.contains(&phone),
+        !text.contains(phone.as_str()),
         "no phone number in a notice: {text}"
     );
     assert_eq!(attribute(&notice, "level").as_deref(), Some("1"));

@@ -8,8 +8,8 @@
 use chrono::{Duration as Span, Utc};
 use closeloop::domain::attribution::Purpose;
 use closeloop::domain::invitation::InvitationState;
-use closeloop_tests::stack::{next_noon_in_shanghai, phone_number, poll, Stack, TABLE};
-use closeloop_tests::{default_survey_answers, http_request, sdk_config, sms_to, unique};
+use closeloop_tests::stack::{poll, Stack, TABLE};
+use closeloop_tests::{default_survey_answers, http_request, sdk_config, sms_to};
 use serde_json::{json, Value};
 
 fn invitation(id: &str) -> Option<closeloop::store::Invitation> {
@@ -32,36 +32,17 @@ fn an_unhappy_follow_up_reopens_the_resolved_ticket() {
     assert!(matches!(reply.status, 201 | 409), "{}", reply.body);
 
     // A customer and a service event; the delivery sweep sends the SMS invitation.
-    let customer = unique("C");
-    let phone = phone_number();
-    let reply = stack.admin(
-        "PUT",
-        &format!("/customers/{customer}"),
-        Some(
-            json!({"name": "Han Meimei", "phone": phone, "locale": "en", "segment": "returning",
-                    "store": "SH-001", "sms_consent": true, "email_consent": true}),
-        ),
+    let invited = stack.texted_invitation(
+        json!({"name": "Han Meimei", "locale": "en", "segment": "returning",
+               "store": "SH-001", "sms_consent": true, "email_consent": true}),
     );
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    let event_time = Utc::now() - Span::hours(1);
-    let reply = stack.admin(
-        "POST",
-        "/events",
-        Some(
-            json!({"id": unique("svc"), "customer_id": customer, "type": "service_completion",
-                    "time": event_time, "agent": "S008", "service_type": "after_sales"}),
-        ),
+    let (customer, phone, link, path) = (
+        invited.customer.clone(),
+        invited.phone.clone(),
+        invited.link.clone(),
+        invited.path.clone(),
     );
-    assert_eq!(reply.status, 201, "{}", reply.body);
-    let invitation_id = reply.json()["invitation"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let sweep_at = next_noon_in_shanghai(event_time + Span::hours(24));
-    stack.sweep(sweep_at);
-    let sms = poll("the invitation SMS", || sms_to(&phone).into_iter().next());
-    let link = stack.link_in(&sms);
-    let path = link.strip_prefix(&stack.api).unwrap().to_string();
+    let invitation_id = invited.invitation.clone();
 
     // An unhappy tap (opened, then posted by the page), then the whole form with low ratings.
     let opened = http_request("GET", &format!("{link}?r=1"), &[], b"");
@@ -165,7 +146,7 @@ fn an_unhappy_follow_up_reopens_the_resolved_ticket() {
     assert_eq!(scheduled.attribution.store.as_deref(), Some("SH-001"));
 
     // The sweep sends it (the customer was surveyed today: a follow-up is exempt from fatigue).
-    stack.sweep(sweep_at);
+    stack.sweep(invited.swept_at);
     let survey_link = format!("{}/s/", stack.api);
     let sms = poll("the follow-up SMS", || {
         let sent = sms_to(&phone);

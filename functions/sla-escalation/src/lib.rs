@@ -34,8 +34,8 @@ use aws_lambda_events::eventbridge::EventBridgeEvent;
 use chrono::{DateTime, Duration, Utc};
 use closeloop::domain::calendar::Calendars;
 use closeloop::domain::ticket::{
-    due_steps, follow_up, send_time, Command, FollowUp, FollowUpEvent, FollowUpRules, Notice,
-    SYSTEM,
+    due_steps, follow_up, send_time, Command, FollowUp, FollowUpEvent, FollowUpRules, HistoryEntry,
+    Notice, SYSTEM,
 };
 use closeloop::keys::DueKind;
 use closeloop::lambda::Function;
@@ -224,24 +224,11 @@ impl SlaEscalation {
             ticket: applied.ticket,
             ..stored.clone()
         };
-        let Some(claims) = self
-            .deps
-            .store
-            .save_ticket_with_notices(&next, &applied.entry, Some(ticket.version), &notices, now)
+        let Some(sent) = self
+            .record_and_notify(&next, &applied.entry, ticket.version, &notices, now)
             .await?
         else {
             return Ok(Outcome::ChangedMeanwhile);
-        };
-        tracing::info!(ticket = %ticket.ticket_id, detail = %applied.entry.detail, "escalated");
-        let sent = match Notifier::new(&self.deps.store, &self.deps.messenger)
-            .send_claimed(&claims, now)
-            .await
-        {
-            Ok(sent) => sent,
-            Err(err) => {
-                tracing::warn!(ticket = %ticket.ticket_id, "escalation notices recorded, not sent yet: {err}");
-                Sent::default()
-            }
         };
         let warned = steps.iter().filter(|s| !s.is_breach()).count();
         Ok(Outcome::Escalated {
@@ -285,22 +272,44 @@ impl SlaEscalation {
             ticket: applied.ticket,
             ..stored.clone()
         };
-        let Some(claims) = self
-            .deps
-            .store
-            .save_ticket_with_notices(&next, &applied.entry, Some(ticket.version), &[notice], now)
+        let Some(sent) = self
+            .record_and_notify(&next, &applied.entry, ticket.version, &[notice], now)
             .await?
         else {
             return Ok(Outcome::ChangedMeanwhile);
         };
+        Ok(Outcome::Reminded(sent))
+    }
+
+    /// Records a change Closeloop made to a ticket (on the version read) with the notices it
+    /// causes, then sends those that may go out now: record, then publish. `None` when the
+    /// ticket changed meanwhile (nothing was written); a failed publish leaves its notice due
+    /// again (the change stands).
+    async fn record_and_notify(
+        &self,
+        next: &StoredTicket,
+        entry: &HistoryEntry,
+        read: u64,
+        notices: &[Notice],
+        now: DateTime<Utc>,
+    ) -> Result<Option<Sent>, Error> {
+        let Some(claims) = self
+            .deps
+            .store
+            .save_ticket_with_notices(next, entry, Some(read), notices, now)
+            .await?
+        else {
+            return Ok(None);
+        };
+        tracing::info!(ticket = %next.id(), detail = %entry.detail, "recorded");
         let sent = Notifier::new(&self.deps.store, &self.deps.messenger)
             .send_claimed(&claims, now)
             .await
             .unwrap_or_else(|err| {
-                tracing::warn!(ticket = %ticket.ticket_id, "call-back reminder recorded, not sent yet: {err}");
+                tracing::warn!(ticket = %next.id(), "notices recorded, not sent yet: {err}");
                 Sent::default()
             });
-        Ok(Outcome::Reminded(sent))
+        Ok(Some(sent))
     }
 
     /// A re-timing job: up to [`RETIME_PAGES`] pages of open tickets under the settings in
