@@ -1,6 +1,7 @@
 //! The public survey link against the emulator: unknown and malformed links get the same
 //! friendly page, a known invitation opens its survey version, and every page is private.
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{TimeZone, Utc};
 use closeloop::domain::attribution::Attribution;
 use closeloop::domain::survey::{Locale, NewSurvey, SurveyId};
@@ -176,9 +177,24 @@ async fn survey_behind_a_link(env: &TestEnv, file: &str, id: &str, locale: Local
         link_expires_at: now + chrono::Duration::days(7),
         expires_at: (now + chrono::Duration::days(730)).timestamp(),
     };
+    // The invitation behind it, sent and still taking answers.
+    let home = closeloop::keys::invitation::home(&link.invitation_id);
+    let invitation = aws_sdk_dynamodb::types::Put::builder()
+        .table_name(&env.table)
+        .item("pk", AttributeValue::S(home.pk))
+        .item("sk", AttributeValue::S(home.sk))
+        .item("entity", AttributeValue::S("invitation".into()))
+        .item("state", AttributeValue::S("sent".into()))
+        .build()
+        .unwrap();
     env.dynamodb
         .transact_write_items()
         .transact_items(env.deps.store.link_put(&link).unwrap())
+        .transact_items(
+            aws_sdk_dynamodb::types::TransactWriteItem::builder()
+                .put(invitation)
+                .build(),
+        )
         .send()
         .await
         .unwrap();
