@@ -85,6 +85,8 @@ pub struct SweepReport {
     /// Open tickets re-timed under a new SLA policy or calendar (and looked at, unchanged).
     pub retimed: u64,
     pub retime_unchanged: u64,
+    /// Due tickets whose work failed this run (logged; still due, tried again next run).
+    pub failed: usize,
     /// Notices to staff sent by this run.
     pub notices: Sent,
 }
@@ -122,7 +124,18 @@ impl SlaEscalation {
                         if kind == DueKind::TicketDeadline {
                             report.due_deadlines += 1;
                         }
-                        match self.dispatch(kind, due, now, &settings).await? {
+                        let id = due.item.id().to_string();
+                        let outcome = match self.dispatch(kind, due, now, &settings).await {
+                            Ok(outcome) => outcome,
+                            // One ticket's failure never holds the others (or the notices)
+                            // back: it stays due, and the next run tries it again.
+                            Err(err) => {
+                                tracing::error!(ticket = %id, kind = kind.as_str(), "due ticket failed: {err}");
+                                report.failed += 1;
+                                continue;
+                            }
+                        };
+                        match outcome {
                             Outcome::Escalated {
                                 warned,
                                 escalated,
@@ -201,6 +214,22 @@ impl SlaEscalation {
             .chain(department, ticket.classification.level);
         let steps = due_steps(ticket, now, &chain, calendar)?;
         if steps.is_empty() {
+            // A chain shortened since the last step: nothing more to take, so off the index.
+            if let Some(ended) = ticket.end_escalations(now) {
+                let next = StoredTicket {
+                    ticket: ended.ticket,
+                    ..stored.clone()
+                };
+                return Ok(
+                    match self
+                        .record_and_notify(&next, &ended.entry, ticket.version, &[], now)
+                        .await?
+                    {
+                        Some(_) => Outcome::Unchanged,
+                        None => Outcome::ChangedMeanwhile,
+                    },
+                );
+            }
             // Seen at a position the ticket has since left (the index lags a write).
             return Ok(Outcome::Unchanged);
         }

@@ -548,3 +548,39 @@ async fn an_unconfirmed_close_owes_the_customer_a_call() {
         "closed and nothing owed: off the index"
     );
 }
+
+#[tokio::test]
+async fn a_shortened_chain_ends_the_escalation_instead_of_leaving_the_ticket_due() {
+    let env = TestEnv::new("tt-short-chain").await;
+    let function = SlaEscalation::new(env.deps_for("sla-escalation"));
+    let ticket = open(&env, "short", 1, sh("2026-12-02 01:00")).await;
+    let id = ticket.id().to_string();
+    tick(&function, sh("2026-12-02 03:00")).await;
+    assert_eq!(notices(&env, &id), vec![step("respond", "1", "supervisor")]);
+    // The head no longer hears level 1 in customer service.
+    let settings = EscalationSettings::from_json(
+        r#"{"departments": {"customer_service": {"chain": {"level_1": [{"to": "supervisor", "after_minutes": 0}]}}}}"#,
+    )
+    .unwrap();
+    env.deps
+        .store
+        .save_settings(settings, "admin", sh("2026-12-02 03:30"))
+        .await
+        .unwrap();
+    tick(&function, sh("2026-12-02 04:00")).await;
+    assert_eq!(notices(&env, &id), vec![step("respond", "1", "supervisor")]);
+    let now = current(&env, &id).await;
+    let respond: Vec<_> = now
+        .ticket
+        .escalations
+        .iter()
+        .filter(|s| s.deadline == DeadlineName::Respond)
+        .collect();
+    assert_eq!(respond.len(), 1);
+    assert_eq!(respond[0].next_at, None, "the chain ended");
+    let item = env.item(keys::ticket::item(&id)).await.unwrap();
+    assert!(
+        item["due_at"].as_s().unwrap().as_str() > "2026-12-01T20:00:00Z",
+        "due next at its plan deadline's warning, not again now: {item:?}"
+    );
+}

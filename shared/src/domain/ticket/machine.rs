@@ -709,6 +709,43 @@ impl Ticket {
         ))
     }
 
+    /// Ends the escalation of deadlines whose next step is due by `now` but no longer in their
+    /// chain (an admin shortened it): their last step gets no next time, so the ticket leaves
+    /// the index instead of being found due, with nothing to do, every minute. `None` when no
+    /// deadline is in that state.
+    pub fn end_escalations(&self, now: DateTime<Utc>) -> Option<Applied> {
+        let stuck: Vec<(DeadlineName, u32)> = self
+            .running_deadlines()
+            .filter_map(|(name, deadline)| {
+                super::escalation::next_step(name, deadline, &self.escalations)
+                    .filter(|(step, at)| *step >= 2 && *at <= now)
+                    .map(|_| (name, deadline.version))
+            })
+            .collect();
+        if stuck.is_empty() {
+            return None;
+        }
+        let mut next = self.clone();
+        for step in next.escalations.iter_mut() {
+            if stuck.contains(&(step.deadline, step.version)) {
+                step.next_at = None;
+            }
+        }
+        let names: Vec<&str> = stuck.iter().map(|(name, _)| name.as_str()).collect();
+        let detail = format!(
+            "{}: the escalation chain has no further step now; escalation ends",
+            names.join(", ")
+        );
+        let at = now.max(self.updated_at);
+        Some(next.finish(
+            self.state,
+            EntryKind::Escalated,
+            SYSTEM.to_string(),
+            at,
+            detail,
+        ))
+    }
+
     /// Records `steps` (due now, see [`super::escalation::due_steps`]) as taken by Closeloop at
     /// `at`: one history entry naming each. Refused when there is none.
     pub fn escalate(&self, steps: &[EscalationStep], at: DateTime<Utc>) -> Result<Applied, Error> {
