@@ -73,11 +73,12 @@ stop_once() { # signal, [CARGO_TARGET_DIR to build into and run from]
     kill "-$signal" -- "-$group" 2>/dev/null || break
   done
   # `make up` returns only when it has stopped everything: check the moment it is gone.
-  for _ in $(seq 1 600); do
+  # (90 s: it takes seconds on an idle machine, longer while other builds load it.)
+  for _ in $(seq 1 1800); do
     alive "$group" || break
     sleep 0.05
   done
-  alive "$group" && { echo "up test: make up still running 30 s after SIG$signal" >&2; return 1; }
+  alive "$group" && { echo "up test: make up still running 90 s after SIG$signal" >&2; tail -n 20 "$log" >&2; return 1; }
   local left="" ports=""
   for pid in $( (echo $before; marked "$marker") | tr ' ' '\n' | sort -u); do
     alive "$pid" && left="$left $pid"
