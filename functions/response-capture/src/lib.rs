@@ -371,7 +371,7 @@ impl ResponseCapture {
         let checked = check_answers(&loaded.valid, &answers, Completeness::Partial)
             .map_err(|problems| problem_error(&problems[0]))?;
         let saved = match locale {
-            Locale::ZhCn => "谢谢！您的评分已保存。愿意再花两分钟告诉我们更多吗？",
+            Locale::ZhCn => "谢谢！您的评分已保存。愿意再告诉我们一些吗？",
             Locale::En => "Thank you, your rating is saved. Would you tell us a little more?",
         };
         let tap = build_response(
