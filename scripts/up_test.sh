@@ -41,8 +41,13 @@ stop_once() { # signal, [CARGO_TARGET_DIR to build into and run from]
   local signal=$1 target=${2:-} marker="stop-$RANDOM$RANDOM"
   local emulator api lambda log=".local/stop-test-$signal.log"
   emulator=$(free_port) api=$(free_port) lambda=$(free_port)
+  # As from a terminal: SIGINT and SIGTERM at their defaults, whatever this script inherited
+  # (a shell started in the background ignores SIGINT, and an ignored signal cannot be trapped).
   env ${target:+CARGO_TARGET_DIR=$target} CLOSELOOP_STOP_MARKER=$marker EMULATOR_PORT=$emulator API_PORT=$api LAMBDA_PORT=$lambda \
-    DEV_ADMIN_TOKEN=$marker make up >"$log" 2>&1 &
+    DEV_ADMIN_TOKEN=$marker .venv/bin/python -c 'import os, signal, sys
+for s in (signal.SIGINT, signal.SIGTERM):
+    signal.signal(s, signal.SIG_DFL)
+os.execvp(sys.argv[1], sys.argv[1:])' make up >"$log" 2>&1 &
   local group=$!
   for _ in $(seq 1 900); do
     grep -q '^Ready' "$log" && break

@@ -190,9 +190,14 @@ impl Stack {
 
     /// The survey link in an SMS.
     pub fn link_in(&self, sms: &str) -> String {
-        sms.split_whitespace()
-            .find(|w| w.starts_with(&format!("{}/s/", self.api)))
-            .unwrap_or_else(|| panic!("no survey link in {sms:?}"))
+        // Wherever it stands: a zh-CN text runs words and the link together.
+        let start = sms
+            .find(&format!("{}/s/", self.api))
+            .unwrap_or_else(|| panic!("no survey link in {sms:?}"));
+        sms[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_graphic())
+            .collect::<String>()
             .trim_end_matches(['.', ',', ')'])
             .to_string()
     }
