@@ -297,6 +297,52 @@ fn wait_for_text(browser: &mut Browser, text: &str) -> bool {
     false
 }
 
+/// Opens the survey page at `url` on a phone, waits for `text`, and keeps its screenshot as
+/// `name`; whether the text appeared.
+fn look_at(url: &str, text: &str, name: &str) -> bool {
+    let mut browser = Browser::launch();
+    browser.open_phone_tab();
+    browser.navigate(url);
+    let seen = wait_for_text(&mut browser, text);
+    browser.screenshot(name);
+    seen
+}
+
+/// A link to `survey_id` (version 1) in `locale`, with its sent invitation, as the delivery
+/// sweep leaves them.
+async fn link_to(env: &TestEnv, survey_id: &str, invitation_id: &str, locale: Locale) -> String {
+    use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+    let token = closeloop::domain::token::Token::generate(&mut rand::thread_rng());
+    let link = closeloop::store::Link {
+        token_hash: token.hash(),
+        invitation_id: invitation_id.into(),
+        survey_id: survey_id.into(),
+        survey_version: 1,
+        locale,
+        attribution: Default::default(),
+        sent_at: now(),
+        link_expires_at: now() + Span::days(7),
+        expires_at: (now() + Span::days(730)).timestamp(),
+    };
+    let home = keys::invitation::home(invitation_id);
+    let invitation = Put::builder()
+        .table_name(&env.table)
+        .item("pk", AttributeValue::S(home.pk))
+        .item("sk", AttributeValue::S(home.sk))
+        .item("entity", AttributeValue::S("invitation".into()))
+        .item("state", AttributeValue::S("sent".into()))
+        .build()
+        .unwrap();
+    env.dynamodb
+        .transact_write_items()
+        .transact_items(env.deps.store.link_put(&link).unwrap())
+        .transact_items(TransactWriteItem::builder().put(invitation).build())
+        .send()
+        .await
+        .unwrap();
+    token.as_str().to_string()
+}
+
 /// Opens the one-tap link `url` (a face in the email), waits for the rating to be saved, then
 /// answers the rest along the skip path and submits.
 fn answer_on_a_phone(url: &str, label: &str, saved: &str) -> Seen {
@@ -540,8 +586,44 @@ fn a_customer_taps_a_face_in_the_swept_email_and_finishes_in_chromium_on_a_phone
             assert_eq!(s(&invitation_item, "state"), "answered");
         }
         assert_eq!(responses(&env).await.len(), 2);
+
+        // The short transactional survey events invite to, as a phone shows it: its time.
+        let short: closeloop::domain::survey::NewSurvey = serde_json::from_str(
+            &std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../surveys/default.json"
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+        env.deps
+            .store
+            .create_survey(
+                closeloop::domain::survey::SurveyId::parse("csat-short").unwrap(),
+                short.definition.validate().unwrap(),
+                now(),
+            )
+            .await
+            .unwrap();
+        for (label, locale, time) in [
+            ("en", Locale::En, "This survey takes about 2 minutes."),
+            ("zh-CN", Locale::ZhCn, "本问卷约 2 分钟。"),
+        ] {
+            let token = link_to(&env, "csat-short", &format!("inv-short-{label}"), locale).await;
+            let url = format!("{base}/s/{token}");
+            let name = format!("survey-short-{label}.png");
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            std::thread::spawn(move || {
+                let _ = tx.send(look_at(&url, time, &name));
+            });
+            assert!(
+                rx.await.expect("the browser finished"),
+                "{label}: the short survey states its time"
+            );
+        }
         let artefacts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/artefacts");
         for label in ["en", "zh-CN"] {
+            assert!(artefacts.join(format!("survey-short-{label}.png")).exists());
             for shot in [
                 "tap-without-script",
                 "tapped",
