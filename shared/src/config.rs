@@ -50,7 +50,8 @@ pub struct DeliveryConfig {
     /// `SMS_PER_SECOND`, `EMAIL_PER_SECOND`: send rates (SNS / SES quotas); 0 = unlimited.
     pub sms_per_second: u32,
     pub email_per_second: u32,
-    /// `SWEEP_BUDGET_SECONDS`: a sweep stops starting sends after this and leaves the rest.
+    /// `SWEEP_BUDGET_SECONDS`: a sweep (delivery, the ticket clock) stops starting new work after
+    /// this and leaves the rest for the next run.
     pub sweep_budget_secs: u32,
     /// Invitations one sweep works on at once.
     pub sweep_concurrency: usize,

@@ -62,6 +62,9 @@ const TICKET_KINDS: [DueKind; 3] = [
 
 pub struct SlaEscalation {
     deps: Deps,
+    /// How long a run takes new due tickets (`SWEEP_BUDGET_SECONDS`): what is left stays due
+    /// for the next run, a minute later, instead of the function timing out.
+    budget: std::time::Duration,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -87,6 +90,8 @@ pub struct SweepReport {
     pub retime_unchanged: u64,
     /// Due tickets whose work failed this run (logged; still due, tried again next run).
     pub failed: usize,
+    /// The run stopped taking due tickets at its time budget; the rest stay due.
+    pub budget_reached: bool,
     /// Notices to staff sent by this run.
     pub notices: Sent,
 }
@@ -108,7 +113,14 @@ enum Outcome {
 
 impl SlaEscalation {
     pub fn new(deps: Deps) -> Self {
-        SlaEscalation { deps }
+        let budget =
+            std::time::Duration::from_secs(u64::from(deps.config.delivery.sweep_budget_secs));
+        SlaEscalation { deps, budget }
+    }
+
+    /// The same with another time budget for due tickets.
+    pub fn with_budget(self, budget: std::time::Duration) -> Self {
+        SlaEscalation { budget, ..self }
     }
 
     pub async fn sweep(&self, now: DateTime<Utc>) -> Result<SweepReport, Error> {
@@ -117,10 +129,16 @@ impl SlaEscalation {
             ..SweepReport::default()
         };
         let settings = Settings::default();
-        for kind in TICKET_KINDS {
+        let started = std::time::Instant::now();
+        'tickets: for kind in TICKET_KINDS {
             for mut cursor in DueCursor::all_shards(kind, now, PAGE) {
                 while let Some(page) = self.deps.store.due_tickets(&mut cursor).await? {
                     for due in page {
+                        if started.elapsed() >= self.budget {
+                            // The rest stays due: the next run takes it.
+                            report.budget_reached = true;
+                            break 'tickets;
+                        }
                         if kind == DueKind::TicketDeadline {
                             report.due_deadlines += 1;
                         }

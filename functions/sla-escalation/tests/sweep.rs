@@ -477,3 +477,28 @@ async fn a_reopened_ticket_is_not_closed_by_the_sweep() {
     assert_eq!(history.last().unwrap().kind, EntryKind::Escalated);
     assert_eq!(closes(&history), 0);
 }
+
+#[tokio::test]
+async fn a_run_past_its_time_budget_leaves_the_rest_due_for_the_next() {
+    let env = TestEnv::new("sla-budget").await;
+    let now = t0();
+    for n in 0..3 {
+        open(&env, &format!("b{n}"), now - Duration::hours(3), 168).await;
+    }
+    let spent =
+        SlaEscalation::new(env.deps_for("sla-escalation")).with_budget(std::time::Duration::ZERO);
+    let report = spent.sweep(now).await.unwrap();
+    assert!(report.budget_reached, "{report:?}");
+    assert_eq!((report.due_deadlines, report.escalated), (0, 0));
+    for n in 0..3 {
+        let (ticket, _) = current(&env, &format!("b{n}")).await;
+        assert!(ticket.ticket.escalations.is_empty(), "still due, untouched");
+    }
+    let next = SlaEscalation::new(env.deps_for("sla-escalation"))
+        .sweep(now + Duration::minutes(1))
+        .await
+        .unwrap();
+    assert!(!next.budget_reached);
+    assert_eq!(next.due_deadlines, 3, "{next:?}");
+    assert!(next.escalated >= 3, "{next:?}");
+}
