@@ -251,35 +251,28 @@ impl Notice {
                     ),
                 },
             });
-        Ok(Notice {
-            ticket_id: ticket.ticket_id.clone(),
-            kind,
-            department: ticket.department().to_string(),
-            level,
-            category: ticket.classification.category,
-            step: None,
-            to: Recipient::Department,
-            owner: ticket.owner.clone(),
-            locale,
-            created_at: now,
-            send_at: send_time(level, now, calendar)?,
-            answered_at: Some(said.answered_at),
-            subject: format!(
-                "Closeloop: {subject_kind} level-{} ticket {} ({})",
-                level.number(),
-                ascii(&ticket.ticket_id),
-                ticket.department()
-            ),
-            text: lines.join("\n"),
-            line,
-            page,
-            state: NoticeState::Scheduled,
-            sent_at: None,
-            message_id: None,
-            reminder: None,
-            in_digest: false,
-            attempts: 0,
-        })
+        Notice::drafted(
+            ticket,
+            department,
+            calendar,
+            now,
+            Draft {
+                kind,
+                to: Recipient::Department,
+                step: None,
+                answered_at: Some(said.answered_at),
+                subject: format!(
+                    "Closeloop: {subject_kind} level-{} ticket {} ({})",
+                    level.number(),
+                    ascii(&ticket.ticket_id),
+                    ticket.department()
+                ),
+                lines,
+                line,
+                page,
+                reminder: None,
+            },
+        )
     }
 
     /// The notice of an escalation step (a warning to the owner, a breach up the chain) taken
@@ -377,38 +370,31 @@ impl Notice {
                 to,
                 text: format!("{headline} {link}"),
             });
-        Ok(Notice {
-            ticket_id: ticket.ticket_id.clone(),
-            kind: if step.is_breach() {
-                NoticeKind::Breach
-            } else {
-                NoticeKind::Warning
+        Notice::drafted(
+            ticket,
+            department,
+            calendar,
+            now,
+            Draft {
+                kind: if step.is_breach() {
+                    NoticeKind::Breach
+                } else {
+                    NoticeKind::Warning
+                },
+                to,
+                step: Some(DeadlineStep {
+                    deadline: step.deadline,
+                    version: step.version,
+                    step: step.step,
+                }),
+                answered_at: None,
+                subject: ascii(&subject),
+                line: format!("{} · {headline} · {link}", ticket.ticket_id),
+                lines: lines.to_vec(),
+                page,
+                reminder: None,
             },
-            department: ticket.department().to_string(),
-            level,
-            category: ticket.classification.category,
-            step: Some(DeadlineStep {
-                deadline: step.deadline,
-                version: step.version,
-                step: step.step,
-            }),
-            to,
-            owner: ticket.owner.clone(),
-            locale,
-            created_at: now,
-            send_at: send_time(level, now, calendar)?,
-            answered_at: None,
-            subject: ascii(&subject),
-            text: lines.join("\n"),
-            line: format!("{} · {headline} · {link}", ticket.ticket_id),
-            page,
-            state: NoticeState::Scheduled,
-            sent_at: None,
-            message_id: None,
-            reminder: None,
-            in_digest: false,
-            attempts: 0,
-        })
+        )
     }
 
     /// The owner's `number`-th reminder to call the customer back, decided at `now`: they
@@ -421,7 +407,6 @@ impl Notice {
         link_base: &str,
         now: DateTime<Utc>,
     ) -> Result<Notice, Error> {
-        let level = ticket.classification.level;
         let locale = department.locale;
         let link = ticket_link(link_base, &ticket.ticket_id);
         let unconfirmed = ticket.closure == Some(super::Closure::ResolvedNotConfirmed);
@@ -457,30 +442,60 @@ impl Notice {
             ),
             labelled(locale, "记录回电", "Record the call", &link),
         ];
+        Notice::drafted(
+            ticket,
+            department,
+            calendar,
+            now,
+            Draft {
+                kind: NoticeKind::Callback,
+                to: Recipient::Owner,
+                step: None,
+                answered_at: None,
+                subject: format!(
+                    "Closeloop: call the customer of ticket {} back (reminder {number})",
+                    ascii(&ticket.ticket_id)
+                ),
+                line: format!("{} · {headline} · {link}", ticket.ticket_id),
+                lines: lines.to_vec(),
+                page: None,
+                reminder: Some(number),
+            },
+        )
+    }
+
+    /// A notice about `ticket` decided at `now`: what every notice takes from the ticket and
+    /// its department the same way (department, level, category, owner, locale, when it may go
+    /// out), around what this one says.
+    fn drafted(
+        ticket: &Ticket,
+        department: &DepartmentNotices,
+        calendar: &Calendar,
+        now: DateTime<Utc>,
+        draft: Draft,
+    ) -> Result<Notice, Error> {
+        let level = ticket.classification.level;
         Ok(Notice {
             ticket_id: ticket.ticket_id.clone(),
-            kind: NoticeKind::Callback,
+            kind: draft.kind,
             department: ticket.department().to_string(),
             level,
             category: ticket.classification.category,
-            step: None,
-            to: Recipient::Owner,
-            owner,
-            locale,
+            step: draft.step,
+            to: draft.to,
+            owner: ticket.owner.clone(),
+            locale: department.locale,
             created_at: now,
             send_at: send_time(level, now, calendar)?,
-            answered_at: None,
-            subject: format!(
-                "Closeloop: call the customer of ticket {} back (reminder {number})",
-                ascii(&ticket.ticket_id)
-            ),
-            text: lines.join("\n"),
-            line: format!("{} · {headline} · {link}", ticket.ticket_id),
-            page: None,
+            answered_at: draft.answered_at,
+            subject: draft.subject,
+            text: draft.lines.join("\n"),
+            line: draft.line,
+            page: draft.page,
             state: NoticeState::Scheduled,
             sent_at: None,
             message_id: None,
-            reminder: Some(number),
+            reminder: draft.reminder,
             in_digest: false,
             attempts: 0,
         })
@@ -524,6 +539,19 @@ impl Notice {
             attributes: self.attributes(),
         }
     }
+}
+
+/// What one notice says, before [`Notice::drafted`] adds what every notice has.
+struct Draft {
+    kind: NoticeKind,
+    to: Recipient,
+    step: Option<DeadlineStep>,
+    answered_at: Option<DateTime<Utc>>,
+    subject: String,
+    lines: Vec<String>,
+    line: String,
+    page: Option<Page>,
+    reminder: Option<u32>,
 }
 
 /// One message on the alerts topic.
