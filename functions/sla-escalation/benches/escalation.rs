@@ -11,6 +11,9 @@
 //!   tickets whose warning, breach and second step fall at random seconds; for each step
 //!   recorded, its time taken minus its due time, the worst. Goal: <= 60.
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -26,7 +29,7 @@ use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::operation::scan::{ScanInput, ScanOutput};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use closeloop::domain::ticket::{Classification, HistoryEntry, SourceRef, Ticket};
+use closeloop::domain::ticket::HistoryEntry;
 use closeloop::store::{timestamp, Item, StoredTicket, TicketSettings};
 use closeloop::{keys, Deps, Store};
 use closeloop_tests::TestEnv;
@@ -124,32 +127,7 @@ fn now() -> DateTime<Utc> {
 /// A level-1 customer-service ticket (respond in 2 h, warned at 75 %, 30 minutes before;
 /// the head an hour after the miss) opened at `at`.
 fn opened(id: &str, at: DateTime<Utc>, settings: &TicketSettings) -> (StoredTicket, HistoryEntry) {
-    let classification: Classification = serde_json::from_value(json!({
-        "level": 1,
-        "department": "customer_service",
-        "reasons": [],
-        "complete": true,
-        "rules_version": 1,
-        "routing_version": 1,
-    }))
-    .expect("a classification");
-    let opened = Ticket::open(
-        SourceRef::Feedback { id: id.into() },
-        Some(format!("c-{id}")),
-        classification,
-        &settings.sla,
-        &settings.calendars,
-        at,
-    )
-    .expect("a ticket");
-    let stored = StoredTicket {
-        ticket: opened.ticket,
-        source_key: keys::ticket::item(id),
-        source_revision: 1,
-        created_under: settings.versions,
-        follow_up_window_hours: 168,
-    };
-    (stored, opened.entry)
+    common::opened(id, 1, json!([]), at, settings, 168)
 }
 
 /// The items the store writes for a new ticket (the ticket and its first history entry), in

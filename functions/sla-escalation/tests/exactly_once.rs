@@ -3,14 +3,15 @@
 //! history entry), its notice is written once in the ticket's partition, and the alerts topic
 //! holds exactly one message per (ticket, deadline, version, step).
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use closeloop::domain::ticket::{
-    Classification, DeadlineName, EntryKind, HistoryEntry, Notice, NoticeState, SourceRef, Ticket,
+    DeadlineName, EntryKind, HistoryEntry, Notice, NoticeState, Ticket,
 };
-use closeloop::keys;
 use closeloop::lambda::dispatch;
 use closeloop::store::{Item, StoredTicket, TicketSettings};
 use closeloop_tests::{scheduled_event, topic_messages, TestEnv};
@@ -49,33 +50,7 @@ fn ticket_id(n: usize) -> String {
 /// A level-1 customer-service ticket opened at `at`, as the store writes it: the ticket item
 /// and its first history entry.
 fn opened(n: usize, at: DateTime<Utc>, settings: &TicketSettings) -> (StoredTicket, HistoryEntry) {
-    let classification: Classification = serde_json::from_value(json!({
-        "level": 1,
-        "department": "customer_service",
-        "reasons": [],
-        "complete": true,
-        "rules_version": 1,
-        "routing_version": 1,
-    }))
-    .unwrap();
-    let id = format!("over-{n:04}");
-    let opened = Ticket::open(
-        SourceRef::Feedback { id: id.clone() },
-        Some(format!("c-{n}")),
-        classification,
-        &settings.sla,
-        &settings.calendars,
-        at,
-    )
-    .unwrap();
-    let stored = StoredTicket {
-        ticket: opened.ticket,
-        source_key: keys::ticket::item(&id),
-        source_revision: 1,
-        created_under: settings.versions,
-        follow_up_window_hours: 168,
-    };
-    (stored, opened.entry)
+    common::opened(&format!("over-{n:04}"), 1, json!([]), at, settings, 168)
 }
 
 /// The 1,000 tickets, written with BatchWriteItem in the store's own item format (the puts of

@@ -3,14 +3,16 @@
 //! resolved ticket whose follow-up went unanswered is closed as resolved, not confirmed, once,
 //! by the first sweep after its window.
 
+mod common;
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use closeloop::domain::ticket::{
-    follow_up, Action, Classification, Closure, Command, DeadlineName, EntryKind, FollowUp,
-    FollowUpEvent, FollowUpRules, SourceRef, Ticket, TicketState, SYSTEM,
+    follow_up, Action, Closure, Command, DeadlineName, EntryKind, FollowUp, FollowUpEvent,
+    FollowUpRules, TicketState, SYSTEM,
 };
 use closeloop::keys::{self, DueKind};
 use closeloop::lambda::dispatch;
-use closeloop::store::{timestamp, StoredTicket, TicketSettings};
+use closeloop::store::{timestamp, StoredTicket};
 use closeloop_tests::{scheduled_event, topic_messages, TestEnv};
 use serde_json::json;
 use sla_escalation::{SlaEscalation, SweepReport};
@@ -24,39 +26,7 @@ fn t0() -> DateTime<Utc> {
 
 /// A level-1 customer-service ticket: its respond deadline is 2 h after it opens, 24/7.
 async fn open(env: &TestEnv, id: &str, at: DateTime<Utc>, window_hours: u32) -> StoredTicket {
-    let settings = TicketSettings::default();
-    let classification: Classification = serde_json::from_value(json!({
-        "level": 1,
-        "department": "customer_service",
-        "reasons": [],
-        "complete": true,
-        "rules_version": 1,
-        "routing_version": 1,
-    }))
-    .unwrap();
-    let opened = Ticket::open(
-        SourceRef::Feedback { id: id.into() },
-        Some("c-1".into()),
-        classification,
-        &settings.sla,
-        &settings.calendars,
-        at,
-    )
-    .unwrap();
-    let stored = StoredTicket {
-        ticket: opened.ticket,
-        source_key: keys::ticket::item(id),
-        source_revision: 1,
-        created_under: settings.versions,
-        follow_up_window_hours: window_hours,
-    };
-    assert!(env
-        .deps
-        .store
-        .save_ticket(&stored, &opened.entry, None)
-        .await
-        .unwrap());
-    stored
+    common::open(env, id, 1, json!([]), at, window_hours).await
 }
 
 /// `action` by `by` at `at`, saved on the version read.

@@ -4,12 +4,13 @@
 //! policy change re-timing an open ticket in the background, and a deadline across a DST change
 //! and a holiday.
 
+mod common;
+
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use closeloop::domain::calendar::Calendars;
 use closeloop::domain::ticket::{
-    Action, Classification, Command, DeadlineName, EntryKind, EscalationSettings, SlaPolicy,
-    SourceRef, Ticket,
+    Action, Command, DeadlineName, EntryKind, EscalationSettings, SlaPolicy,
 };
 use closeloop::keys;
 use closeloop::lambda::dispatch;
@@ -46,35 +47,7 @@ async fn open_for(
     reasons: Value,
     at: DateTime<Utc>,
 ) -> StoredTicket {
-    let settings = env.deps.store.ticket_settings().await.unwrap();
-    let classification: Classification = serde_json::from_value(json!({
-        "level": level, "category": "service", "department": "customer_service",
-        "reasons": reasons, "complete": true, "rules_version": 1, "routing_version": 1,
-    }))
-    .unwrap();
-    let opened = Ticket::open(
-        SourceRef::Feedback { id: id.into() },
-        Some("c-1".into()),
-        classification,
-        &settings.sla,
-        &settings.calendars,
-        at,
-    )
-    .unwrap();
-    let stored = StoredTicket {
-        ticket: opened.ticket,
-        source_key: keys::ticket::item(id),
-        source_revision: 1,
-        created_under: settings.versions,
-        follow_up_window_hours: 168,
-    };
-    assert!(env
-        .deps
-        .store
-        .save_ticket(&stored, &opened.entry, None)
-        .await
-        .unwrap());
-    stored
+    common::open(env, id, level, reasons, at, 168).await
 }
 
 async fn act(env: &TestEnv, id: &str, action: Action, at: DateTime<Utc>) -> StoredTicket {
