@@ -178,7 +178,7 @@ impl SlaEscalation {
         for mut cursor in DueCursor::all_shards(DueKind::TicketRetime, now, PAGE) {
             while let Some(page) = self.deps.store.due_retime_jobs(&mut cursor).await? {
                 for due in page {
-                    let progress = self.retime(due, now).await?;
+                    let progress = self.retime(due, now, &settings).await?;
                     report.retimed += progress.retimed;
                     report.retime_unchanged += progress.unchanged;
                 }
@@ -361,14 +361,21 @@ impl SlaEscalation {
 
     /// A re-timing job: up to [`RETIME_PAGES`] pages of open tickets under the settings in
     /// force, then its progress recorded (due again at once while departments are left).
-    async fn retime(&self, due: DueRetime, now: DateTime<Utc>) -> Result<RetimeProgress, Error> {
+    async fn retime(
+        &self,
+        due: DueRetime,
+        now: DateTime<Utc>,
+        settings: &Settings,
+    ) -> Result<RetimeProgress, Error> {
         let store = &self.deps.store;
         let lease = Lease::new(Lease::new_claim_id(), now + Duration::minutes(5));
         if !store.claim_retime_job(&due, &lease).await? {
             return Ok(RetimeProgress::default());
         }
         let job = due.item;
-        let settings = store.ticket_settings().await?;
+        // The run's one read of the settings: the job was written with the save, so it is
+        // found only once that version is in force.
+        let settings = settings.get(store).await?;
         let departments = settings.departments();
         let mut progress = RetimeProgress::default();
         let mut at = match &job.department {
@@ -394,7 +401,7 @@ impl SlaEscalation {
             let mut changed_meanwhile = false;
             for stored in page.tickets {
                 changed_meanwhile |= !self
-                    .retime_ticket(stored, &settings, now, &mut progress)
+                    .retime_ticket(stored, settings, now, &mut progress)
                     .await?;
             }
             if changed_meanwhile {
