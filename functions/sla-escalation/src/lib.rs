@@ -295,7 +295,7 @@ impl SlaEscalation {
     ) -> Result<Outcome, Error> {
         let stored = due.item;
         let ticket = &stored.ticket;
-        if !ticket.callback_owed() || ticket.next_callback_reminder().is_none_or(|at| at > now) {
+        if !ticket.callback_reminder_due(now) {
             return Ok(Outcome::Unchanged);
         }
         let department = ticket.department();

@@ -669,6 +669,12 @@ impl Ticket {
         }
     }
 
+    /// Whether a call-back reminder is due at `now`: a call is owed and the next reminder's
+    /// time has come.
+    pub fn callback_reminder_due(&self, now: DateTime<Utc>) -> bool {
+        self.callback_owed() && self.next_callback_reminder().is_some_and(|at| at <= now)
+    }
+
     /// When the next call-back reminder is due, if one is.
     pub fn next_callback_reminder(&self) -> Option<DateTime<Utc>> {
         self.callback_reminder
