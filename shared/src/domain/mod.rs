@@ -10,6 +10,7 @@ pub mod invitation;
 pub mod json;
 pub mod period;
 pub mod reference;
+pub mod report;
 pub mod response;
 pub mod stats;
 pub mod survey;

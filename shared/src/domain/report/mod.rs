@@ -1,0 +1,11 @@
+//! Reports: what answers and tickets add up to, exactly.
+//!
+//! - [`sums`]: the running totals the stream consumer keeps per survey, business day and
+//!   breakdown, as exact integers that merge by addition.
+//! - [`stats`]: the formulas (CSAT, NPS and its interval, means, Pearson, the comparison
+//!   tests) over those sums.
+//! - [`keywords`]: the words of open answers worth counting (Chinese and English).
+
+pub mod keywords;
+pub mod stats;
+pub mod sums;

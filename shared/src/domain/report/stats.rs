@@ -1,0 +1,1 @@
+//! The report formulas over exact running sums.
