@@ -16,6 +16,13 @@ import json
 import threading
 from urllib.parse import parse_qs
 
+# moto parses an update expression into a tree as deep as its clauses are many, and copies it
+# recursively: a running-totals update (a hundred or more `ADD` clauses, which DynamoDB takes
+# up to its 4 KB expression limit) goes deeper than Python's default limit of 1,000 frames.
+# Request threads get a stack large enough for the raised limit.
+sys.setrecursionlimit(200_000)
+threading.stack_size(512 * 1024 * 1024)
+
 from werkzeug.serving import run_simple
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,

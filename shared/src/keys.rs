@@ -358,26 +358,48 @@ pub mod settings {
     }
 }
 
-/// Running totals of one survey, one item per business day, so a report over a range is one
-/// Query whose size follows the days, not the responses.
+/// Running totals of one survey: per business day, one item for everyone and one per breakdown
+/// value, so a report over a range is one Query whose size follows the days and groups, not
+/// the responses. Ticket totals (all surveys and direct feedback) have a partition of their own.
 pub mod totals {
     use chrono::NaiveDate;
 
     use super::Key;
+    use crate::domain::report::slots::Slot;
 
     pub fn partition(survey_id: &str) -> String {
         format!("TOTALS#{survey_id}")
     }
 
-    pub fn day(survey_id: &str, date: NaiveDate) -> Key {
+    /// The partition of ticket totals.
+    pub fn tickets_partition() -> String {
+        "TICKET_TOTALS".into()
+    }
+
+    pub fn slot(partition: &str, slot: &Slot) -> Key {
         Key {
-            pk: partition(survey_id),
-            sk: day_sort(date),
+            pk: partition.to_string(),
+            sk: slot_sort(slot),
+        }
+    }
+
+    /// `DAY#<date>` for everyone, `DAY#<date>#<breakdown>=<value>` for a group.
+    pub fn slot_sort(slot: &Slot) -> String {
+        match &slot.group {
+            None => day_sort(slot.day),
+            Some((breakdown, value)) => {
+                format!("{}#{}={value}", day_sort(slot.day), breakdown.as_str())
+            }
         }
     }
 
     pub fn day_sort(date: NaiveDate) -> String {
         format!("DAY#{}", date.format("%Y-%m-%d"))
+    }
+
+    /// The last sort key of a day's slots (after every group of the day).
+    pub fn day_end_sort(date: NaiveDate) -> String {
+        format!("{}~", day_sort(date))
     }
 }
 

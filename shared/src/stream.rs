@@ -29,6 +29,7 @@ use serde_dynamo::AttributeValue;
 use crate::domain::change::Change;
 use crate::domain::feedback::Feedback;
 use crate::domain::response::SurveyResponse;
+use crate::domain::ticket::Ticket;
 use crate::error::Error;
 use crate::keys::Key;
 use crate::store::Invitation;
@@ -56,6 +57,7 @@ pub enum ItemChange {
     Response(Change<SurveyResponse>),
     Feedback(Change<Feedback>),
     Invitation(Change<Invitation>),
+    Ticket(Change<Ticket>),
     /// An entity no consumer reads (the event source's filter should have kept it away).
     Other {
         entity: Option<String>,
@@ -83,10 +85,17 @@ impl StreamChange {
             Some("response") => ItemChange::Response(typed(record, new, old)?),
             Some("feedback") => ItemChange::Feedback(typed(record, new, old)?),
             Some("invitation") => ItemChange::Invitation(typed(record, new, old)?),
+            Some(crate::store::TICKET_ENTITY) => ItemChange::Ticket(typed(record, new, old)?),
             _ => ItemChange::Other { entity },
         };
+        // Tickets count their writes in `version` (their optimistic lock), others in `revision`.
+        let counter = if matches!(item, ItemChange::Ticket(_)) {
+            "version"
+        } else {
+            "revision"
+        };
         let revision = |image: Option<&serde_dynamo::Item>| {
-            image.map(|image| match image.get("revision") {
+            image.map(|image| match image.get(counter) {
                 Some(AttributeValue::N(n)) => n.parse().unwrap_or(1),
                 _ => 1,
             })

@@ -243,12 +243,18 @@ fn totals_around_today() -> (i64, i64) {
         let store = closeloop::Store::new(aws_sdk_dynamodb::Client::new(&sdk), TABLE);
         let today = Utc::now().date_naive();
         let days = store
-            .day_totals("csat-default", today - Span::days(1), today + Span::days(1))
+            .totals_range(
+                &closeloop::keys::totals::partition("csat-default"),
+                today - Span::days(1),
+                today + Span::days(1),
+            )
             .await
             .expect("day totals");
-        days.iter().fold((0, 0), |(r, c), d| {
-            (r + d.counts.responses, c + d.counts.complete)
-        })
+        days.iter()
+            .filter(|d| d.slot.group.is_none())
+            .fold((0, 0), |(r, c), d| {
+                (r + d.totals.responses, c + d.totals.complete)
+            })
     })
 }
 

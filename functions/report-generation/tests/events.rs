@@ -2,7 +2,7 @@
 //! stream redelivers or reorders, and its schedules report the period that is due.
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use closeloop::domain::totals::DayCounts;
+use closeloop::domain::report::sums::Totals;
 use closeloop::lambda::dispatch;
 use closeloop_tests::{fixture, scheduled_event, TestEnv};
 use report_generation::{BatchSummary, ReportGeneration};
@@ -12,25 +12,36 @@ fn event(value: Value) -> aws_lambda_events::dynamodb::Event {
     serde_json::from_value(value).unwrap()
 }
 
-/// The default survey's totals over every day the fixtures can fall on.
+/// (responses, complete, missed changes) of the default survey over every day the fixtures can
+/// fall on, from the days' items for everyone.
 async fn totals(env: &TestEnv) -> DayCounts {
     let days = env
         .deps
         .store
-        .day_totals(
-            "csat-default",
+        .totals_range(
+            "TOTALS#csat-default",
             NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
             NaiveDate::from_ymd_opt(2027, 12, 31).unwrap(),
         )
         .await
         .unwrap();
-    let mut sum = DayCounts::default();
-    for day in days {
-        sum.responses += day.counts.responses;
-        sum.complete += day.counts.complete;
-        sum.missed_changes += day.counts.missed_changes;
+    let sum = Totals::sum(
+        days.iter()
+            .filter(|d| d.slot.group.is_none())
+            .map(|d| &d.totals),
+    );
+    DayCounts {
+        responses: sum.responses,
+        complete: sum.complete,
+        missed_changes: sum.missed_changes,
     }
-    sum
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct DayCounts {
+    responses: i64,
+    complete: i64,
+    missed_changes: i64,
 }
 
 #[tokio::test]

@@ -1,62 +1,12 @@
-//! Running totals of answers per survey per business day, kept by report-generation from the
-//! stream, so a report reads one item per day however many responses there are.
+//! The business day an answer counts on (see `domain::report` for the totals themselves).
 //!
 //! A response counts on the business day of its first answer (`created_at` in the company's
 //! time zone), which no later write changes: completing a one-tap rating updates the same
 //! day's figures. Counts are exact integers, so days and groups add up exactly.
 
+use crate::domain::response::SurveyResponse;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use serde::{Deserialize, Serialize};
-
-use crate::domain::change::Tally;
-use crate::domain::response::SurveyResponse;
-
-/// Figures of one survey on one business day.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DayCounts {
-    /// Responses, complete or partial (a one-tap rating not yet followed by the form).
-    #[serde(default)]
-    pub responses: i64,
-    /// Complete responses.
-    #[serde(default)]
-    pub complete: i64,
-    /// Changes that could not be applied because an earlier change of the same response was
-    /// lost after all retries: the figures are incomplete until the range is rebuilt.
-    #[serde(default)]
-    pub missed_changes: i64,
-}
-
-impl DayCounts {
-    /// One response's contribution.
-    pub fn of(response: &SurveyResponse) -> DayCounts {
-        DayCounts {
-            responses: 1,
-            complete: i64::from(response.complete),
-            missed_changes: 0,
-        }
-    }
-
-    /// A change that could not be applied.
-    pub fn missed() -> DayCounts {
-        DayCounts {
-            missed_changes: 1,
-            ..DayCounts::default()
-        }
-    }
-
-    pub fn is_zero(&self) -> bool {
-        *self == DayCounts::default()
-    }
-}
-
-impl Tally for DayCounts {
-    fn merge(&mut self, other: &Self, sign: i64) {
-        self.responses += sign * other.responses;
-        self.complete += sign * other.complete;
-        self.missed_changes += sign * other.missed_changes;
-    }
-}
 
 /// The business day a response counts on.
 pub fn business_day(response: &SurveyResponse, zone: Tz) -> NaiveDate {
@@ -84,20 +34,5 @@ mod tests {
             local_date(t, Tz::America__New_York),
             NaiveDate::from_ymd_opt(2026, 11, 29).unwrap()
         );
-    }
-
-    #[test]
-    fn counts_merge_both_ways() {
-        let mut total = DayCounts::default();
-        let one = DayCounts {
-            responses: 1,
-            complete: 1,
-            missed_changes: 0,
-        };
-        total.merge(&one, 1);
-        total.merge(&DayCounts::missed(), 1);
-        total.merge(&one, -1);
-        assert_eq!(total, DayCounts::missed());
-        assert!(!total.is_zero());
     }
 }

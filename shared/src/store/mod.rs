@@ -47,11 +47,12 @@ pub use settings::{
     Settings, SettingsVersions, TicketSettings, Versioned, DEFAULT_VERSION, SETTINGS_NAMES,
 };
 pub use surveys::SurveySummary;
+pub use tickets::TICKET_ENTITY;
 pub use tickets::{
     next_deadline, source_kind, ticket_due, QueueCursor, QueueFilter, QueuePage, QueueQuery,
     StoredTicket, TicketFile, MAX_QUEUE_PAGE,
 };
-pub use totals::DayTotals;
+pub use totals::StoredTotals;
 
 use crate::error::{Error, Result};
 use crate::keys::{Key, GSI1, GSI1_PK, GSI1_SK};

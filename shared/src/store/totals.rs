@@ -1,78 +1,93 @@
-//! Running totals per survey per business day. Access patterns: UpdateItem `TOTALS#<survey>` /
-//! `DAY#<date>` ADD the counts (inside the stream consumer's exactly-once transaction); Query
-//! `pk = TOTALS#<survey> AND sk BETWEEN DAY#<from> AND DAY#<to>` for a range.
+//! Running totals per survey, business day and breakdown value (see `domain::report`).
+//! Access patterns:
+//! - UpdateItem `TOTALS#<survey>` / `DAY#<date>[#<breakdown>=<value>]` `ADD` the counters, inside
+//!   the stream consumer's exactly-once transaction; the day's item for everyone also counts
+//!   its writes (`v`), which a rebuild checks.
+//! - Query `pk = TOTALS#<survey> AND sk BETWEEN DAY#<from> AND DAY#<to>~`: a range, every slot.
+//! - The same on `TICKET_TOTALS` for ticket figures.
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use chrono::NaiveDate;
-use serde::Deserialize;
 
-use super::{from_item, Store};
-use crate::domain::totals::DayCounts;
+use super::Store;
+use crate::domain::report::slots::{Breakdown, Slot};
+use crate::domain::report::sums::Totals;
 use crate::error::{Error, Result};
 use crate::keys;
 
-/// One stored day of totals.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct DayTotals {
-    pub survey_id: String,
-    pub date: NaiveDate,
-    #[serde(flatten)]
-    pub counts: DayCounts,
+/// The attribute counting the writes to a day's item for everyone.
+pub const WRITES: &str = "v";
+
+/// One stored slot of totals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTotals {
+    pub slot: Slot,
+    pub totals: Totals,
+    /// Writes so far (the day's item for everyone only).
+    pub writes: i64,
 }
 
 impl Store {
-    /// The write that adds `counts` to a survey's day (creating the day at zero first).
-    pub fn add_to_day(
+    /// The write that adds `totals` to one slot of `partition` (creating it at zero first).
+    pub fn add_totals(
         &self,
-        survey_id: &str,
-        date: NaiveDate,
-        counts: &DayCounts,
+        partition: &str,
+        slot: &Slot,
+        totals: &Totals,
     ) -> Result<TransactWriteItem> {
-        let key = keys::totals::day(survey_id, date);
-        let n = |v: i64| AttributeValue::N(v.to_string());
+        let key = keys::totals::slot(partition, slot);
+        let mut names = HashMap::new();
+        let mut values = HashMap::new();
+        let mut adds = Vec::new();
+        let mut counters = totals.counters();
+        if slot.group.is_none() {
+            counters.insert(WRITES.into(), 1);
+        }
+        for (i, (name, value)) in counters.into_iter().enumerate() {
+            names.insert(format!("#{i:x}"), name);
+            values.insert(format!(":{i:x}"), AttributeValue::N(value.to_string()));
+            adds.push(format!("#{i:x} :{i:x}"));
+        }
+        let (sets, labels) = slot_labels(partition, slot);
+        for (name, value) in labels {
+            names.insert(format!("#{name}"), name.to_string());
+            values.insert(format!(":{name}"), AttributeValue::S(value));
+        }
+        let mut expression = format!("SET {sets}");
+        if !adds.is_empty() {
+            expression.push_str(" ADD ");
+            expression.push_str(&adds.join(", "));
+        }
         let update = Update::builder()
             .table_name(self.table())
             .set_key(Some(key.to_attributes()))
-            .update_expression(
-                "SET entity = :entity, survey_id = :survey, #date = :date \
-                 ADD responses :responses, complete :complete, missed_changes :missed",
-            )
-            .expression_attribute_names("#date", "date")
-            .expression_attribute_values(":entity", AttributeValue::S("day_totals".into()))
-            .expression_attribute_values(":survey", AttributeValue::S(survey_id.into()))
-            .expression_attribute_values(
-                ":date",
-                AttributeValue::S(date.format("%Y-%m-%d").to_string()),
-            )
-            .expression_attribute_values(":responses", n(counts.responses))
-            .expression_attribute_values(":complete", n(counts.complete))
-            .expression_attribute_values(":missed", n(counts.missed_changes))
+            .update_expression(expression)
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
             .build()
             .map_err(Error::upstream)?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    /// The stored days of a survey from `first` to `last` (both included), oldest first.
-    pub async fn day_totals(
+    /// Every stored slot of `partition` from `first` to `last` (business days, both included),
+    /// by one paged Query.
+    pub async fn totals_range(
         &self,
-        survey_id: &str,
+        partition: &str,
         first: NaiveDate,
         last: NaiveDate,
-    ) -> Result<Vec<DayTotals>> {
+    ) -> Result<Vec<StoredTotals>> {
         let values = HashMap::from([
-            (
-                ":pk".to_string(),
-                AttributeValue::S(keys::totals::partition(survey_id)),
-            ),
+            (":pk".to_string(), AttributeValue::S(partition.to_string())),
             (
                 ":first".to_string(),
                 AttributeValue::S(keys::totals::day_sort(first)),
             ),
             (
                 ":last".to_string(),
-                AttributeValue::S(keys::totals::day_sort(last)),
+                AttributeValue::S(keys::totals::day_end_sort(last)),
             ),
         ]);
         let items = self
@@ -84,6 +99,59 @@ impl Store {
                 true,
             )
             .await?;
-        items.into_iter().map(from_item).collect()
+        items.into_iter().map(read_slot).collect()
     }
+}
+
+/// The SET clause and the string attributes that say what a slot is.
+fn slot_labels(partition: &str, slot: &Slot) -> (String, Vec<(&'static str, String)>) {
+    let mut labels = vec![
+        ("entity", "day_totals".to_string()),
+        ("totals_of", partition.to_string()),
+        ("date", slot.day.format("%Y-%m-%d").to_string()),
+    ];
+    if let Some((breakdown, value)) = &slot.group {
+        labels.push(("breakdown", breakdown.as_str().to_string()));
+        labels.push(("value", value.clone()));
+    }
+    let sets = labels
+        .iter()
+        .map(|(name, _)| format!("#{name} = :{name}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    (sets, labels)
+}
+
+fn read_slot(item: HashMap<String, AttributeValue>) -> Result<StoredTotals> {
+    let text = |name: &str| match item.get(name) {
+        Some(AttributeValue::S(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let bad = |what: &str| Error::Internal(format!("a stored totals item {what}"));
+    let day = text("date")
+        .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+        .ok_or_else(|| bad("has no date"))?;
+    let group = match (text("breakdown"), text("value")) {
+        (Some(b), Some(v)) => Some((
+            Breakdown::parse(&b).ok_or_else(|| bad("has an unknown breakdown"))?,
+            v,
+        )),
+        _ => None,
+    };
+    let numbers: Vec<(&str, i64)> = item
+        .iter()
+        .filter_map(|(name, value)| match value {
+            AttributeValue::N(n) => n.parse().ok().map(|n| (name.as_str(), n)),
+            _ => None,
+        })
+        .collect();
+    let writes = numbers
+        .iter()
+        .find(|(name, _)| *name == WRITES)
+        .map_or(0, |(_, n)| *n);
+    Ok(StoredTotals {
+        slot: Slot { day, group },
+        totals: Totals::from_counters(numbers),
+        writes,
+    })
 }

@@ -4,8 +4,11 @@
 //!   breakdown, as exact integers that merge by addition.
 //! - [`stats`]: the formulas (CSAT, NPS and its interval, means, Pearson, the comparison
 //!   tests) over those sums.
+//! - [`slots`]: where an answer, an invitation or a ticket counts (business day, breakdown)
+//!   and what its change adds there (new minus old).
 //! - [`keywords`]: the words of open answers worth counting (Chinese and English).
 
 pub mod keywords;
+pub mod slots;
 pub mod stats;
 pub mod sums;

@@ -222,9 +222,11 @@ impl Tally for Totals {
         self.nps.merge(&other.nps, sign);
         self.invitations_sent += sign * other.invitations_sent;
         self.invitations_answered += sign * other.invitations_answered;
-        merge_map(&mut self.tickets.by_level, &other.tickets.by_level, |a, b| {
-            a.merge(b, sign)
-        });
+        merge_map(
+            &mut self.tickets.by_level,
+            &other.tickets.by_level,
+            |a, b| a.merge(b, sign),
+        );
         merge_map(
             &mut self.tickets.by_category,
             &other.tickets.by_category,
@@ -288,6 +290,38 @@ impl Totals {
             }
         }
         totals
+    }
+
+    /// What a breakdown value's slot keeps: the counts, CSAT, NPS, the index and the
+    /// dimensions' means (what the cross-analysis shows), not the per-question sums, the
+    /// correlations or the keywords, which only the whole day keeps. Smaller items are cheaper
+    /// to write.
+    pub fn for_group(&self) -> Totals {
+        let dimensions = self
+            .dimensions
+            .iter()
+            .map(|(id, sums)| {
+                let slim = ScoreSums {
+                    all: sums.all,
+                    ..ScoreSums::default()
+                };
+                (id.clone(), slim)
+            })
+            .filter(|(_, sums)| !sums.is_zero())
+            .collect();
+        Totals {
+            responses: self.responses,
+            complete: self.complete,
+            missed_changes: self.missed_changes,
+            dimensions,
+            index: self.index,
+            csat_answered: self.csat_answered,
+            csat_satisfied: self.csat_satisfied,
+            nps: self.nps,
+            invitations_sent: self.invitations_sent,
+            invitations_answered: self.invitations_answered,
+            ..Totals::default()
+        }
     }
 
     /// A change that could not be applied.

@@ -1,0 +1,154 @@
+//! The stream consumer: answers, invitations and tickets become running totals per business
+//! day and breakdown value, exactly once (the stream contract in `closeloop::stream`).
+//!
+//! - A response's change adds new minus old (`slots::contributions`), chained on the revision
+//!   it was computed from; after a lost record it is counted as missed, for a rebuild.
+//! - An invitation counts when sent and again when answered. Its writes carry no revision, so
+//!   its progress (sent 1, answered 2) orders them: each step is added once.
+//! - A ticket's change adds new minus old, chained on the ticket's `version`.
+
+use aws_lambda_events::dynamodb::Event;
+use aws_lambda_events::streams::DynamoDbEventResponse;
+use chrono::NaiveDate;
+use closeloop::domain::change::Change;
+use closeloop::domain::report::keywords::Keywords;
+use closeloop::domain::report::slots::{self, Contributions, Slot};
+use closeloop::domain::report::sums::Totals;
+use closeloop::domain::totals::local_date;
+use closeloop::keys;
+use closeloop::store::{Applied, Order, Revision};
+use closeloop::stream::{for_each_change, ItemChange, StreamChange};
+use closeloop::{Deps, Error};
+use std::cell::RefCell;
+
+/// The name this consumer's exactly-once markers carry.
+pub const CONSUMER: &str = "report-generation";
+
+/// What one batch did, for the log line and for tests.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct BatchSummary {
+    /// Changes added to the totals.
+    pub applied: usize,
+    /// Changes seen before (redelivered, or older than what was applied).
+    pub already_applied: usize,
+    /// Changes that followed a lost change: counted as missed, for a rebuild.
+    pub gaps: usize,
+    /// Changes the totals do not read.
+    pub ignored: usize,
+}
+
+/// One change to apply: where it counts, and how it is ordered against the item's others.
+struct Plan<'a> {
+    partition: String,
+    contributions: Contributions,
+    /// The day a lost change is noted on.
+    home_day: Option<NaiveDate>,
+    revision: Revision<'a>,
+    order: Order,
+}
+
+pub async fn process(deps: &Deps, event: &Event) -> (BatchSummary, DynamoDbEventResponse) {
+    let summary = RefCell::new(BatchSummary::default());
+    let reply = for_each_change(event, |change| {
+        let summary = &summary;
+        async move {
+            let outcome = apply(deps, &change).await?;
+            let mut summary = summary.borrow_mut();
+            match outcome {
+                None => summary.ignored += 1,
+                Some(Applied::Applied) => summary.applied += 1,
+                Some(Applied::AlreadyApplied) => summary.already_applied += 1,
+                Some(Applied::Gap { .. }) => summary.gaps += 1,
+            }
+            Ok::<(), Error>(())
+        }
+    })
+    .await;
+    let summary = summary.into_inner();
+    tracing::info!(?summary, "stream batch");
+    (summary, reply)
+}
+
+async fn apply(deps: &Deps, change: &StreamChange) -> Result<Option<Applied>, Error> {
+    let zone = deps.config.business_time_zone;
+    let revision = |revision| Revision {
+        item: &change.key,
+        revision,
+        expires_at: change.expires_at,
+    };
+    let chained = Order::Chained {
+        previous: change.previous_revision,
+    };
+    let plan = match &change.item {
+        ItemChange::Response(response) => {
+            let Some(survey) = response.new_item().or(response.old_item()) else {
+                return Ok(None);
+            };
+            Plan {
+                partition: keys::totals::partition(&survey.survey_id),
+                contributions: slots::contributions(response, |r| {
+                    slots::response_slots(r, zone, Keywords::standard())
+                }),
+                home_day: Some(local_date(survey.created_at, zone)),
+                revision: revision(change.revision),
+                order: chained,
+            }
+        }
+        ItemChange::Invitation(invitation) => {
+            let progress = |i: Option<_>| i.map_or(0, slots::invitation_progress);
+            let new = progress(invitation.new_item());
+            if new <= progress(invitation.old_item()) {
+                return Ok(None);
+            }
+            let Some(survey) = invitation.new_item() else {
+                return Ok(None);
+            };
+            Plan {
+                partition: keys::totals::partition(&survey.survey_id),
+                contributions: slots::contributions(invitation, |i| {
+                    slots::invitation_slots(i, zone)
+                }),
+                home_day: None,
+                revision: revision(new),
+                order: Order::Latest,
+            }
+        }
+        ItemChange::Ticket(ticket @ (Change::Inserted(t) | Change::Modified { new: t, .. })) => {
+            Plan {
+                partition: keys::totals::tickets_partition(),
+                contributions: slots::contributions(ticket, |t| slots::ticket_slots(t, zone)),
+                home_day: Some(local_date(t.created_at, zone)),
+                revision: revision(change.revision),
+                order: chained,
+            }
+        }
+        _ => return Ok(None),
+    };
+    let store = &deps.store;
+    let writes = plan
+        .contributions
+        .iter()
+        .map(|(slot, totals)| store.add_totals(&plan.partition, slot, totals))
+        .collect::<Result<Vec<_>, _>>()?;
+    let outcome = store
+        .apply_once(CONSUMER, plan.revision, plan.order, writes)
+        .await?;
+    if let Applied::Gap { applied } = outcome {
+        tracing::warn!(item = %change.key.pk, revision = change.revision, ?applied, "a change of this item was lost; its days need a rebuild");
+        let missed = plan
+            .home_day
+            .into_iter()
+            .map(|day| {
+                store.add_totals(
+                    &plan.partition,
+                    &Slot { day, group: None },
+                    &Totals::missed(),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        store
+            .apply_once(CONSUMER, plan.revision, Order::Latest, missed)
+            .await?;
+    }
+    Ok(Some(outcome))
+}
