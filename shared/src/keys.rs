@@ -196,6 +196,26 @@ pub mod campaign {
 }
 
 /// At most one response per invitation: the key is what makes an answer exactly-once.
+/// Responses by survey and UTC day of their first answer, on `gsi1`: what a rebuild of the
+/// totals and the CSV export page through (never a Scan).
+pub mod responses_by_day {
+    use chrono::{DateTime, NaiveDate, Utc};
+
+    pub fn partition(survey_id: &str, day: NaiveDate) -> String {
+        format!("RESPONSES#{survey_id}#{}", day.format("%Y-%m-%d"))
+    }
+
+    /// `<created_at>#<response id>`: in order of the first answer.
+    pub fn sort(created_at: DateTime<Utc>, response_id: &str) -> String {
+        format!("{}#{response_id}", instant(created_at))
+    }
+
+    /// The sort key's time, to the microsecond, so bounds compare as the times do.
+    pub fn instant(at: DateTime<Utc>) -> String {
+        at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    }
+}
+
 pub mod response {
     use super::Key;
 

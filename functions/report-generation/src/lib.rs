@@ -12,6 +12,7 @@ use closeloop::{Deps, Error};
 use serde_json::{json, Value};
 
 pub mod consumer;
+pub mod rebuild;
 
 pub use consumer::{BatchSummary, CONSUMER};
 

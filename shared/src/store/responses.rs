@@ -9,6 +9,9 @@
 //! - record an anonymous (QR) answer: TransactWriteItems put `RESPONSE#Q#<sha256(nonce)>` /
 //!   `RESPONSE` (`attribute_not_exists(pk)`: the signed nonce answers once) + update
 //!   `THROTTLE#q#<store>` / `MINUTE#<minute>` (`answers` + 1 while below the store's limit);
+//! - responses of a survey first answered in a time range: Query `gsi1`
+//!   `RESPONSES#<survey>#<UTC day>` with `gsi1sk BETWEEN <from> AND <to>` per UTC day, paged
+//!   (rebuilds of the totals, the CSV export);
 //! - record feedback: Put `FEEDBACK#<id>` / `FEEDBACK`, `attribute_not_exists(pk)`; GetItem to
 //!   compare a replay.
 
@@ -68,6 +71,11 @@ struct ResponseRecord {
     pk: String,
     sk: String,
     entity: String,
+    /// On `gsi1` by survey and UTC day of the first answer (rebuilds and exports).
+    #[serde(default)]
+    gsi1pk: String,
+    #[serde(default)]
+    gsi1sk: String,
     #[serde(flatten)]
     by_customer: ByCustomer,
     #[serde(flatten)]
@@ -86,6 +94,11 @@ impl ResponseRecord {
             pk: key.pk,
             sk: key.sk,
             entity: "response".into(),
+            gsi1pk: keys::responses_by_day::partition(
+                &response.survey_id,
+                response.created_at.date_naive(),
+            ),
+            gsi1sk: keys::responses_by_day::sort(response.created_at, &response.response_id),
             response: response.clone(),
         }
     }
@@ -233,5 +246,88 @@ impl Store {
             .get::<FeedbackRecord>(&keys::feedback::item(feedback_id))
             .await?
             .map(|record| record.feedback))
+    }
+}
+
+impl Store {
+    /// The responses of `survey_id` first answered in `[from, to)`, oldest first, a Query page
+    /// at a time over the UTC days the range covers (`gsi1`, never a Scan). `each` gets every
+    /// page (each response with its key) with the cursor after its last response, and says whether to go on. `after`
+    /// resumes strictly after a cursor.
+    pub async fn responses_first_answered<F>(
+        &self,
+        survey_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        after: Option<&str>,
+        mut each: F,
+    ) -> Result<()>
+    where
+        F: FnMut(Vec<(Key, SurveyResponse)>, &str) -> Result<bool>,
+    {
+        use std::collections::HashMap;
+
+        use aws_sdk_dynamodb::types::AttributeValue;
+
+        let low = keys::responses_by_day::instant(from);
+        let high = keys::responses_by_day::instant(to);
+        let mut day = from.date_naive();
+        while day <= to.date_naive() {
+            let mut start = None;
+            loop {
+                let mut values = HashMap::from([
+                    (
+                        ":pk".to_string(),
+                        s(keys::responses_by_day::partition(survey_id, day)),
+                    ),
+                    (":low".to_string(), s(low.clone())),
+                    (":high".to_string(), s(high.clone())),
+                ]);
+                let condition = "gsi1pk = :pk AND gsi1sk BETWEEN :low AND :high";
+                if let Some(after) = after.filter(|a| a.as_bytes() > low.as_bytes()) {
+                    values.insert(":low".to_string(), s(after.to_string()));
+                }
+                let output = self
+                    .client()
+                    .query()
+                    .table_name(self.table())
+                    .index_name("gsi1")
+                    .key_condition_expression(condition)
+                    .set_expression_attribute_values(Some(values))
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .map_err(Error::upstream)?;
+                let mut responses = Vec::new();
+                let mut last = String::new();
+                for item in output.items.unwrap_or_default() {
+                    let sort = match item.get("gsi1sk") {
+                        Some(AttributeValue::S(sort)) => sort.clone(),
+                        _ => String::new(),
+                    };
+                    // BETWEEN includes its ends: the end instant belongs to the next range, and
+                    // a resumed page starts after its cursor.
+                    if sort.as_bytes() >= high.as_bytes() || after.is_some_and(|a| sort == a) {
+                        continue;
+                    }
+                    let record: ResponseRecord = super::from_item(item)?;
+                    let key = Key {
+                        pk: record.pk,
+                        sk: record.sk,
+                    };
+                    responses.push((key, record.response));
+                    last = sort;
+                }
+                if !responses.is_empty() && !each(responses, &last)? {
+                    return Ok(());
+                }
+                start = output.last_evaluated_key;
+                if start.is_none() {
+                    break;
+                }
+            }
+            day = day.succ_opt().expect("a day after");
+        }
+        Ok(())
     }
 }

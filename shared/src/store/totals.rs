@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use chrono::NaiveDate;
 
 use super::Store;
-use crate::domain::report::slots::{Breakdown, Slot};
+use crate::domain::report::slots::{Breakdown, Contributions, Slot};
 use crate::domain::report::sums::Totals;
 use crate::error::{Error, Result};
 use crate::keys;
@@ -154,4 +154,111 @@ fn read_slot(item: HashMap<String, AttributeValue>) -> Result<StoredTotals> {
         totals: Totals::from_counters(numbers),
         writes,
     })
+}
+
+/// Writes of one day's rebuild, by what they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RebuildWrite {
+    /// The day's item for everyone (or the check that it is unchanged).
+    Day,
+    Group,
+}
+
+impl Store {
+    /// Replaces one day's slots of `partition` with `recomputed`, keeping from `stored` what
+    /// answers do not make (invitation counts) and deleting stored slots no longer there; only
+    /// if the day's item for everyone has had no write since `stored` was read (its `v`).
+    /// `Ok(false)` if it has: read and recompute again.
+    pub async fn replace_day(
+        &self,
+        partition: &str,
+        day: NaiveDate,
+        stored: &[StoredTotals],
+        recomputed: &Contributions,
+    ) -> Result<bool> {
+        use super::write::{n, Condition, Guard, NewItem};
+        use aws_sdk_dynamodb::types::{ConditionCheck, Delete};
+
+        let day_slot = Slot { day, group: None };
+        let stored_day = stored.iter().find(|s| s.slot == day_slot);
+        let guard = |condition: &mut Condition| match stored_day {
+            Some(day) => condition.eq(WRITES, n(day.writes)),
+            None => condition.absent("pk"),
+        };
+        let mut slots: Vec<Slot> = recomputed.keys().cloned().collect();
+        for old in stored {
+            if !recomputed.contains_key(&old.slot) {
+                slots.push(old.slot.clone());
+            }
+        }
+        if !slots.contains(&day_slot) {
+            slots.push(day_slot.clone());
+        }
+        // The day's own item first, so the first transaction carries the guard on it.
+        slots.sort_by_key(|slot| slot.group.is_some());
+        let mut writes = Vec::new();
+        for slot in &slots {
+            let mut totals = recomputed.get(slot).cloned().unwrap_or_default();
+            if let Some(old) = stored.iter().find(|s| &s.slot == slot) {
+                totals.invitations_sent = old.totals.invitations_sent;
+                totals.invitations_answered = old.totals.invitations_answered;
+            }
+            let key = keys::totals::slot(partition, slot);
+            let is_day = slot.group.is_none();
+            if totals.is_zero() && !is_day {
+                let delete = Delete::builder()
+                    .table_name(self.table())
+                    .set_key(Some(key.to_attributes()))
+                    .build()
+                    .map_err(Error::upstream)?;
+                writes.push((
+                    RebuildWrite::Group,
+                    TransactWriteItem::builder().delete(delete).build(),
+                ));
+                continue;
+            }
+            let mut item = key.to_attributes();
+            let (_, labels) = slot_labels(partition, slot);
+            for (name, value) in labels {
+                item.insert(name.to_string(), AttributeValue::S(value));
+            }
+            for (name, value) in totals.counters() {
+                item.insert(name, AttributeValue::N(value.to_string()));
+            }
+            if is_day {
+                let writes_so_far = stored_day.map_or(0, |d| d.writes);
+                item.insert(WRITES.into(), AttributeValue::N(writes_so_far.to_string()));
+                let put = NewItem::put(item).when(guard);
+                writes.push((RebuildWrite::Day, put.write(self.table())));
+            } else {
+                writes.push((RebuildWrite::Group, NewItem::put(item).write(self.table())));
+            }
+        }
+        let day_key = keys::totals::slot(partition, &day_slot);
+        let mut first = true;
+        for chunk in writes.chunks(99) {
+            let mut batch = chunk.to_vec();
+            if !first {
+                let mut condition = Condition::default();
+                let clause = guard(&mut condition);
+                let check = ConditionCheck::builder()
+                    .table_name(self.table())
+                    .set_key(Some(day_key.to_attributes()))
+                    .condition_expression(clause)
+                    .set_expression_attribute_names(condition.names())
+                    .set_expression_attribute_values(condition.values())
+                    .build()
+                    .map_err(Error::upstream)?;
+                batch.push((
+                    RebuildWrite::Day,
+                    TransactWriteItem::builder().condition_check(check).build(),
+                ));
+            }
+            first = false;
+            if self.transact(batch).await?.is_err() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
 }

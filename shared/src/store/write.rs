@@ -117,11 +117,11 @@ impl Condition {
         (!self.clauses.is_empty()).then(|| self.clauses.join(" AND "))
     }
 
-    fn names(&self) -> Option<HashMap<String, String>> {
+    pub(crate) fn names(&self) -> Option<HashMap<String, String>> {
         (!self.names.is_empty()).then(|| self.names.clone())
     }
 
-    fn values(&self) -> Option<HashMap<String, AttributeValue>> {
+    pub(crate) fn values(&self) -> Option<HashMap<String, AttributeValue>> {
         (!self.values.is_empty()).then(|| self.values.clone())
     }
 }
