@@ -1,8 +1,10 @@
 //! `GET /settings/{name}` and `PUT /settings/{name}`: the ticket rules, routing, SLA policy,
-//! working calendars, follow-up rules and escalation (notices) settings, versioned. Admins only.
+//! working calendars, follow-up rules, escalation (notices) and reports settings, versioned.
+//! Admins only.
 
 use chrono::{DateTime, Utc};
 use closeloop::domain::calendar::Calendars;
+use closeloop::domain::report::settings::ReportSettings;
 use closeloop::domain::ticket::{
     Area, EscalationSettings, FollowUpRules, RoutingSettings, SlaPolicy, TicketRules,
 };
@@ -28,6 +30,7 @@ pub async fn get(deps: &Deps, request: &Request) -> Answer {
         Calendars::NAME => current::<Calendars>(deps).await?,
         FollowUpRules::NAME => current::<FollowUpRules>(deps).await?,
         EscalationSettings::NAME => current::<EscalationSettings>(deps).await?,
+        ReportSettings::NAME => current::<ReportSettings>(deps).await?,
         _ => return Err(unknown(&name).into()),
     };
     ok(&value)
@@ -49,6 +52,7 @@ pub async fn put(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Answer {
         SlaPolicy::NAME => save::<SlaPolicy>(deps, text, by, now).await?,
         Calendars::NAME => save::<Calendars>(deps, text, by, now).await?,
         EscalationSettings::NAME => save::<EscalationSettings>(deps, text, by, now).await?,
+        ReportSettings::NAME => save::<ReportSettings>(deps, text, by, now).await?,
         _ => save::<FollowUpRules>(deps, text, by, now).await?,
     };
     ok(&value)

@@ -31,13 +31,14 @@ pub const DEFAULT_VERSION: u32 = 1;
 const SAVE_RACE_RETRIES: usize = 3;
 
 /// The names settings are saved under (`GET /settings/{name}`).
-pub const SETTINGS_NAMES: [&str; 6] = [
+pub const SETTINGS_NAMES: [&str; 7] = [
     TicketRules::NAME,
     RoutingSettings::NAME,
     SlaPolicy::NAME,
     Calendars::NAME,
     FollowUpRules::NAME,
     EscalationSettings::NAME,
+    crate::domain::report::settings::ReportSettings::NAME,
 ];
 
 /// One kind of versioned settings.
@@ -128,6 +129,18 @@ impl Settings for EscalationSettings {
 
     fn with_version(self, version: u32) -> Self {
         EscalationSettings { version, ..self }
+    }
+}
+
+impl Settings for crate::domain::report::settings::ReportSettings {
+    const NAME: &'static str = "reports";
+
+    fn from_json(text: &str) -> Result<Self> {
+        crate::domain::report::settings::ReportSettings::from_json(text)
+    }
+
+    fn with_version(self, version: u32) -> Self {
+        crate::domain::report::settings::ReportSettings { version, ..self }
     }
 }
 

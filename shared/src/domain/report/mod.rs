@@ -8,7 +8,9 @@
 //!   and what its change adds there (new minus old).
 //! - [`keywords`]: the words of open answers worth counting (Chinese and English).
 
+pub mod figures;
 pub mod keywords;
+pub mod settings;
 pub mod slots;
 pub mod stats;
 pub mod sums;
