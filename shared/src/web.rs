@@ -110,6 +110,23 @@ pub fn html_response(status: StatusCode, page: &Page) -> Response<Body> {
         .expect("static response parts are valid")
 }
 
+/// A whole document (a report page, a CSV export) with the customer pages' headers: no
+/// caching, no referrer, and the strict CSP with no script at all.
+pub fn document_response(status: StatusCode, content_type: &str, body: String) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::CACHE_CONTROL, "no-store")
+        .header(header::REFERRER_POLICY, "no-referrer")
+        .header(header::CONTENT_SECURITY_POLICY, CSP_WITHOUT_SCRIPT)
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+        .body(Body::Text(body))
+        .expect("static response parts are valid")
+}
+
+/// The CSP of a page without script.
+pub const CSP_WITHOUT_SCRIPT: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
 fn random_nonce() -> String {
     let mut bytes = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut bytes);
@@ -156,6 +173,8 @@ legend{font-weight:600;padding:0;float:left;width:100%;margin-bottom:.6rem}legen
 textarea{width:100%;font:inherit;padding:.6rem;border:2px solid #c4c7cc;border-radius:8px}textarea:focus{outline:3px solid #0b57d0;border-color:#0b57d0}\
 .tap{margin:0 0 1rem}.tap p{display:flex;align-items:center;gap:.6rem;margin:0 0 .6rem}.tap .face{flex:none}.submit{width:100%;min-height:3.2rem;font:inherit;font-weight:700;color:#fff;background:#0b57d0;border:0;border-radius:12px;cursor:pointer}.submit:focus-visible{outline:3px solid #1a1a1a;outline-offset:2px}\
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}[hidden]{display:none!important}";
+
+pub mod report;
 
 #[cfg(test)]
 mod tests;

@@ -6,6 +6,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use closeloop::lambda::dispatch;
 use closeloop_local::{Route, Template};
 use closeloop_tests::{HttpEvent, TestEnv};
+use report_generation::ReportGeneration;
 use response_capture::ResponseCapture;
 use survey_delivery::SurveyDelivery;
 use ticket_creation::TicketCreation;
@@ -87,15 +88,17 @@ async fn every_route_refuses_a_body_over_the_limit_the_readme_gives() {
     let delivery = SurveyDelivery::new(env.deps_for("survey-delivery"));
     let capture = ResponseCapture::new(env.deps_for("response-capture"));
     let tickets = TicketCreation::new(env.deps_for("ticket-creation"));
+    let reports = ReportGeneration::new(env.deps_for("report-generation"));
     let call = |function: &str, event: HttpEvent| {
         let event = event.into_value();
         let function = function.to_string();
-        let (delivery, capture, tickets) = (&delivery, &capture, &tickets);
+        let (delivery, capture, tickets, reports) = (&delivery, &capture, &tickets, &reports);
         async move {
             let reply = match function.as_str() {
                 "survey-delivery" => dispatch(delivery, event, now()).await,
                 "response-capture" => dispatch(capture, event, now()).await,
                 "ticket-creation" => dispatch(tickets, event, now()).await,
+                "report-generation" => dispatch(reports, event, now()).await,
                 other => panic!("{other} takes a body: add it to this test"),
             }
             .expect("an HTTP reply");

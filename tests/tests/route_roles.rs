@@ -14,6 +14,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, TimeZone, Utc};
 use closeloop::lambda::dispatch;
 use closeloop_tests::{default_survey, HttpEvent, Template, TestEnv};
+use report_generation::ReportGeneration;
 use response_capture::ResponseCapture;
 use serde_json::{json, Value};
 use survey_delivery::SurveyDelivery;
@@ -35,6 +36,10 @@ const SHARED_ROUTES: &[(&str, &[&str])] = &[
     ),
     // An admin reads tickets but works none.
     ("PATCH /tickets/{id}", &["manager", "supervisor", "agent"]),
+    // Reports and the raw answers behind them are the managers'; a rebuild is the admin's.
+    ("GET /reports", &["manager"]),
+    ("GET /reports/compare", &["manager"]),
+    ("GET /responses/export", &["manager"]),
 ];
 
 /// The staff members each route is tried with: (role, department).
@@ -134,6 +139,7 @@ struct Functions {
     delivery: SurveyDelivery,
     capture: ResponseCapture,
     tickets: TicketCreation,
+    reports: ReportGeneration,
 }
 
 impl Functions {
@@ -143,6 +149,7 @@ impl Functions {
             "survey-delivery" => dispatch(&self.delivery, event, now()).await,
             "response-capture" => dispatch(&self.capture, event, now()).await,
             "ticket-creation" => dispatch(&self.tickets, event, now()).await,
+            "report-generation" => dispatch(&self.reports, event, now()).await,
             other => panic!("{other} has routes: add it to this test's functions"),
         }
         .expect("an HTTP reply");
@@ -212,6 +219,7 @@ async fn every_protected_route_admits_only_the_roles_it_lists() {
         delivery: SurveyDelivery::new(env.deps_for("survey-delivery")),
         capture: ResponseCapture::new(env.deps_for("response-capture")),
         tickets: TicketCreation::new(env.deps_for("ticket-creation")),
+        reports: ReportGeneration::new(env.deps_for("report-generation")),
     };
     // What the admin routes' samples refer to: the default survey and a customer.
     let seed = [

@@ -12,7 +12,9 @@ use closeloop::{Deps, Error};
 use serde_json::{json, Value};
 
 pub mod consumer;
+pub mod export;
 pub mod rebuild;
+pub mod routes;
 
 pub use consumer::{BatchSummary, CONSUMER};
 
@@ -56,6 +58,14 @@ impl ReportGeneration {
 }
 
 impl Function for ReportGeneration {
+    async fn http(
+        &self,
+        request: lambda_http::Request,
+        now: DateTime<Utc>,
+    ) -> http::Response<aws_lambda_events::encodings::Body> {
+        routes::handle(&self.deps, &request, now).await
+    }
+
     async fn stream(&self, event: Event) -> Result<DynamoDbEventResponse, Error> {
         Ok(self.process(&event).await.1)
     }
