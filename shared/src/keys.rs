@@ -423,6 +423,25 @@ pub mod totals {
     }
 }
 
+/// Scheduled reports as kept: one item per survey, kind and period, so a repeated or late run
+/// makes one report per period.
+pub mod report {
+    use chrono::NaiveDate;
+
+    use super::Key;
+
+    pub fn partition(survey_id: &str) -> String {
+        format!("REPORT#{survey_id}")
+    }
+
+    pub fn item(survey_id: &str, kind: &str, first_day: NaiveDate) -> Key {
+        Key {
+            pk: partition(survey_id),
+            sk: format!("{}#{}", kind.to_uppercase(), first_day.format("%Y-%m-%d")),
+        }
+    }
+}
+
 /// What a stream consumer last applied of an item: one marker per (item, consumer), beside the
 /// item in its own partition, holding the item's revision that consumer has applied.
 pub mod applied {

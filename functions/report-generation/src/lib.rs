@@ -15,6 +15,7 @@ pub mod consumer;
 pub mod export;
 pub mod rebuild;
 pub mod routes;
+pub mod scheduled;
 
 pub use consumer::{BatchSummary, CONSUMER};
 
@@ -74,6 +75,7 @@ impl Function for ReportGeneration {
     /// a replayed or late event cannot make a report twice.
     async fn schedule(&self, event: EventBridgeEvent, now: DateTime<Utc>) -> Result<Value, Error> {
         let period = self.period_for(&event, now)?;
-        Ok(json!({ "now": now, "period": period, "reports": [] }))
+        let reports = scheduled::run(&self.deps, period.kind, now).await?;
+        Ok(json!({ "now": now, "period": period, "reports": reports }))
     }
 }

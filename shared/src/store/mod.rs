@@ -13,6 +13,7 @@ mod due;
 mod invitations;
 mod links;
 mod notices;
+mod reports;
 mod responses;
 mod retime;
 mod settings;
@@ -41,6 +42,7 @@ pub use due::{Due, DueCursor, DuePosition, Lease};
 pub use invitations::{ClaimRefused, ClaimRequest, DueInvitation, SentRecord};
 pub use links::Link;
 pub use notices::{notice_key, DueNotice, NoticeClaim, NOTICE_ENTITY, NOTICE_LEASE_SECONDS};
+pub use reports::{KeptReport, ReportPeriod, Sent, REPORT_LEASE_MINUTES};
 pub use responses::{Feedback, RecordOutcome};
 pub use retime::{DueRetime, RetimeJob, RetimeProgress, RETIME_ENTITY};
 pub use settings::{
