@@ -157,6 +157,8 @@ async fn the_scheduler_schedules_report_by_detail_in_the_business_time_zone() {
     // Monday 30 November, 08:00 in Shanghai.
     let monday = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap();
     let (weekly, monthly) = scheduler_events(monday);
+    assert_eq!(weekly["detail"]["report"], "weekly");
+    assert_eq!(monthly["detail"]["report"], "monthly");
     assert!(
         weekly["resources"][0]
             .as_str()
