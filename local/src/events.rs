@@ -62,6 +62,67 @@ pub fn scheduled_event(rule_name: &str, time: DateTime<Utc>) -> Value {
     })
 }
 
+/// The ARN of an EventBridge Scheduler schedule in the default group.
+pub fn scheduler_schedule_arn(schedule_name: &str) -> String {
+    format!("arn:aws:scheduler:{REGION}:{ACCOUNT_ID}:schedule/default/{schedule_name}")
+}
+
+/// What EventBridge Scheduler fills in for its context attributes when it invokes a target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SchedulerContext {
+    /// `<aws.scheduler.scheduled-time>`, written like `2026-11-30T00:00:00Z`.
+    pub scheduled_time: DateTime<Utc>,
+    /// `<aws.scheduler.schedule-arn>`.
+    pub schedule_arn: String,
+    /// `<aws.scheduler.execution-id>`: one per attempted invocation.
+    pub execution_id: String,
+    /// `<aws.scheduler.attempt-number>`, from 1.
+    pub attempt_number: u32,
+}
+
+/// A schedule's `Input` as EventBridge Scheduler sends it: every context attribute keyword
+/// (`<aws.scheduler.scheduled-time>`, `<aws.scheduler.schedule-arn>`,
+/// `<aws.scheduler.execution-id>`, `<aws.scheduler.attempt-number>`) inside a JSON string
+/// value replaced by its value; everything else as it is.
+pub fn scheduler_input(input: &Value, context: &SchedulerContext) -> Value {
+    let values = [
+        (
+            "<aws.scheduler.scheduled-time>",
+            context
+                .scheduled_time
+                .to_rfc3339_opts(SecondsFormat::Secs, true),
+        ),
+        ("<aws.scheduler.schedule-arn>", context.schedule_arn.clone()),
+        ("<aws.scheduler.execution-id>", context.execution_id.clone()),
+        (
+            "<aws.scheduler.attempt-number>",
+            context.attempt_number.to_string(),
+        ),
+    ];
+    fn walk(value: &Value, values: &[(&str, String)]) -> Value {
+        match value {
+            Value::String(s) => {
+                let mut out = s.clone();
+                for (keyword, with) in values {
+                    if out.contains(keyword) {
+                        out = out.replace(keyword, with);
+                    }
+                }
+                Value::String(out)
+            }
+            Value::Array(items) => Value::Array(items.iter().map(|v| walk(v, values)).collect()),
+            Value::Object(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), walk(v, values)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    walk(input, &values)
+}
+
 /// An HTTP request as the local API received it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct IncomingRequest {
@@ -642,6 +703,43 @@ mod tests {
         );
         assert_eq!(parsed.detail, json!({}));
         assert_eq!(parsed.id.unwrap().len(), 36);
+    }
+
+    #[test]
+    fn scheduler_context_attributes_are_filled_in_string_values() {
+        let input = json!({
+            "time": "<aws.scheduler.scheduled-time>",
+            "resources": ["<aws.scheduler.schedule-arn>"],
+            "id": "<aws.scheduler.execution-id>",
+            "detail": {
+                "attempt": "<aws.scheduler.attempt-number>",
+                "note": "fired <aws.scheduler.scheduled-time>, try <aws.scheduler.attempt-number>",
+                "n": 1,
+                "unknown": "<aws.scheduler.other>",
+                "<aws.scheduler.execution-id>": true
+            }
+        });
+        let context = SchedulerContext {
+            scheduled_time: Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap(),
+            schedule_arn: scheduler_schedule_arn("closeloop-FWeekly"),
+            execution_id: "d32c5kddcf5bb8c3".into(),
+            attempt_number: 2,
+        };
+        assert_eq!(
+            scheduler_input(&input, &context),
+            json!({
+                "time": "2026-11-30T00:00:00Z",
+                "resources": ["arn:aws:scheduler:us-east-1:123456789012:schedule/default/closeloop-FWeekly"],
+                "id": "d32c5kddcf5bb8c3",
+                "detail": {
+                    "attempt": "2",
+                    "note": "fired 2026-11-30T00:00:00Z, try 2",
+                    "n": 1,
+                    "unknown": "<aws.scheduler.other>",
+                    "<aws.scheduler.execution-id>": true
+                }
+            })
+        );
     }
 
     fn sample_record(seq: &str, name: OperationType, old: bool) -> Record {

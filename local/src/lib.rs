@@ -9,8 +9,9 @@ pub mod table;
 pub mod template;
 
 pub use events::{
-    api_gateway_v2_event, parse_api_response, scheduled_event, stream_event, ApiResponse,
-    IncomingRequest, ACCOUNT_ID, REGION,
+    api_gateway_v2_event, parse_api_response, scheduled_event, scheduler_input,
+    scheduler_schedule_arn, stream_event, ApiResponse, IncomingRequest, SchedulerContext,
+    ACCOUNT_ID, REGION,
 };
 pub use identities::{DevIdentities, DevIdentity};
 pub use table::create_table;

@@ -8,7 +8,7 @@
 use crate::invoke::InvokeError;
 use crate::State;
 use chrono::{DateTime, Utc};
-use closeloop_local::{scheduled_event, Schedule};
+use closeloop_local::Schedule;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,17 +18,18 @@ use tokio::time::MissedTickBehavior;
 /// Waits before the retries of a failed invocation (AWS: about 1 and 2 minutes).
 const RETRY_WAITS: [Duration; 2] = [Duration::from_secs(1), Duration::from_secs(2)];
 
-/// Invoke the schedule's function with the event EventBridge would send at `time`, retrying a
-/// failure with the same event as Lambda's asynchronous invocation does. The last outcome.
+/// Invoke the schedule's function with the event EventBridge (or EventBridge Scheduler, with
+/// its context attributes filled in) would send at `time`, retrying a failure with the same
+/// event as Lambda's asynchronous invocation does. The last outcome.
+///
+/// The scheduler's own retries (a new execution id and attempt number) are for when Lambda
+/// does not accept the invocation, which does not happen locally: the event is attempt 1.
 pub async fn fire(
     state: &State,
     schedule: &Schedule,
     time: DateTime<Utc>,
 ) -> Result<Value, InvokeError> {
-    let event = schedule
-        .input
-        .clone()
-        .unwrap_or_else(|| scheduled_event(&schedule.rule_name(), time));
+    let event = schedule.event(time, 1);
     let timeout = state.template.timeout(&schedule.function);
     let mut attempt = 0;
     loop {
@@ -70,10 +71,15 @@ pub async fn run(state: Arc<State>, shutdown: watch::Receiver<bool>) {
             (Some(real), None) => real,
             (None, _) => {
                 eprintln!(
-                    "schedule {}/{} ({}) fires on demand only: POST /_local/schedule/{}/{}",
+                    "schedule {}/{} ({}{}) fires on demand only: POST /_local/schedule/{}/{}",
                     schedule.function,
                     schedule.name,
                     schedule.expression,
+                    schedule
+                        .time_zone
+                        .as_deref()
+                        .map(|zone| format!(" in {zone}"))
+                        .unwrap_or_default(),
                     schedule.function,
                     schedule.name
                 );

@@ -5,6 +5,8 @@
 //! as tagged values; wherever the runner needs a literal and finds a tag, the value is treated
 //! as absent (or the whole template is rejected when the literal is essential, e.g. a key).
 
+use crate::events::SchedulerContext;
+use chrono::{DateTime, Utc};
 use serde_yaml::{Mapping, Value};
 use std::collections::HashMap;
 use std::fmt;
@@ -189,18 +191,47 @@ pub struct Schedule {
     pub expression: String,
     /// The period of a `rate(...)` expression.
     pub every: Option<Duration>,
-    /// `Input` (a constant JSON document that replaces the scheduled event), if literal.
+    /// `Input` (a JSON document sent instead of the scheduled event), if literal. A
+    /// `ScheduleV2` input may hold EventBridge Scheduler's `<aws.scheduler.*>` keywords.
     pub input: Option<serde_json::Value>,
     /// `Enabled: false` / `State: DISABLED` in the template.
     pub enabled: bool,
     /// `Schedule` or `ScheduleV2`.
     pub kind: String,
+    /// `ScheduleExpressionTimezone` (`ScheduleV2`), literal or a `Ref` to a parameter (its
+    /// default); `None` when absent or not resolvable (the scheduler then uses UTC).
+    pub time_zone: Option<String>,
 }
 
 impl Schedule {
     /// The rule name used in the event's `resources`.
     pub fn rule_name(&self) -> String {
         format!("closeloop-{}{}", self.function_logical_id, self.name)
+    }
+
+    /// The EventBridge Scheduler schedule's ARN (`ScheduleV2`), in the default group.
+    pub fn schedule_arn(&self) -> String {
+        crate::events::scheduler_schedule_arn(&self.rule_name())
+    }
+
+    /// The payload the function receives when the schedule fires at `time`: a `ScheduleV2`
+    /// `Input` with EventBridge Scheduler's context attributes filled in (`attempt` is the
+    /// scheduler's attempt number, from 1), a `Schedule` `Input` as it is, and without `Input`
+    /// EventBridge's scheduled event.
+    pub fn event(&self, time: DateTime<Utc>, attempt: u32) -> serde_json::Value {
+        match &self.input {
+            Some(input) if self.kind == "ScheduleV2" => crate::events::scheduler_input(
+                input,
+                &SchedulerContext {
+                    scheduled_time: time,
+                    schedule_arn: self.schedule_arn(),
+                    execution_id: crate::events::uuid_v4(),
+                    attempt_number: attempt,
+                },
+            ),
+            Some(input) => input.clone(),
+            None => crate::events::scheduled_event(&self.rule_name(), time),
+        }
     }
 }
 
@@ -395,6 +426,19 @@ impl Template {
         let mut schedules = Vec::new();
         let mut functions = Vec::new();
         let mut timeouts = HashMap::new();
+        // Parameter defaults, for a `Ref` to a parameter where the runner needs a literal.
+        let parameters: HashMap<String, String> = doc
+            .get("Parameters")
+            .and_then(Value::as_mapping)
+            .into_iter()
+            .flatten()
+            .filter_map(|(name, spec)| {
+                Some((
+                    name.as_str()?.to_string(),
+                    lit_string_any(spec.get("Default"))?,
+                ))
+            })
+            .collect();
         let global_timeout = lit_i64(
             doc.get("Globals")
                 .and_then(|g| g.get("Function"))
@@ -433,6 +477,7 @@ impl Template {
                             &binary,
                             &ev_name,
                             ev,
+                            &parameters,
                             &mut routes,
                             &mut streams,
                             &mut schedules,
@@ -581,6 +626,17 @@ fn lit_string_any(v: Option<&Value>) -> Option<String> {
     }
 }
 
+/// A literal string, or a `Ref` (`!Ref Name` / `{Ref: Name}`) to a parameter with a default.
+fn lit_or_parameter(v: Option<&Value>, parameters: &HashMap<String, String>) -> Option<String> {
+    let name = match v? {
+        Value::String(s) => return Some(s.clone()),
+        Value::Tagged(tagged) if tagged.tag == "Ref" => tagged.value.as_str()?,
+        Value::Mapping(m) if m.len() == 1 => m.get("Ref")?.as_str()?,
+        _ => return None,
+    };
+    parameters.get(name).cloned()
+}
+
 fn lit_bool(v: Option<&Value>) -> Option<bool> {
     match v? {
         Value::Bool(b) => Some(*b),
@@ -603,6 +659,7 @@ fn parse_event(
     binary: &str,
     ev_name: &str,
     ev: &Value,
+    parameters: &HashMap<String, String>,
     routes: &mut Vec<Route>,
     streams: &mut Vec<StreamSubscription>,
     schedules: &mut Vec<Schedule>,
@@ -682,6 +739,7 @@ fn parse_event(
                 input,
                 enabled,
                 kind: kind.to_string(),
+                time_zone: lit_or_parameter(props.get("ScheduleExpressionTimezone"), parameters),
             });
         }
         _ => {}
@@ -812,6 +870,7 @@ fn parse_table(id: &str, res: &Value) -> Result<TableDef, TemplateError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     pub(crate) const SAMPLE: &str = r#"
 AWSTemplateFormatVersion: '2010-09-09'
@@ -982,6 +1041,106 @@ Outputs:
         let weekly = t.schedule("sla-escalation", "Weekly").unwrap();
         assert_eq!(weekly.expression, "cron(0 1 ? * MON *)");
         assert_eq!(weekly.every, None);
+    }
+
+    #[test]
+    fn the_report_schedules_fire_through_eventbridge_scheduler_in_the_business_time_zone() {
+        let t = Template::project().unwrap();
+        for (name, expression, report) in [
+            ("WeeklyReport", "cron(0 8 ? * MON *)", "weekly"),
+            ("MonthlyReport", "cron(0 8 1 * ? *)", "monthly"),
+        ] {
+            let s = t.schedule("report-generation", name).unwrap();
+            assert_eq!(s.kind, "ScheduleV2", "{name}");
+            assert_eq!(s.expression, expression);
+            assert_eq!(s.every, None, "{name} fires on demand only");
+            assert!(s.enabled);
+            // `!Ref BusinessTimeZone`, resolved to the parameter's default.
+            assert_eq!(s.time_zone.as_deref(), Some("Asia/Shanghai"), "{name}");
+            let input = s.input.as_ref().expect("a literal JSON Input");
+            assert_eq!(input["detail"]["report"], report);
+            assert_eq!(input["detail-type"], "Scheduled Event");
+            assert_eq!(input["time"], "<aws.scheduler.scheduled-time>");
+            assert_eq!(input["resources"][0], "<aws.scheduler.schedule-arn>");
+        }
+    }
+
+    #[test]
+    fn a_scheduler_input_is_filled_in_when_it_fires() {
+        let t = Template::project().unwrap();
+        let weekly = t.schedule("report-generation", "WeeklyReport").unwrap();
+        let time = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap();
+        let event = weekly.event(time, 1);
+        assert_eq!(event["time"], "2026-11-30T00:00:00Z");
+        assert_eq!(
+            event["resources"],
+            serde_json::json!([
+                "arn:aws:scheduler:us-east-1:123456789012:schedule/default/closeloop-ReportGenerationFunctionWeeklyReport"
+            ])
+        );
+        assert_eq!(event["detail"], serde_json::json!({"report": "weekly"}));
+        let id = event["id"].as_str().unwrap().to_string();
+        assert!(!id.is_empty() && !id.contains('<'), "{id}");
+        assert_ne!(
+            weekly.event(time, 1)["id"],
+            event["id"],
+            "a fresh id each time"
+        );
+        // What the function deserializes, without `account` and `region`.
+        let parsed: aws_lambda_events::eventbridge::EventBridgeEvent =
+            serde_json::from_value(event).unwrap();
+        assert_eq!(parsed.time, Some(time));
+        assert_eq!(parsed.source, "aws.scheduler");
+        assert_eq!(parsed.account, None);
+
+        // An EventBridge rule's Input is sent as it is; no Input, the scheduled event.
+        let mut rule = weekly.clone();
+        rule.kind = "Schedule".into();
+        assert_eq!(rule.event(time, 1), *weekly.input.as_ref().unwrap());
+        let every5 = Template::parse(SAMPLE).unwrap();
+        let every5 = every5.schedule("sla-escalation", "Every5").unwrap();
+        assert_eq!(every5.event(time, 1)["source"], "aws.events");
+    }
+
+    #[test]
+    fn a_schedule_time_zone_is_literal_or_a_parameter_default() {
+        let yaml = r#"
+Parameters:
+  Zone: {Type: String, Default: Europe/Berlin}
+  NoDefault: {Type: String}
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Literal:
+          Type: ScheduleV2
+          Properties: {ScheduleExpression: cron(0 8 * * ? *), ScheduleExpressionTimezone: America/New_York}
+        ShortRef:
+          Type: ScheduleV2
+          Properties: {ScheduleExpression: cron(0 8 * * ? *), ScheduleExpressionTimezone: !Ref Zone}
+        LongRef:
+          Type: ScheduleV2
+          Properties: {ScheduleExpression: cron(0 8 * * ? *), ScheduleExpressionTimezone: {Ref: Zone}}
+        Unresolved:
+          Type: ScheduleV2
+          Properties: {ScheduleExpression: cron(0 8 * * ? *), ScheduleExpressionTimezone: !Ref NoDefault}
+        Utc:
+          Type: ScheduleV2
+          Properties: {ScheduleExpression: cron(0 8 * * ? *)}
+"#;
+        let t = Template::parse(yaml).unwrap();
+        let zone = |name: &str| t.schedule("F", name).unwrap().time_zone.clone();
+        assert_eq!(zone("Literal").as_deref(), Some("America/New_York"));
+        assert_eq!(zone("ShortRef").as_deref(), Some("Europe/Berlin"));
+        assert_eq!(zone("LongRef").as_deref(), Some("Europe/Berlin"));
+        assert_eq!(zone("Unresolved"), None);
+        assert_eq!(zone("Utc"), None);
     }
 
     #[test]

@@ -72,7 +72,11 @@ pub fn responses(count: usize, seed: u64, first: NaiveDate, days: i64, zone: Tz)
     for i in 0..count {
         let day = first + Duration::days(rng.gen_range(0..days));
         let local = day
-            .and_hms_opt(rng.gen_range(0..24), rng.gen_range(0..60), rng.gen_range(0..60))
+            .and_hms_opt(
+                rng.gen_range(0..24),
+                rng.gen_range(0..60),
+                rng.gen_range(0..60),
+            )
             .unwrap();
         let at = zone
             .from_local_datetime(&local)

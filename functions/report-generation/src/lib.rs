@@ -32,23 +32,35 @@ impl ReportGeneration {
         consumer::process(&self.deps, event).await
     }
 
-    /// The period a schedule reports on: the weekly rule the last complete week, the monthly
-    /// rule the last complete month, in the business time zone.
+    /// The period a schedule reports on: the weekly schedule the last complete week, the
+    /// monthly one the last complete month, in the business time zone. The schedule says which
+    /// in `detail.report` (`weekly` / `monthly`); an event without it (an EventBridge rule's)
+    /// by its rule's name in `resources`.
     pub fn period_for(
         &self,
         event: &EventBridgeEvent,
         now: DateTime<Utc>,
     ) -> Result<Period, Error> {
         let rule = event.resources.as_deref().unwrap_or_default().join(",");
-        let kind = if rule.contains("WeeklyReport") {
-            PeriodKind::Week
-        } else if rule.contains("MonthlyReport") {
-            PeriodKind::Month
-        } else {
-            return Err(Error::invalid(
-                "resources",
-                format!("not a report schedule (WeeklyReport or MonthlyReport): {rule:?}"),
-            ));
+        let kind = match event.detail.get("report") {
+            Some(report) => match report.as_str() {
+                Some("weekly") => PeriodKind::Week,
+                Some("monthly") => PeriodKind::Month,
+                _ => {
+                    return Err(Error::invalid(
+                        "detail.report",
+                        format!("not a report schedule (weekly or monthly): {report}"),
+                    ))
+                }
+            },
+            None if rule.contains("WeeklyReport") => PeriodKind::Week,
+            None if rule.contains("MonthlyReport") => PeriodKind::Month,
+            None => {
+                return Err(Error::invalid(
+                    "resources",
+                    format!("not a report schedule (WeeklyReport or MonthlyReport): {rule:?}"),
+                ))
+            }
         };
         Ok(Period::last_complete(
             kind,

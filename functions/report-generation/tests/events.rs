@@ -138,3 +138,71 @@ async fn the_weekly_schedule_reports_last_week_in_the_business_time_zone() {
     assert!(dispatch(&function, other, Utc::now()).await.is_err());
     assert_eq!(env.item_count().await, 0);
 }
+
+/// The events EventBridge Scheduler sends from the template's `Input`, as the local runner
+/// fills in its context attributes, at `time`.
+fn scheduler_events(time: chrono::DateTime<Utc>) -> (Value, Value) {
+    let template = closeloop_tests::Template::project().unwrap();
+    let event = |name: &str| {
+        let schedule = template.schedule("report-generation", name).unwrap();
+        assert_eq!(schedule.kind, "ScheduleV2", "{name}");
+        schedule.event(time, 1)
+    };
+    (event("WeeklyReport"), event("MonthlyReport"))
+}
+
+#[tokio::test]
+async fn the_scheduler_schedules_report_by_detail_in_the_business_time_zone() {
+    let env = TestEnv::new("reports-scheduler").await;
+    let function = ReportGeneration::new(env.deps_for("report-generation"));
+    // The schedules fire in BusinessTimeZone; the function reads its days in the same zone.
+    let zone = closeloop_tests::Template::project()
+        .unwrap()
+        .schedule("report-generation", "WeeklyReport")
+        .unwrap()
+        .time_zone
+        .clone();
+    assert_eq!(zone.as_deref(), Some("Asia/Shanghai"));
+    assert_eq!(env.deps.config.business_time_zone.name(), "Asia/Shanghai");
+
+    // Monday 30 November, 08:00 in Shanghai.
+    let monday = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap();
+    let (weekly, monthly) = scheduler_events(monday);
+    assert_eq!(weekly["detail"]["report"], "weekly");
+    assert_eq!(monthly["detail"]["report"], "monthly");
+    assert!(
+        weekly["resources"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:scheduler:"),
+        "{weekly}"
+    );
+    let reply = dispatch(&function, weekly, Utc::now()).await.unwrap();
+    assert_eq!(reply["now"], "2026-11-30T00:00:00Z");
+    assert_eq!(reply["period"]["kind"], "week");
+    assert_eq!(reply["period"]["first_day"], "2026-11-23");
+    assert_eq!(reply["period"]["last_day"], "2026-11-29");
+    let reply = dispatch(&function, monthly, Utc::now()).await.unwrap();
+    assert_eq!(reply["period"]["kind"], "month");
+    assert_eq!(reply["period"]["first_day"], "2026-10-01");
+    assert_eq!(reply["period"]["last_day"], "2026-10-31");
+
+    // The 1st of December, 08:00 in Shanghai (still 30 November in UTC): November.
+    let first = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+    let (_, monthly) = scheduler_events(first);
+    let reply = dispatch(&function, monthly, Utc::now()).await.unwrap();
+    assert_eq!(reply["period"]["first_day"], "2026-11-01");
+    assert_eq!(reply["period"]["last_day"], "2026-11-30");
+
+    // `detail.report` decides, whatever the ARN says; an unknown report is refused.
+    let (mut weekly, _) = scheduler_events(monday);
+    weekly["resources"] =
+        serde_json::json!(["rule/closeloop-ReportGenerationFunctionMonthlyReport"]);
+    let reply = dispatch(&function, weekly.clone(), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(reply["period"]["kind"], "week");
+    weekly["detail"]["report"] = serde_json::json!("daily");
+    assert!(dispatch(&function, weekly, Utc::now()).await.is_err());
+    assert_eq!(env.item_count().await, 0);
+}

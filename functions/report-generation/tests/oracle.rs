@@ -136,7 +136,11 @@ fn independent(responses: &[&SurveyResponse]) -> Independent {
     let satisfied = outcomes.iter().filter(|o| **o >= 4).count();
     let buckets: Vec<NpsBucket> = responses.iter().filter_map(|r| r.nps_bucket).collect();
     let n = buckets.len() as f64;
-    let p = buckets.iter().filter(|b| **b == NpsBucket::Promoter).count() as f64 / n;
+    let p = buckets
+        .iter()
+        .filter(|b| **b == NpsBucket::Promoter)
+        .count() as f64
+        / n;
     let d = buckets
         .iter()
         .filter(|b| **b == NpsBucket::Detractor)
@@ -155,7 +159,10 @@ fn independent(responses: &[&SurveyResponse]) -> Independent {
 fn figures_equal_an_independent_computation() {
     let generated = generate::responses(10_000, 7, first_day(), DAYS, ZONE);
     assert!(generated.responses.len() >= 10_000);
-    assert!(generated.writes.len() > generated.responses.len(), "one-tap partials completed later");
+    assert!(
+        generated.writes.len() > generated.responses.len(),
+        "one-tap partials completed later"
+    );
     let survey = generate::survey();
     let all = added_up(&generated);
     let report = figures::build(
@@ -177,19 +184,34 @@ fn figures_equal_an_independent_computation() {
     let nps = report.headline.nps.expect("NPS");
     close("NPS", nps.score.value, want.nps);
     assert_eq!(nps.score.n, want.nps_n as i64);
-    close("NPS low", nps.score.low, (want.nps - 1.959963984540054 * want.nps_se).max(-100.0));
-    close("NPS high", nps.score.high, (want.nps + 1.959963984540054 * want.nps_se).min(100.0));
+    close(
+        "NPS low",
+        nps.score.low,
+        (want.nps - 1.959963984540054 * want.nps_se).max(-100.0),
+    );
+    close(
+        "NPS high",
+        nps.score.high,
+        (want.nps + 1.959963984540054 * want.nps_se).min(100.0),
+    );
 
     // Question means (missing answers excluded, n shown) and their correlation with the outcome.
     for question in &report.questions {
-        let values: Vec<f64> = finals.iter().filter_map(|r| number(r, &question.id)).collect();
+        let values: Vec<f64> = finals
+            .iter()
+            .filter_map(|r| number(r, &question.id))
+            .collect();
         assert_eq!(question.n, values.len() as i64, "{}", question.id);
         let missing = finals
             .iter()
             .filter(|r| r.missing.iter().any(|m| m.as_str() == question.id))
             .count();
         assert_eq!(question.missing, missing as i64, "{} missing", question.id);
-        close(&question.id, question.mean.expect("a mean").value, mean(&values));
+        close(
+            &question.id,
+            question.mean.expect("a mean").value,
+            mean(&values),
+        );
         if question.id != "overall_satisfaction" {
             let pairs: Vec<(f64, f64)> = finals
                 .iter()
@@ -222,8 +244,16 @@ fn figures_equal_an_independent_computation() {
             .filter_map(|(x, y)| Some((*x, f64::from((*y)?))))
             .collect();
         let importance = dimension.importance.expect("an importance");
-        close(&format!("importance({})", dimension.id), importance.r, pearson(&pairs));
-        assert!(importance.significant, "{} drives the outcome here", dimension.id);
+        close(
+            &format!("importance({})", dimension.id),
+            importance.r,
+            pearson(&pairs),
+        );
+        assert!(
+            importance.significant,
+            "{} drives the outcome here",
+            dimension.id
+        );
         assert!(dimension.quadrant.is_some());
         weighted.0 += dimension.weight * m;
         weighted.1 += dimension.weight;
@@ -243,7 +273,11 @@ fn figures_equal_an_independent_computation() {
             .filter(|r| r.created_at.with_timezone(&ZONE).date_naive() == point.from)
             .collect();
         assert_eq!(point.responses, day.len() as i64, "{}", point.from);
-        close(&format!("CSAT on {}", point.from), point.csat.unwrap(), independent(&day).csat);
+        close(
+            &format!("CSAT on {}", point.from),
+            point.csat.unwrap(),
+            independent(&day).csat,
+        );
     }
 
     // Cross-analysis: every breakdown value's n, CSAT and NPS; small groups hidden.
@@ -254,7 +288,13 @@ fn figures_equal_an_independent_computation() {
                 .copied()
                 .filter(|r| table.breakdown.value_of(&r.attribution) == Some(row.value.as_str()))
                 .collect();
-            assert_eq!(row.n, group.len() as i64, "{:?} {}", table.breakdown, row.value);
+            assert_eq!(
+                row.n,
+                group.len() as i64,
+                "{:?} {}",
+                table.breakdown,
+                row.value
+            );
             if group.len() < 5 {
                 assert_eq!(row.csat, None, "{} has under 5 answers: hidden", row.value);
                 assert_eq!(row.nps, None);
@@ -271,7 +311,10 @@ fn figures_equal_an_independent_computation() {
         .find(|t| t.breakdown == Breakdown::Store)
         .expect("stores");
     assert!(
-        stores.rows.iter().any(|r| r.value == "BJ-009" && r.csat.is_none()),
+        stores
+            .rows
+            .iter()
+            .any(|r| r.value == "BJ-009" && r.csat.is_none()),
         "the store with a handful of answers is hidden"
     );
 
@@ -340,7 +383,11 @@ async fn stored_totals_survive_redelivery_reordering_and_rebuild() {
     let generated = generate::responses(RESPONSES, 11, first_day(), DAYS, ZONE);
     let started = std::time::Instant::now();
     put_items(&env, &generated.responses).await;
-    eprintln!("stored {} responses in {:?}", generated.responses.len(), started.elapsed());
+    eprintln!(
+        "stored {} responses in {:?}",
+        generated.responses.len(),
+        started.elapsed()
+    );
     let want = added_up(&generated);
 
     // One completion is delivered before its tap (the tap's record was held back): it is
@@ -352,7 +399,9 @@ async fn stored_totals_survive_redelivery_reordering_and_rebuild() {
         .expect("a completed tap");
     let mut records: Vec<_> = generated.writes.iter().map(generate::record).collect();
     let tap = records.remove(held - 1);
-    let (completion_first, _) = function.process(&generate::batch(vec![records[held - 1].clone()])).await;
+    let (completion_first, _) = function
+        .process(&generate::batch(vec![records[held - 1].clone()]))
+        .await;
     assert_eq!(completion_first.gaps, 1);
     records.insert(held - 1, tap);
 
@@ -362,18 +411,28 @@ async fn stored_totals_survive_redelivery_reordering_and_rebuild() {
         // Two deliveries at once, then the same batch again.
         let ((a, ra), (b, rb)) = tokio::join!(function.process(&batch), function.process(&batch));
         assert!(ra.batch_item_failures.is_empty() && rb.batch_item_failures.is_empty());
-        assert_eq!(a.applied + b.applied + a.gaps + b.gaps + a.already_applied + b.already_applied, 2 * chunk.len());
+        assert_eq!(
+            a.applied + b.applied + a.gaps + b.gaps + a.already_applied + b.already_applied,
+            2 * chunk.len()
+        );
         let (again, _) = function.process(&batch).await;
         assert_eq!(again.applied, 0, "a redelivered batch adds nothing");
     }
-    eprintln!("streamed {} records three times in {:?}", records.len(), started.elapsed());
+    eprintln!(
+        "streamed {} records three times in {:?}",
+        records.len(),
+        started.elapsed()
+    );
     let after_stream = stored(&env).await;
     let missed: i64 = after_stream
         .iter()
         .filter(|(s, _)| s.group.is_none())
         .map(|(_, t)| t.missed_changes)
         .sum();
-    assert_eq!(missed, 1, "the completion that came first is noted, not counted wrong");
+    assert_eq!(
+        missed, 1,
+        "the completion that came first is noted, not counted wrong"
+    );
 
     // The rebuild recomputes the range from the responses: exactly what the writes add up to.
     let rebuild = HttpEvent::new("POST /reports/rebuild", "/reports/rebuild")
@@ -382,11 +441,16 @@ async fn stored_totals_survive_redelivery_reordering_and_rebuild() {
         .query("to", &last_day().to_string())
         .admin();
     let started = std::time::Instant::now();
-    let reply = dispatch(&function, rebuild.into_value(), now).await.unwrap();
+    let reply = dispatch(&function, rebuild.into_value(), now)
+        .await
+        .unwrap();
     eprintln!("rebuilt in {:?}: {}", started.elapsed(), reply["body"]);
     assert_eq!(reply["statusCode"], 200, "{reply}");
     let rebuilt = stored(&env).await;
-    assert_eq!(rebuilt, want, "after the rebuild the table holds what the writes add up to");
+    assert_eq!(
+        rebuilt, want,
+        "after the rebuild the table holds what the writes add up to"
+    );
 
     // Redelivering everything after the rebuild changes nothing.
     for chunk in records.chunks(100) {
