@@ -82,7 +82,11 @@ fn answers_reach_the_report_and_the_weekly_schedule_emails_it() {
         .find(|t| t["breakdown"] == "store")
         .expect("the store table");
     assert!(
-        stores["rows"].as_array().unwrap().iter().any(|r| r["value"] == "SH-002"),
+        stores["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["value"] == "SH-002"),
         "{stores}"
     );
     let (status, csv) = report(&stack, from, to, "csv");

@@ -125,7 +125,7 @@ pub async fn run(deps: &Deps, kind: PeriodKind, now: DateTime<Utc>) -> Result<Ve
             let mut emailed = 0;
             for to in &settings.recipients {
                 deps.messenger
-                    .send_email(&Email {
+                    .send_mime_email(&Email {
                         to: to.clone(),
                         subject: title.clone(),
                         html: html.clone(),
