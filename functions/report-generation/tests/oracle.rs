@@ -18,6 +18,7 @@ use closeloop::domain::report::figures::{self, Granularity, ReportRequest, SlotT
 use closeloop::domain::report::keywords::Keywords;
 use closeloop::domain::report::settings::Targets;
 use closeloop::domain::report::slots::{self, Breakdown, Contributions};
+use closeloop::domain::report::stats::Cell;
 use closeloop::domain::report::sums::Totals;
 use closeloop::domain::response::{NpsBucket, SurveyResponse};
 use closeloop::domain::survey::Answer;
@@ -310,13 +311,20 @@ fn figures_equal_an_independent_computation() {
         .iter()
         .find(|t| t.breakdown == Breakdown::Store)
         .expect("stores");
-    assert!(
-        stores
-            .rows
-            .iter()
-            .any(|r| r.value == "BJ-009" && r.csat.is_none()),
-        "the store with a handful of answers is hidden"
+    let row = |value: &str| stores.rows.iter().find(|r| r.value == value).unwrap();
+    assert_eq!(
+        row("BJ-009").cell,
+        Cell::Hidden,
+        "a handful of answers is hidden"
     );
+    assert!(row("BJ-009").csat.is_none() && row("BJ-009").index.is_none());
+    assert_eq!(
+        row("GZ-010").cell,
+        Cell::Warn,
+        "a dozen answers are shown with a warning"
+    );
+    assert!(row("GZ-010").csat.is_some());
+    assert_eq!(row("SH-001").cell, Cell::Shown);
 
     // Keywords: counted once per answer that has them.
     let mut words: BTreeMap<String, i64> = BTreeMap::new();
