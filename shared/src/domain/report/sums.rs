@@ -222,9 +222,11 @@ impl Tally for Totals {
         self.nps.merge(&other.nps, sign);
         self.invitations_sent += sign * other.invitations_sent;
         self.invitations_answered += sign * other.invitations_answered;
-        merge_map(&mut self.tickets.by_level, &other.tickets.by_level, |a, b| {
-            a.merge(b, sign)
-        });
+        merge_map(
+            &mut self.tickets.by_level,
+            &other.tickets.by_level,
+            |a, b| a.merge(b, sign),
+        );
         merge_map(
             &mut self.tickets.by_category,
             &other.tickets.by_category,
