@@ -15,7 +15,7 @@
 //!
 //! - Chinese: the words jieba finds, less stop words ([`ZH_STOP_WORDS`]: particles, pronouns,
 //!   hedges such as 觉得 or 非常), less single characters other than a short allow-list of
-//!   complaint words ([`ZH_SINGLE_KEPT`]: 慢, 贵, 差 ...), less numbers (numerals alone or a
+//!   complaint words ([`ZH_SINGLE_KEPT`]: 慢, 贵, 差 ...; 太慢 and 慢慢 count as 慢), less numbers (numerals alone or a
 //!   numeral with a measure word: 三, 三天, 两个).
 //! - Latin script: lowercased; stop words ([`EN_STOP_WORDS`]) and words shorter than three
 //!   letters dropped; tokens without a letter (numbers, `15`, `3.5`) and ordinals or times
@@ -93,388 +93,40 @@ pub const USER_WORDS: &[&str] = &[
     "包装",
     "配送",
     "客服电话",
-    "售后服务",
     "续航",
     "充电",
 ];
 
-/// Chinese words that say nothing about the experience.
-pub const ZH_STOP_WORDS: &[&str] = &[
-    "的",
-    "了",
-    "是",
-    "我",
-    "你",
-    "他",
-    "她",
-    "它",
-    "很",
-    "也",
-    "都",
-    "就",
-    "还",
-    "在",
-    "有",
-    "和",
-    "与",
-    "吧",
-    "吗",
-    "呢",
-    "啊",
-    "呀",
-    "哦",
-    "嗯",
-    "这",
-    "那",
-    "一个",
-    "没有",
-    "非常",
-    "比较",
-    "觉得",
-    "希望",
-    "可以",
-    "什么",
-    "因为",
-    "所以",
-    "但是",
-    "不",
-    "没",
-    "我们",
-    "你们",
-    "他们",
-    "她们",
-    "它们",
-    "自己",
-    "这个",
-    "那个",
-    "这些",
-    "那些",
-    "这样",
-    "那样",
-    "怎么",
-    "怎么样",
-    "为什么",
-    "还是",
-    "就是",
-    "而且",
-    "或者",
-    "如果",
-    "虽然",
-    "然后",
-    "已经",
-    "一直",
-    "一下",
-    "一点",
-    "一些",
-    "有点",
-    "有些",
-    "真的",
-    "感觉",
-    "其实",
-    "可能",
-    "应该",
-    "需要",
-    "知道",
-    "现在",
-    "时候",
-    "以后",
-    "之前",
-    "之后",
-    "还有",
-    "只是",
-    "只有",
-    "不过",
-    "并且",
-    "以及",
-    "对于",
-    "关于",
-    "太",
-    "再",
-    "又",
-    "才",
-    "被",
-    "把",
-    "给",
-    "让",
-    "从",
-    "到",
-    "对",
-    "为",
-    "着",
-    "过",
-    "地",
-    "得",
-    "去",
-    "来",
-    "说",
-    "要",
-    "会",
-    "能",
-    "想",
-    "看",
-    "等",
-    "个",
-    "之",
-    "其",
-    "而",
-    "及",
-    "或",
-    "但",
-    "却",
-    "并",
-    "则",
-    "即",
-    "所",
-    "以",
-    "于",
-    "上",
-    "下",
-    "中",
-    "里",
-    "有人",
-    "大家",
-    "东西",
-    "问题",
-    "情况",
-    "方面",
-    "特别",
-    "十分",
-    "挺",
-    "蛮",
-    "更",
-    "最",
-    "总是",
-    "还行",
-    "一般般",
-    "谢谢",
-    "您好",
-    "你好",
-];
+/// Chinese words that say nothing about the experience, separated by whitespace.
+pub const ZH_STOP_WORDS: &str = "\
+    的 了 是 我 你 他 她 它 很 也 都 就 还 在 有 和 与 吧 吗 呢 啊 呀 哦 嗯 这 那 一个 没有 非常 比较 觉得 希望 可以 什么 因为 所以 但是 \
+    不 没 我们 你们 他们 她们 它们 自己 这个 那个 这些 那些 这样 那样 怎么 怎么样 为什么 还是 就是 而且 或者 如果 虽然 然后 已经 一直 一下 一点 \
+    一些 有点 有些 真的 感觉 其实 可能 应该 需要 知道 现在 时候 以后 之前 之后 还有 只是 只有 不过 并且 以及 对于 关于 太 再 又 才 被 把 给 让 \
+    从 到 对 为 着 过 地 得 去 来 说 要 会 能 想 看 等 个 之 其 而 及 或 但 却 并 则 即 所 以 于 上 下 中 里 有人 大家 东西 问题 情况 \
+    方面 特别 十分 挺 蛮 更 最 总是 还行 一般般 谢谢 您好 你好";
 
-/// Single Chinese characters that are kept: they carry a complaint or praise on their own.
-pub const ZH_SINGLE_KEPT: &[&str] = &[
-    "慢", "快", "贵", "差", "坏", "脏", "吵", "烂", "破", "漏", "卡", "热", "冷", "假", "错", "乱",
-    "难", "累", "臭", "旧", "凶",
-];
+/// Single Chinese characters that are kept (they carry a complaint or praise on their own),
+/// separated by whitespace. A degree adverb or a doubling around one counts as it: 太慢, 慢慢 → 慢.
+pub const ZH_SINGLE_KEPT: &str = "\
+    慢 快 贵 差 坏 脏 吵 烂 破 漏 卡 热 冷 假 错 乱 难 累 臭 旧 凶";
 
-/// English stop words: articles, pronouns, auxiliaries, prepositions, conjunctions, fillers.
-pub const EN_STOP_WORDS: &[&str] = &[
-    "a",
-    "about",
-    "above",
-    "after",
-    "again",
-    "against",
-    "all",
-    "also",
-    "am",
-    "an",
-    "and",
-    "any",
-    "are",
-    "aren't",
-    "as",
-    "at",
-    "be",
-    "because",
-    "been",
-    "before",
-    "being",
-    "below",
-    "between",
-    "both",
-    "but",
-    "by",
-    "can",
-    "can't",
-    "cannot",
-    "could",
-    "couldn't",
-    "did",
-    "didn't",
-    "do",
-    "does",
-    "doesn't",
-    "doing",
-    "don't",
-    "down",
-    "during",
-    "each",
-    "even",
-    "ever",
-    "every",
-    "few",
-    "for",
-    "from",
-    "further",
-    "get",
-    "got",
-    "had",
-    "hadn't",
-    "has",
-    "hasn't",
-    "have",
-    "haven't",
-    "having",
-    "he",
-    "her",
-    "here",
-    "hers",
-    "herself",
-    "him",
-    "himself",
-    "his",
-    "how",
-    "however",
-    "i",
-    "i'm",
-    "i've",
-    "i'd",
-    "i'll",
-    "if",
-    "in",
-    "into",
-    "is",
-    "isn't",
-    "it",
-    "it's",
-    "its",
-    "itself",
-    "just",
-    "let",
-    "like",
-    "many",
-    "me",
-    "more",
-    "most",
-    "much",
-    "must",
-    "my",
-    "myself",
-    "no",
-    "nor",
-    "not",
-    "now",
-    "of",
-    "off",
-    "on",
-    "once",
-    "one",
-    "only",
-    "or",
-    "other",
-    "our",
-    "ours",
-    "ourselves",
-    "out",
-    "over",
-    "own",
-    "please",
-    "quite",
-    "really",
-    "same",
-    "she",
-    "should",
-    "shouldn't",
-    "so",
-    "some",
-    "something",
-    "still",
-    "such",
-    "than",
-    "thank",
-    "thanks",
-    "that",
-    "that's",
-    "the",
-    "their",
-    "theirs",
-    "them",
-    "themselves",
-    "then",
-    "there",
-    "there's",
-    "these",
-    "they",
-    "they're",
-    "thing",
-    "this",
-    "those",
-    "through",
-    "to",
-    "too",
-    "under",
-    "until",
-    "up",
-    "us",
-    "use",
-    "very",
-    "was",
-    "wasn't",
-    "we",
-    "we're",
-    "were",
-    "weren't",
-    "what",
-    "when",
-    "where",
-    "which",
-    "while",
-    "who",
-    "whom",
-    "why",
-    "will",
-    "with",
-    "won't",
-    "would",
-    "wouldn't",
-    "yes",
-    "yet",
-    "you",
-    "you're",
-    "your",
-    "yours",
-    "yourself",
-    "ok",
-    "okay",
-    "also",
-    "anything",
-    "everything",
-    "nothing",
-    "always",
-    "never",
-    "maybe",
-    "perhaps",
-    "would've",
-    "make",
-    "made",
-    "go",
-    "going",
-    "went",
-    "come",
-    "came",
-    "take",
-    "took",
-    "say",
-    "said",
-    "know",
-    "think",
-    "want",
-    "need",
-    "lot",
-    "lots",
-    "bit",
-    "way",
-    "etc",
-    "via",
-    "per",
-    "though",
-    "although",
-    "since",
-    "whether",
-    "within",
-    "without",
-];
+/// English stop words (articles, pronouns, auxiliaries, prepositions, conjunctions, fillers),
+/// separated by whitespace.
+pub const EN_STOP_WORDS: &str = "\
+    a about above after again against all also am an and any are aren't as at be because \
+    been before being below between both but by can can't cannot could couldn't did \
+    didn't do does doesn't doing don't down during each even ever every few for from \
+    further get got had hadn't has hasn't have haven't having he her here hers herself \
+    him himself his how however i i'm i've i'd i'll if in into is isn't it it's its \
+    itself just let like many me more most much must my myself no nor not now of off on \
+    once one only or other our ours ourselves out over own please quite really same she \
+    should shouldn't so some something still such than thank thanks that that's the \
+    their theirs them themselves then there there's these they they're thing this those \
+    through to too under until up us use very was wasn't we we're were weren't what when \
+    where which while who whom why will with won't would wouldn't yes yet you you're \
+    your yours yourself ok okay also anything everything nothing always never maybe \
+    perhaps would've make made go going went come came take took say said know think \
+    want need lot lots bit way etc via per though although since whether within without";
 
 /// Words the stemmer leaves alone (base forms its rules would mangle).
 const EN_KEEP: &[&str] = &[
@@ -641,9 +293,9 @@ impl Keywords {
         user_words.extend(extra);
 
         let mut stop_words: HashSet<String> = ZH_STOP_WORDS
-            .iter()
-            .chain(EN_STOP_WORDS)
-            .map(|w| w.to_string())
+            .split_whitespace()
+            .chain(EN_STOP_WORDS.split_whitespace())
+            .map(str::to_string)
             .collect();
         for word in extra_stop_words {
             let word = word.trim().to_lowercase();
@@ -703,7 +355,8 @@ impl Keywords {
         if self.stop_words.contains(token) || is_chinese_number(token) {
             return None;
         }
-        if token.chars().count() == 1 && !ZH_SINGLE_KEPT.contains(&token) {
+        let token = single_of_pair(token).unwrap_or(token);
+        if token.chars().count() == 1 && !is_single_kept(token) {
             return None;
         }
         Some(token.to_string())
@@ -822,6 +475,26 @@ const ZH_MEASURES: &[&str] = &[
     "种", "分", "秒", "星期", "礼拜", "小时", "分钟", "个月", "毛", "斤", "米", "倍", "楼",
 ];
 
+/// Degree adverbs that jieba's dictionary glues to a single adjective (太慢, 很贵, 好差).
+const ZH_DEGREE: &str = "太很好真挺超蛮较更最巨贼忒";
+
+fn is_single_kept(token: &str) -> bool {
+    ZH_SINGLE_KEPT.split_whitespace().any(|kept| kept == token)
+}
+
+/// The kept single character of a two-character token that is a degree adverb plus it (太慢 → 慢)
+/// or it twice (慢慢 → 慢), so that these count with the plain adjective.
+fn single_of_pair(token: &str) -> Option<&str> {
+    let mut chars = token.char_indices();
+    let (_, first) = chars.next()?;
+    let (at, second) = chars.next()?;
+    if chars.next().is_some() {
+        return None;
+    }
+    let single = &token[at..];
+    ((first == second || ZH_DEGREE.contains(first)) && is_single_kept(single)).then_some(single)
+}
+
 /// A numeral alone or a numeral followed by a measure word: 三, 十五, 三天, 两个, 第一, 一个月.
 fn is_chinese_number(token: &str) -> bool {
     let rest = token.trim_start_matches(|c| ZH_NUMERALS.contains(c));
@@ -878,7 +551,7 @@ fn plural(word: &str) -> String {
     {
         return word[..n - 2].to_string();
     }
-    if n - 1 >= 3 {
+    if n > 3 {
         return word[..n - 1].to_string();
     }
     word.to_string()
@@ -922,7 +595,7 @@ fn verb(word: &str) -> Option<String> {
     let (last, before) = (b[m - 1], b[m - 2]);
     // A doubled final consonant: stopped, shipping; not added, called, missed, stuffed.
     if last == before && !is_vowel(last) && !matches!(last, b'l' | b's' | b'z' | b'f') {
-        return Some(if m - 1 >= 3 { &stem[..m - 1] } else { stem }.to_string());
+        return Some(if m > 3 { &stem[..m - 1] } else { stem }.to_string());
     }
     // British doubled l: cancelled, travelled, labelled (not spelled, smelled).
     if m >= 6 && stem.ends_with("ell") {
@@ -1012,7 +685,7 @@ mod tests {
             ("box", &["boxes"]),
             ("address", &["addresses"]),
             ("wait", &["waited", "waiting", "waits"]),
-            ("setting", &["settings"]),
+            ("set", &["sets", "setting", "settings"]),
             ("easy", &["easily"]),
         ];
         for (key, forms) in same {
@@ -1074,7 +747,7 @@ mod tests {
 
     #[test]
     fn an_answer_gives_each_keyword_once_and_at_most_the_cap() {
-        assert_eq!(of("慢慢慢，慢！太慢了 慢"), ["慢"]);
+        assert_eq!(of("慢慢慢，慢！太慢了 很慢 慢"), ["慢"]);
         let long: String = (0..1_000)
             .map(|i| format!("word{i} 物流{i}质量问题 "))
             .collect::<String>()
