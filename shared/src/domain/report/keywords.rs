@@ -648,6 +648,10 @@ mod tests {
                 "{dropped} in {keys:?}"
             );
         }
+        // Words the embedded dictionary does not know, kept whole only by the user dictionary.
+        let keys = of("质量问题太多，客服电话打不通");
+        assert!(keys.contains(&"质量问题".to_string()), "{keys:?}");
+        assert!(keys.contains(&"客服电话".to_string()), "{keys:?}");
     }
 
     #[test]
