@@ -29,7 +29,10 @@ fn first_day() -> NaiveDate {
 }
 
 fn artefacts() -> PathBuf {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/artefacts"));
+    let dir = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../target/artefacts"
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -51,7 +54,10 @@ fn serve(reply: Value) -> String {
                 body.len()
             );
             for (name, value) in reply["headers"].as_object().unwrap() {
-                head.push_str(&format!("{name}: {}\r\n", value.as_str().unwrap_or_default()));
+                head.push_str(&format!(
+                    "{name}: {}\r\n",
+                    value.as_str().unwrap_or_default()
+                ));
             }
             head.push_str("\r\n");
             let _ = stream.write_all(head.as_bytes());
@@ -81,7 +87,11 @@ fn chromium(args: &[&str], url: &str) -> String {
         .output()
         .unwrap_or_else(|e| panic!("{CHROMIUM} did not start ({e}): `make test` installs it"));
     let _ = std::fs::remove_dir_all(&profile);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
@@ -138,8 +148,16 @@ async fn a_manager_reads_the_html_report_in_both_languages() {
 
     let function = ReportGeneration::new(env.deps_for("report-generation"));
     for (lang, quadrants, caption) in [
-        ("en", ["Fix now", "Keep", "Low priority", "Nice to have"], "Trend"),
-        ("zh-CN", ["急需改进", "继续保持", "不占优先", "锦上添花"], "趋势"),
+        (
+            "en",
+            ["Fix now", "Keep", "Low priority", "Nice to have"],
+            "Trend",
+        ),
+        (
+            "zh-CN",
+            ["急需改进", "继续保持", "不占优先", "锦上添花"],
+            "趋势",
+        ),
     ] {
         let event = HttpEvent::new("GET /reports", "/reports")
             .query("survey", "csat-default")
@@ -153,8 +171,14 @@ async fn a_manager_reads_the_html_report_in_both_languages() {
         let csp = reply["headers"]["content-security-policy"]
             .as_str()
             .unwrap_or_default();
-        assert!(csp.starts_with("default-src 'none'"), "the strict CSP: {csp}");
-        assert!(!csp.contains("script-src"), "a report runs no script: {csp}");
+        assert!(
+            csp.starts_with("default-src 'none'"),
+            "the strict CSP: {csp}"
+        );
+        assert!(
+            !csp.contains("script-src"),
+            "a report runs no script: {csp}"
+        );
         let url = serve(reply);
 
         let dom = chromium(&["--dump-dom"], &url);
@@ -169,7 +193,10 @@ async fn a_manager_reads_the_html_report_in_both_languages() {
         }
         let quadrant = &dom[dom.find("id=\"chart-quadrant\"").unwrap()..];
         for label in quadrants {
-            assert!(quadrant.contains(label), "{lang}: the quadrant names {label}");
+            assert!(
+                quadrant.contains(label),
+                "{lang}: the quadrant names {label}"
+            );
         }
         assert!(dom.contains(caption), "{lang}: {caption}");
         assert!(!dom.contains("<script"), "{lang}: no script in the page");
@@ -185,7 +212,10 @@ async fn a_manager_reads_the_html_report_in_both_languages() {
                 &url,
             );
             let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-            assert!(size > 20_000, "{lang} at {width}px: a screenshot of {size} bytes");
+            assert!(
+                size > 20_000,
+                "{lang} at {width}px: a screenshot of {size} bytes"
+            );
         }
     }
 }

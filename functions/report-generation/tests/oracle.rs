@@ -335,6 +335,7 @@ fn figures_equal_an_independent_computation() {
             }
         }
     }
+    assert!(!report.keywords.is_empty() && !report.low_keywords.is_empty());
     for kw in &report.keywords {
         assert_eq!(Some(&kw.count), words.get(&kw.word), "{}", kw.word);
     }
