@@ -8,6 +8,9 @@ use closeloop_tests::{HttpEvent, TestEnv};
 use report_generation::ReportGeneration;
 use serde_json::Value;
 
+/// (path, query, status, words the message must hold).
+type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, u16, &'a str);
+
 async fn call(function: &ReportGeneration, event: HttpEvent) -> (u16, Value) {
     let now = Utc.with_ymd_and_hms(2026, 11, 30, 1, 0, 0).unwrap();
     let reply = dispatch(function, event.into_value(), now).await.unwrap();
@@ -45,7 +48,7 @@ async fn bad_report_requests_are_refused_with_a_reason_and_change_nothing() {
             event.as_actor("manager", None)
         }
     };
-    let cases: Vec<(&str, Vec<(&str, &str)>, u16, &str)> = vec![
+    let cases: Vec<Case> = vec![
         ("/reports", vec![], 400, "survey"),
         ("/reports", vec![("survey", "NOT_VALID")], 400, "survey"),
         (
