@@ -29,6 +29,7 @@ use serde_dynamo::AttributeValue;
 use crate::domain::change::Change;
 use crate::domain::feedback::Feedback;
 use crate::domain::response::SurveyResponse;
+use crate::domain::ticket::notice::Notice;
 use crate::domain::ticket::Ticket;
 use crate::error::Error;
 use crate::keys::Key;
@@ -58,6 +59,7 @@ pub enum ItemChange {
     Feedback(Change<Feedback>),
     Invitation(Change<Invitation>),
     Ticket(Change<Ticket>),
+    Notice(Change<Notice>),
     /// An entity no consumer reads (the event source's filter should have kept it away).
     Other {
         entity: Option<String>,
@@ -86,6 +88,7 @@ impl StreamChange {
             Some("feedback") => ItemChange::Feedback(typed(record, new, old)?),
             Some("invitation") => ItemChange::Invitation(typed(record, new, old)?),
             Some(crate::store::TICKET_ENTITY) => ItemChange::Ticket(typed(record, new, old)?),
+            Some(crate::store::NOTICE_ENTITY) => ItemChange::Notice(typed(record, new, old)?),
             _ => ItemChange::Other { entity },
         };
         // Tickets count their writes in `version` (their optimistic lock), others in `revision`.

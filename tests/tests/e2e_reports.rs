@@ -1,6 +1,7 @@
 //! End to end through `make up`: an answer posted through the texted link appears in the
 //! manager's `GET /reports` once the stream has delivered it (responses, CSAT, the collection
-//! rate), in JSON, CSV and HTML; and the weekly schedule, fired at a chosen Monday 08:00 in the
+//! rate), in JSON, CSV and HTML; an unhappy one adds its ticket and the time its owner was told;
+//! and the weekly schedule, fired at a chosen Monday 08:00 in the
 //! business time zone, emails the week's report to the reports settings' recipient and
 //! announces it on the alerts topic, once however often it fires.
 //!
@@ -88,6 +89,28 @@ fn answers_reach_the_report_and_the_weekly_schedule_emails_it() {
             .iter()
             .any(|r| r["value"] == "SH-002"),
         "{stores}"
+    );
+    // An unhappy answer opens a ticket whose owner is told at once: the report's ticket
+    // figures and the answer-to-notice time count it.
+    let unhappy = stack.texted_invitation(json!({"name": "Zhao Lei", "locale": "en",
+        "segment": "vip", "store": "SH-002", "sms_consent": true}));
+    let answers: serde_json::Map<String, Value> = default_survey_answers(1).into_iter().collect();
+    let done = stack.public_json(&unhappy.path, &json!({ "answers": answers }));
+    assert!(matches!(done.status, 200 | 201), "{}", done.body);
+    let counted =
+        |v: &Value, path: &[&str]| path.iter().fold(v, |v, key| &v[*key]).as_i64().unwrap_or(0);
+    let with_ticket = poll("the ticket and its notice in GET /reports", || {
+        let now = figures(&stack, from, to);
+        (counted(&now, &["tickets", "total", "created"])
+            > counted(&after, &["tickets", "total", "created"])
+            && counted(&now, &["kpis", "answer_to_notice", "n"])
+                > counted(&after, &["kpis", "answer_to_notice", "n"]))
+        .then_some(now)
+    });
+    assert!(
+        with_ticket["kpis"]["answer_to_notice"]["median_at_most_seconds"].as_u64() <= Some(60),
+        "the owner heard within a minute: {}",
+        with_ticket["kpis"]["answer_to_notice"]
     );
     let (status, csv) = report(&stack, from, to, "csv");
     assert_eq!(status, 200);

@@ -152,7 +152,7 @@ fn each_consumer_filters_the_stream_to_the_entities_it_reads() {
     assert!(reads("report-generation", "response"));
     assert!(!reads("report-generation", "feedback"));
     // Invitations count for the collection rate and tickets for their KPIs, in reports only.
-    for entity in ["invitation", "ticket"] {
+    for entity in ["invitation", "ticket", "ticket_notice"] {
         assert!(reads("report-generation", entity));
         assert!(!reads("ticket-creation", entity));
     }

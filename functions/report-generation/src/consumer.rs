@@ -6,6 +6,8 @@
 //! - An invitation counts when sent and again when answered. Its writes carry no revision, so
 //!   its progress (sent 1, answered 2) orders them: each step is added once.
 //! - A ticket's change adds new minus old, chained on the ticket's `version`.
+//! - A new ticket's notice counts its answer-to-notice time once, when it is sent (its
+//!   progress, written 1 and sent 2, orders its writes).
 
 use aws_lambda_events::dynamodb::Event;
 use aws_lambda_events::streams::DynamoDbEventResponse;
@@ -108,6 +110,20 @@ async fn apply(deps: &Deps, change: &StreamChange) -> Result<Option<Applied>, Er
                 contributions: slots::contributions(invitation, |i| {
                     slots::invitation_slots(i, zone)
                 }),
+                home_day: None,
+                revision: revision(new),
+                order: Order::Latest,
+            }
+        }
+        ItemChange::Notice(notice) => {
+            let progress = |n: Option<_>| n.map_or(0, slots::notice_progress);
+            let new = progress(notice.new_item());
+            if new <= progress(notice.old_item()) {
+                return Ok(None);
+            }
+            Plan {
+                partition: keys::totals::tickets_partition(),
+                contributions: slots::contributions(notice, |n| slots::notice_slots(n, zone)),
                 home_day: None,
                 revision: revision(new),
                 order: Order::Latest,

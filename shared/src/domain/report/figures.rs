@@ -219,6 +219,43 @@ pub struct Kpis {
     pub responded_in_time: Kpi,
     /// Resolved ÷ opened tickets (opened in the range).
     pub fix_rate: Kpi,
+    /// From an answer to its new ticket's first notice (tickets opened in the range).
+    pub answer_to_notice: NoticeTimes,
+}
+
+/// Answer-to-notice times, from their buckets: the median and the 95th percentile are each
+/// given as the bucket bound they fall at or under ("at most N seconds").
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NoticeTimes {
+    pub n: i64,
+    pub median_at_most_seconds: Option<u32>,
+    pub p95_at_most_seconds: Option<u32>,
+}
+
+impl NoticeTimes {
+    pub fn of(buckets: &BTreeMap<String, i64>) -> NoticeTimes {
+        let mut counts: Vec<(u32, i64)> = buckets
+            .iter()
+            .filter_map(|(bound, n)| Some((bound.parse().ok()?, *n)))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        counts.sort();
+        let n: i64 = counts.iter().map(|(_, c)| c).sum();
+        // The nearest-rank percentile: the first bucket whose running count reaches p·n.
+        let at = |p: f64| {
+            let rank = ((p * n as f64).ceil() as i64).max(1);
+            let mut seen = 0;
+            counts.iter().find_map(|(bound, c)| {
+                seen += c;
+                (seen >= rank).then_some(*bound)
+            })
+        };
+        NoticeTimes {
+            n,
+            median_at_most_seconds: at(0.5),
+            p95_at_most_seconds: at(0.95),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -432,6 +469,7 @@ pub fn build(
             ticket_sum.created,
             targets.fix_rate_percent,
         ),
+        answer_to_notice: NoticeTimes::of(&ticket_total.answer_to_notice),
     };
 
     Report {
@@ -571,6 +609,28 @@ pub fn compare(
             })
             .collect(),
         missed_changes: b.missed_changes + a.missed_changes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notice_times_are_read_from_their_buckets_by_nearest_rank() {
+        let buckets: BTreeMap<String, i64> = [("2", 30), ("5", 40), ("60", 25), ("3600", 5)]
+            .into_iter()
+            .map(|(b, n)| (b.to_string(), n))
+            .collect();
+        let times = NoticeTimes::of(&buckets);
+        assert_eq!(times.n, 100);
+        assert_eq!(times.median_at_most_seconds, Some(5));
+        assert_eq!(times.p95_at_most_seconds, Some(60));
+        let none = NoticeTimes::of(&BTreeMap::new());
+        assert_eq!((none.n, none.median_at_most_seconds), (0, None));
+        assert_eq!(super::super::sums::notice_bucket(4), 5);
+        assert_eq!(super::super::sums::notice_bucket(0), 1);
+        assert_eq!(super::super::sums::notice_bucket(10_000_000), u32::MAX);
     }
 }
 

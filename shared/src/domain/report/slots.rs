@@ -10,11 +10,12 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::keywords::Keywords;
-use super::sums::{TicketCounts, Totals};
+use super::sums::{notice_bucket, TicketCounts, Totals};
 use crate::domain::attribution::Attribution;
 use crate::domain::change::{Change, Tally};
 use crate::domain::invitation::Invitation;
 use crate::domain::response::{NpsBucket, SurveyResponse};
+use crate::domain::ticket::notice::{Notice, NoticeKind};
 use crate::domain::ticket::sla::DeadlineName;
 use crate::domain::ticket::Ticket;
 use crate::domain::totals::local_date;
@@ -174,6 +175,33 @@ fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
         .ok()
         .map(|t| t.with_timezone(&Utc))
+}
+
+/// Where a new ticket's first notice counts: the seconds from the answer (or the feedback's
+/// arrival) to the notice's publication, on the business day the ticket was opened; once
+/// sent.
+pub fn notice_slots(notice: &Notice, zone: Tz) -> Contributions {
+    let (NoticeKind::Opened, Some(sent_at)) = (notice.kind, notice.sent_at) else {
+        return Contributions::new();
+    };
+    let from = notice.answered_at.unwrap_or(notice.created_at);
+    let seconds = (sent_at - from).num_seconds().max(0);
+    let mut totals = Totals::default();
+    totals
+        .answer_to_notice
+        .insert(notice_bucket(seconds).to_string(), 1);
+    Contributions::from([(
+        Slot {
+            day: local_date(notice.created_at, zone),
+            group: None,
+        },
+        totals,
+    )])
+}
+
+/// The rank of a notice's counted progress (1 written, 2 sent): it only grows.
+pub fn notice_progress(notice: &Notice) -> u32 {
+    1 + u32::from(notice.sent_at.is_some())
 }
 
 /// Where a ticket counts: on the business day it was opened, by level and category.

@@ -151,9 +151,41 @@ pub struct Totals {
     pub invitations_answered: i64,
     /// Tickets, counted on the business day they were opened.
     pub tickets: TicketSums,
+    /// Seconds from an answer to its new ticket's first notice, counted per bucket (the
+    /// bucket's upper bound in seconds, see [`NOTICE_BUCKETS`]), on the ticket's day.
+    pub answer_to_notice: BTreeMap<String, i64>,
     /// Keyword counts of open answers, and of the open answers of unhappy responses.
     pub keywords: BTreeMap<String, i64>,
     pub low_keywords: BTreeMap<String, i64>,
+}
+
+/// The buckets of the answer-to-notice times, by upper bound in seconds; the last holds
+/// everything slower.
+pub const NOTICE_BUCKETS: [u32; 16] = [
+    1,
+    2,
+    3,
+    5,
+    10,
+    15,
+    30,
+    60,
+    120,
+    300,
+    600,
+    1800,
+    3600,
+    14400,
+    86400,
+    u32::MAX,
+];
+
+/// The bucket of a time in seconds.
+pub fn notice_bucket(seconds: i64) -> u32 {
+    NOTICE_BUCKETS
+        .into_iter()
+        .find(|bound| seconds <= i64::from(*bound))
+        .unwrap_or(u32::MAX)
 }
 
 /// Ticket figures, per level (`"1"`, `"2"`, `"3"`) and category.
@@ -230,6 +262,11 @@ impl Tally for Totals {
         merge_map(
             &mut self.tickets.by_category,
             &other.tickets.by_category,
+            |a, b| *a += sign * b,
+        );
+        merge_map(
+            &mut self.answer_to_notice,
+            &other.answer_to_notice,
             |a, b| *a += sign * b,
         );
         merge_map(&mut self.keywords, &other.keywords, |a, b| *a += sign * b);
@@ -394,6 +431,9 @@ impl Totals {
         for (category, n) in &self.tickets.by_category {
             put(format!("tc:{category}"), *n);
         }
+        for (bucket, n) in &self.answer_to_notice {
+            put(format!("n2o:{bucket}"), *n);
+        }
         for (word, n) in &self.keywords {
             put(format!("w:{word}"), *n);
         }
@@ -434,6 +474,10 @@ impl Totals {
     fn set_named_counter(&mut self, name: &str, value: i64) {
         if let Some(word) = name.strip_prefix("w:") {
             self.keywords.insert(word.to_string(), value);
+            return;
+        }
+        if let Some(bucket) = name.strip_prefix("n2o:") {
+            self.answer_to_notice.insert(bucket.to_string(), value);
             return;
         }
         if let Some(word) = name.strip_prefix("lw:") {
