@@ -92,6 +92,18 @@ pub fn contact_line(locale: Locale, config: &Config) -> String {
 /// assets and, when the page has a script, only that script, by this response's nonce.
 pub fn html_response(status: StatusCode, page: &Page) -> Response<Body> {
     let nonce = page.script.map(|_| random_nonce());
+    let document = page.render(nonce.as_deref());
+    document_response(status, document, nonce.as_deref())
+}
+
+/// A whole HTML document as an HTTP response, with the headers of [`html_response`]; `nonce`
+/// is the one its inline script carries, if it has one (a document without one may run no
+/// script at all).
+pub fn document_response(
+    status: StatusCode,
+    document: String,
+    nonce: Option<&str>,
+) -> Response<Body> {
     let script_src = nonce
         .as_ref()
         .map(|n| format!(" script-src 'nonce-{n}';"))
@@ -106,7 +118,7 @@ pub fn html_response(status: StatusCode, page: &Page) -> Response<Body> {
             format!("default-src 'none';{script_src} style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
         )
         .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
-        .body(Body::Text(page.render(nonce.as_deref())))
+        .body(Body::Text(document))
         .expect("static response parts are valid")
 }
 
@@ -156,6 +168,8 @@ legend{font-weight:600;padding:0;float:left;width:100%;margin-bottom:.6rem}legen
 textarea{width:100%;font:inherit;padding:.6rem;border:2px solid #c4c7cc;border-radius:8px}textarea:focus{outline:3px solid #0b57d0;border-color:#0b57d0}\
 .tap{margin:0 0 1rem}.tap p{display:flex;align-items:center;gap:.6rem;margin:0 0 .6rem}.tap .face{flex:none}.submit{width:100%;min-height:3.2rem;font:inherit;font-weight:700;color:#fff;background:#0b57d0;border:0;border-radius:12px;cursor:pointer}.submit:focus-visible{outline:3px solid #1a1a1a;outline-offset:2px}\
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}[hidden]{display:none!important}";
+
+pub mod report;
 
 #[cfg(test)]
 mod tests;
