@@ -583,13 +583,13 @@ pub fn html(report: &Report, locale: Locale) -> String {
     // Charts
     let _ = write!(
         body,
-        "<section class=\"block\"><h2>{}</h2>{}</section>",
+        "<section class=\"block\" id=\"trend\"><h2>{}</h2>{}</section>",
         w.trend,
         trend_chart(report, locale)
     );
     let _ = write!(
         body,
-        "<section class=\"block\"><h2>{}</h2><div class=\"charts\">{}{}</div>{}</section>",
+        "<section class=\"block\" id=\"drivers\"><h2>{}</h2><div class=\"charts\">{}{}</div>{}</section>",
         w.drivers,
         dimension_chart(report, locale),
         quadrant_chart(report, locale),
@@ -700,7 +700,7 @@ fn cards(report: &Report, locale: Locale) -> String {
             &[w.outcome_note.to_string()],
         ),
     };
-    format!("<section class=\"cards\">{csat}{nps}{index}{outcome}</section>")
+    format!("<section class=\"cards\" id=\"headline\">{csat}{nps}{index}{outcome}</section>")
 }
 
 fn table(class: &str, head: &[(&str, bool)], rows: &[String]) -> String {
@@ -756,7 +756,7 @@ fn dimension_table(report: &Report, locale: Locale) -> String {
         })
         .collect();
     format!(
-        "<section class=\"block\"><h2>{}</h2>{}<p class=\"legend\">{}</p></section>",
+        "<section class=\"block\" id=\"dimensions\"><h2>{}</h2>{}<p class=\"legend\">{}</p></section>",
         w.dimensions,
         table(
             "dimensions",
@@ -792,7 +792,7 @@ fn question_table(report: &Report, locale: Locale) -> String {
         })
         .collect();
     format!(
-        "<section class=\"block\"><h2>{}</h2>{}<p class=\"legend\">{}</p></section>",
+        "<section class=\"block\" id=\"questions\"><h2>{}</h2>{}<p class=\"legend\">{}</p></section>",
         w.questions,
         table(
             "questions",
@@ -872,7 +872,7 @@ fn cross_tables(report: &Report, locale: Locale) -> String {
         .iter()
         .map(|d| (d.id.clone(), escape(d.label.get(locale))))
         .collect();
-    let mut out = format!("<section class=\"block\"><h2>{}</h2>", w.cross);
+    let mut out = format!("<section class=\"block\" id=\"cross\"><h2>{}</h2>", w.cross);
     for table_data in &report.cross {
         let name = breakdown_label(table_data.breakdown, locale);
         let mut head: Vec<(&str, bool)> = vec![
@@ -932,7 +932,7 @@ fn keyword_list(title: &str, note: Option<&str>, words_: &[KeywordCount], empty:
 fn keyword_lists(report: &Report, locale: Locale) -> String {
     let w = words(locale);
     format!(
-        "<section class=\"block\"><h2>{}</h2><div class=\"two\">{}{}</div></section>",
+        "<section class=\"block\" id=\"keywords\"><h2>{}</h2><div class=\"two\">{}{}</div></section>",
         w.keywords,
         keyword_list(w.keywords_all, None, &report.keywords, w.no_keywords),
         keyword_list(
@@ -1037,7 +1037,7 @@ fn ticket_section(report: &Report, locale: Locale) -> String {
         &category_rows,
     );
     format!(
-        "<section class=\"block\"><h2>{}</h2>{kpis}\
+        "<section class=\"block\" id=\"tickets\"><h2>{}</h2>{kpis}\
 <div class=\"two tickets\"><div><h3>{}</h3>{levels}</div><div><h3>{}</h3>{categories}</div></div></section>",
         w.tickets, w.by_level, w.by_category
     )
@@ -2169,3 +2169,602 @@ th,td{padding:.45rem .55rem}tbody th{min-width:7rem}figure.chart{padding:.4rem}}
 .card,.panel,figure.chart,.table-wrap,table,tr,.alert,.cross{break-inside:avoid;page-break-inside:avoid}h2,h3{break-after:avoid;page-break-after:avoid}\
 .table-wrap{overflow:visible}.card,.panel,figure.chart,.table-wrap{border-color:#bbb}thead th{background:none}.alert{background:none}\
 .cards{grid-template-columns:repeat(4,1fr)}.charts{grid-template-columns:1fr 1fr}#chart-trend{max-width:100%}}";
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::domain::report::figures::{self, DimensionDifference, ReportRequest, SlotTotals};
+    use crate::domain::report::settings::Targets;
+    use crate::domain::report::slots::Slot;
+    use crate::domain::report::stats::Thresholds;
+    use crate::domain::report::sums::{
+        Moments, NpsCounts, Paired, ScoreSums, TicketCounts, Totals, SCALE,
+    };
+    use crate::domain::survey::{NewSurvey, SurveyDefinition};
+
+    const DEFAULT_JSON: &str = include_str!("../../../surveys/default.json");
+    const EVIL: &str = "<script>alert(1)</script>";
+
+    fn definition() -> SurveyDefinition {
+        let mut definition = serde_json::from_str::<NewSurvey>(DEFAULT_JSON)
+            .unwrap()
+            .definition
+            .validate()
+            .unwrap()
+            .definition()
+            .clone();
+        definition.title.en = format!("Service survey {EVIL} & more");
+        definition.title.zh_cn = format!("服务调查 {EVIL}");
+        definition.dimensions[2].label.en = format!("Value {EVIL}");
+        definition.dimensions[2].label.zh_cn = format!("性价比 {EVIL}");
+        definition
+    }
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
+    }
+
+    /// The sums of scores (in points) paired with outcomes.
+    fn sums(scores: &[(u8, u8)]) -> ScoreSums {
+        let mut s = ScoreSums::default();
+        for &(x, y) in scores {
+            let (x, y) = (i64::from(x) * SCALE, i64::from(y) * SCALE);
+            s.all.merge(&Moments::of(x), 1);
+            s.with_outcome.merge(&Paired::of(x, y), 1);
+        }
+        s
+    }
+
+    /// `n` responses of a day: outcomes and dimension scores that vary with the day.
+    fn day_totals(d: u32, n: i64) -> Totals {
+        let mut t = Totals {
+            responses: n,
+            complete: n - 1,
+            invitations_sent: n + 3,
+            invitations_answered: n,
+            ..Totals::default()
+        };
+        let answers: Vec<(u8, u8, u8, u8)> = (0..n)
+            .map(|i| {
+                let o = (((i + i64::from(d)) % 5) + 1) as u8;
+                let o = o.max(2);
+                (o, o.min(4), (o % 5) + 1, 3)
+            })
+            .collect();
+        let paired = |pick: fn(&(u8, u8, u8, u8)) -> u8| {
+            sums(&answers.iter().map(|a| (pick(a), a.0)).collect::<Vec<_>>())
+        };
+        t.questions
+            .insert("overall_satisfaction".into(), paired(|a| a.0));
+        t.questions.insert("pq_fit".into(), paired(|a| a.1));
+        t.questions.insert("sr_resolution".into(), paired(|a| a.2));
+        let mut va = paired(|a| a.3);
+        va.missing = 2;
+        t.questions.insert("va_worth".into(), va);
+        t.dimensions
+            .insert("product_quality".into(), paired(|a| a.1));
+        t.dimensions
+            .insert("service_response".into(), paired(|a| a.2));
+        t.dimensions.insert("value".into(), paired(|a| a.3));
+        t.csat_answered = n;
+        t.csat_satisfied = answers.iter().filter(|a| a.0 >= 4).count() as i64;
+        t.nps = NpsCounts {
+            promoters: n / 2,
+            passives: n / 4,
+            detractors: n - n / 2 - n / 4,
+        };
+        t.keywords.insert("物流".into(), 3 + i64::from(d % 4));
+        t.keywords.insert("客服".into(), 2);
+        t.keywords.insert(EVIL.into(), 1);
+        t.low_keywords.insert("等待".into(), 2);
+        t.low_keywords.insert(EVIL.into(), 1);
+        t
+    }
+
+    fn slot(d: u32, group: Option<(Breakdown, &str)>, totals: Totals) -> SlotTotals {
+        SlotTotals {
+            slot: Slot {
+                day: day(d),
+                group: group.map(|(b, v)| (b, v.to_string())),
+            },
+            totals,
+        }
+    }
+
+    /// The values the formulas give (filled in where the stand-ins give none yet), so every
+    /// part of the page has something to show.
+    fn complete_figures(report: &mut Report) {
+        let rs = [0.62, 0.48, 0.21];
+        for (d, r) in report.dimensions.iter_mut().zip(rs) {
+            if d.importance.is_none() {
+                d.importance = Some(Correlation {
+                    r,
+                    n: d.n,
+                    t: 4.2,
+                    p: 0.001,
+                    significant: r > 0.3,
+                });
+            }
+            if let Some(mean) = d.mean.as_mut() {
+                if mean.low == mean.high {
+                    mean.low -= 0.11;
+                    mean.high += 0.11;
+                }
+            }
+        }
+        let points: Vec<(f64, f64)> = report
+            .dimensions
+            .iter()
+            .filter_map(|d| Some((d.importance?.r, d.mean?.value)))
+            .collect();
+        let t = report.quadrant_thresholds.unwrap_or(Thresholds {
+            importance: points.iter().map(|p| p.0).sum::<f64>() / points.len() as f64,
+            satisfaction: points.iter().map(|p| p.1).sum::<f64>() / points.len() as f64,
+        });
+        report.quadrant_thresholds = Some(t);
+        for d in &mut report.dimensions {
+            let (Some(c), Some(m)) = (d.importance, d.mean) else {
+                continue;
+            };
+            let q = match (c.r >= t.importance, m.value >= t.satisfaction) {
+                (true, false) => Quadrant::FixNow,
+                (true, true) => Quadrant::Keep,
+                (false, false) => Quadrant::LowPriority,
+                (false, true) => Quadrant::NiceToHave,
+            };
+            d.quadrant = Some(q);
+        }
+        for q in &mut report.questions {
+            q.correlation.get_or_insert(Correlation {
+                r: 0.41,
+                n: q.n,
+                t: 3.0,
+                p: 0.02,
+                significant: true,
+            });
+        }
+        report.headline.index.get_or_insert(74.25);
+        for (i, p) in report.trend.iter_mut().enumerate() {
+            p.index.get_or_insert(70.0 + (i % 7) as f64);
+        }
+        for table in &mut report.cross {
+            for row in &mut table.rows {
+                row.cell = if row.n < MIN_SHOWN {
+                    Cell::Hidden
+                } else if row.n < MIN_RELIABLE {
+                    Cell::Warn
+                } else {
+                    Cell::Shown
+                };
+            }
+        }
+        if let Some(nps) = report.headline.nps.as_mut() {
+            nps.score.low = nps.score.value - 6.4;
+            nps.score.high = nps.score.value + 6.1;
+        }
+        if let Some(csat) = report.headline.csat.as_mut() {
+            csat.low = csat.value - 3.2;
+            csat.high = csat.value + 2.9;
+        }
+    }
+
+    fn sample(missed_changes: i64) -> Report {
+        let definition = definition();
+        let mut slots = Vec::new();
+        for d in 1..=30 {
+            let mut totals = day_totals(d, 8 + i64::from(d % 5));
+            if d == 12 {
+                totals.missed_changes = missed_changes;
+            }
+            slots.push(slot(d, None, totals));
+            slots.push(slot(
+                d,
+                Some((Breakdown::Channel, "sms")),
+                day_totals(d, 5).for_group(),
+            ));
+            if d % 3 == 0 {
+                slots.push(slot(
+                    d,
+                    Some((Breakdown::Channel, "email")),
+                    day_totals(d, 2).for_group(),
+                ));
+            }
+            if d <= 3 {
+                slots.push(slot(
+                    d,
+                    Some((Breakdown::Store, EVIL)),
+                    day_totals(d, 1).for_group(),
+                ));
+            }
+            slots.push(slot(
+                d,
+                Some((Breakdown::Region, "华东")),
+                day_totals(d, 3).for_group(),
+            ));
+        }
+        let mut tickets = Totals::default();
+        tickets.tickets.by_level.insert(
+            "1".into(),
+            TicketCounts {
+                created: 12,
+                responded: 12,
+                responded_in_time: 10,
+                resolved: 11,
+                resolved_in_time: 9,
+                breached: 2,
+                reopened: 1,
+            },
+        );
+        tickets.tickets.by_level.insert(
+            "2".into(),
+            TicketCounts {
+                created: 40,
+                responded: 38,
+                responded_in_time: 37,
+                resolved: 36,
+                resolved_in_time: 33,
+                breached: 3,
+                reopened: 2,
+            },
+        );
+        tickets.tickets.by_category = BTreeMap::from([
+            ("product".to_string(), 20),
+            ("service".to_string(), 25),
+            ("uncategorised".to_string(), 7),
+        ]);
+        let request = ReportRequest {
+            survey_id: "csat-default".into(),
+            first_day: day(1),
+            last_day: day(30),
+            group_by: None,
+            granularity: figures::Granularity::Day,
+            time_zone: "Asia/Shanghai".into(),
+            generated_at: Utc.with_ymd_and_hms(2026, 12, 1, 1, 30, 0).unwrap(),
+        };
+        let mut report = figures::build(
+            &request,
+            &definition,
+            &slots,
+            &[slot(5, None, tickets)],
+            &Targets::default(),
+        );
+        complete_figures(&mut report);
+        report
+    }
+
+    /// The HTML of the element with this id, up to its closing tag.
+    fn element<'a>(html: &'a str, id: &str, close: &str) -> &'a str {
+        let start = html
+            .find(&format!("id=\"{id}\""))
+            .unwrap_or_else(|| panic!("no #{id}"));
+        let rest = &html[start..];
+        &rest[..rest.find(close).expect("closed")]
+    }
+
+    #[test]
+    fn the_page_has_its_three_charts() {
+        let report = sample(0);
+        for locale in Locale::ALL {
+            let page = html(&report, locale);
+            assert!(page.starts_with("<!doctype html>"));
+            assert!(page.contains(&format!("<html lang=\"{}\">", locale.as_str())));
+            for id in ["chart-trend", "chart-dimensions", "chart-quadrant"] {
+                let figure = element(&page, id, "</figure>");
+                assert!(figure.contains("<svg"), "{id} has an SVG");
+                assert!(figure.contains("role=\"img\""), "{id}");
+                assert!(
+                    figure.contains(&format!("<title id=\"{id}-title\">")),
+                    "{id}"
+                );
+                assert!(figure.contains("<figcaption>"), "{id}");
+                assert!(figure.contains("<text"), "{id} has text");
+                let open = &figure[figure.find("<svg").unwrap()..];
+                let open = &open[..open.find('>').unwrap()];
+                assert!(!open.contains("width="), "{id} scales: {open}");
+                assert!(open.contains("viewBox="), "{id} scales: {open}");
+            }
+            let w = words(locale);
+            let trend = element(&page, "chart-trend", "</figure>");
+            assert!(trend.contains(w.score) && trend.contains(w.day));
+            assert!(trend.contains("11-01") && trend.contains("<polyline"));
+            let bars = element(&page, "chart-dimensions", "</figure>");
+            assert!(bars.contains(w.mean_axis) && bars.contains("n = "));
+            let quadrant = element(&page, "chart-quadrant", "</figure>");
+            assert!(quadrant.contains(w.satisfaction_axis));
+            assert!(quadrant.contains(w.importance_axis));
+            assert!(!page.contains("<script"), "no script at all");
+            assert!(!page.contains("http://") || page.matches("http://").count() == 3);
+            assert!(!page.contains("https://"), "nothing from elsewhere");
+        }
+    }
+
+    #[test]
+    fn the_quadrants_are_labelled_in_each_locale() {
+        let report = sample(0);
+        let zh = html(&report, Locale::ZhCn);
+        let en = html(&report, Locale::En);
+        let zh_chart = element(&zh, "chart-quadrant", "</figure>");
+        let en_chart = element(&en, "chart-quadrant", "</figure>");
+        for label in ["急需改进", "继续保持", "不占优先", "锦上添花"] {
+            assert!(zh_chart.contains(label), "{label} on the chart");
+            assert!(!en.contains(label), "{label} only in Chinese");
+        }
+        for label in ["Fix now", "Keep", "Low priority", "Nice to have"] {
+            assert!(en_chart.contains(label), "{label} on the chart");
+        }
+        // And in the dimension table, each dimension with its quadrant.
+        let table = element(&en, "dimensions", "</table>");
+        for d in &report.dimensions {
+            let q = d.quadrant.expect("a quadrant");
+            assert!(table.contains(quadrant_label(q, Locale::En)));
+        }
+    }
+
+    #[test]
+    fn hidden_cells_show_no_figures() {
+        let report = sample(0);
+        let store = report
+            .cross
+            .iter()
+            .find(|t| t.breakdown == Breakdown::Store)
+            .unwrap();
+        assert_eq!(store.rows[0].cell, Cell::Hidden);
+        for locale in Locale::ALL {
+            let page = html(&report, locale);
+            let table = element(&page, "cross-store", "</table>");
+            let row = &table[table.find("data-cell=\"hidden\"").expect("a hidden row")..];
+            let row = &row[..row.find("</tr>").unwrap()];
+            assert!(row.contains(&hidden_text(locale)), "{row}");
+            assert!(!row.contains("class=\"num\""), "no figures: {row}");
+            assert!(!row.contains('%'), "no CSAT: {row}");
+            let warned = element(&page, "cross-channel", "</table>");
+            assert!(warned.contains("data-cell=\"warn\""));
+            assert!(warned.contains("<span class=\"tag warn\">n &lt; 30</span>"));
+            assert!(page.contains(&cross_legend(locale)));
+        }
+    }
+
+    #[test]
+    fn user_text_is_escaped_everywhere() {
+        let report = sample(0);
+        for locale in Locale::ALL {
+            let page = html(&report, locale);
+            assert!(!page.to_lowercase().contains("<script"), "raw script tag");
+            let escaped = "&lt;script&gt;alert(1)&lt;/script&gt;";
+            // Title, dimension labels (table and charts), keywords, breakdown values.
+            assert!(page.contains(&format!("<h1>{}", escape(report.title.get(locale)))));
+            assert!(element(&page, "dimensions", "</table>").contains(escaped));
+            // Charts shorten long labels; the SVG backend escapes what they keep.
+            for chart in ["chart-dimensions", "chart-quadrant"] {
+                let svg = element(&page, chart, "</figure>");
+                assert!(svg.contains("&lt;script&gt;"), "{chart}");
+            }
+            assert!(element(&page, "cross-store", "</table>").contains(escaped));
+            assert!(
+                element(&page, "keywords", "</section>")
+                    .matches(escaped)
+                    .count()
+                    >= 2
+            );
+            assert!(!page.contains("&amp;lt;"), "escaped once, not twice");
+        }
+        let mut c = comparison();
+        c.survey_id = EVIL.into();
+        assert!(!comparison_html(&c, Locale::En).contains("<script"));
+    }
+
+    #[test]
+    fn the_csv_has_a_bom_and_parses_back() {
+        let report = sample(0);
+        let text = csv(&report);
+        assert!(text.starts_with('\u{feff}'));
+        let mut reader = ::csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let rows: Vec<Vec<String>> = reader
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect();
+        let sections: Vec<&str> = rows
+            .iter()
+            .filter(|r| r[0] == "section")
+            .map(|r| r[1].as_str())
+            .collect();
+        assert_eq!(
+            sections,
+            [
+                "report",
+                "headline",
+                "dimensions",
+                "questions",
+                "trend",
+                "cross:channel",
+                "cross:store",
+                "cross:region",
+                "keywords",
+                "low_keywords",
+                "kpis",
+                "tickets_by_level",
+                "tickets_by_category"
+            ]
+        );
+        let section = |name: &str| -> &[Vec<String>] {
+            let at = rows
+                .iter()
+                .position(|r| r[0] == "section" && r[1] == name)
+                .unwrap();
+            let end = rows[at + 1..]
+                .iter()
+                .position(|r| r[0] == "section")
+                .map_or(rows.len(), |e| at + 1 + e);
+            &rows[at + 1..end]
+        };
+        // Full precision, and the user's text back as it was.
+        let trend = section("trend");
+        assert_eq!(trend[0], ["from", "responses", "csat", "nps", "index"]);
+        let csat: f64 = trend[1][2].parse().unwrap();
+        assert_eq!(Some(csat), report.trend[0].csat);
+        let title = section("report");
+        assert!(title.iter().any(|r| r[1] == report.title.en));
+        // Hidden cells are empty; others have figures.
+        let store = section("cross:store");
+        assert_eq!(store[1][0], EVIL);
+        assert_eq!(store[1][2], "hidden");
+        assert!(store[1][3..].iter().all(String::is_empty), "{:?}", store[1]);
+        let channel = section("cross:channel");
+        assert!(channel[1..].iter().all(|r| !r[3].is_empty()));
+        assert_eq!(channel[0].len(), 6 + report.dimensions.len());
+        let kpis = section("kpis");
+        assert!(kpis.iter().any(|r| r[0] == "fix_rate" && r[4] == "90"));
+        // A spreadsheet takes no formula from user text.
+        let mut formula = report.clone();
+        formula.keywords[0].word = "=HYPERLINK(\"x\")".into();
+        assert!(csv(&formula).contains("'=HYPERLINK"));
+    }
+
+    #[test]
+    fn the_summary_says_when_changes_were_missed() {
+        let complete = sample(0);
+        let incomplete = sample(3);
+        assert_eq!(incomplete.missed_changes, 3);
+        for locale in Locale::ALL {
+            let text = summary_text(&complete, locale);
+            let lines = text.lines().count();
+            assert!((3..=6).contains(&lines), "{text}");
+            assert!(text.contains("CSAT") && text.contains("NPS") && text.contains('±'));
+            assert!(text.contains(words(locale).collection_rate));
+            assert!(text.contains(words(locale).fix_rate));
+            assert!(!text.contains("missed changes") && !text.contains("不完整"));
+        }
+        let en = summary_text(&incomplete, Locale::En);
+        assert!(en.contains("Incomplete: 3 missed changes, rebuild"), "{en}");
+        let zh = summary_text(&incomplete, Locale::ZhCn);
+        assert!(zh.contains("3 个变更未计入") && zh.contains("重建"), "{zh}");
+        // And the page warns.
+        assert!(html(&incomplete, Locale::En).contains("role=\"alert\""));
+        assert!(!html(&complete, Locale::En).contains("role=\"alert\""));
+    }
+
+    fn difference(before: f64, after: f64, test: &'static str, significant: bool) -> Difference {
+        Difference {
+            before,
+            after,
+            diff: after - before,
+            low: after - before - 1.5,
+            high: after - before + 1.5,
+            statistic: 2.1,
+            df: None,
+            p: if significant { 0.012 } else { 0.31 },
+            significant,
+            test,
+        }
+    }
+
+    fn comparison() -> Comparison {
+        let definition = definition();
+        let mut c = figures::compare(
+            "csat-default",
+            &definition,
+            ((day(1), day(14)), &day_totals(3, 40)),
+            ((day(15), day(28)), &day_totals(4, 45)),
+        );
+        c.csat
+            .get_or_insert(difference(71.2, 78.9, "two_proportion_z", true));
+        c.nps.get_or_insert(difference(20.0, 24.5, "nps_z", false));
+        c.outcome_mean
+            .get_or_insert(difference(3.81, 4.02, "welch_t", true));
+        for d in &mut c.dimensions {
+            d.difference
+                .get_or_insert(difference(3.5, 3.6, "welch_t", false));
+        }
+        c.dimensions.push(DimensionDifference {
+            id: "extra".into(),
+            label: crate::domain::survey::Localized::new("额外", "Extra"),
+            difference: None,
+        });
+        c.missed_changes = 1;
+        c
+    }
+
+    #[test]
+    fn the_comparison_shows_both_ranges_and_the_tests() {
+        let c = comparison();
+        let en = comparison_html(&c, Locale::En);
+        assert!(en.starts_with("<!doctype html>"));
+        assert!(en.contains("2026-11-01 – 2026-11-14") && en.contains("2026-11-15 – 2026-11-28"));
+        assert!(en.contains("Two-proportion z test") && en.contains("Welch&#39;s t test"));
+        assert!(en.contains("+7.7</strong> pp"), "{en}");
+        assert!(en.contains("0.012") && en.contains("Not enough answers"));
+        assert!(en.contains("role=\"alert\""));
+        let zh = comparison_html(&c, Locale::ZhCn);
+        assert!(zh.contains("改进前") && zh.contains("Welch t 检验") && zh.contains("不显著"));
+        for d in &c.dimensions {
+            assert!(zh.contains(&escape(&d.label.zh_cn)));
+        }
+    }
+
+    #[test]
+    fn the_response_runs_no_script() {
+        let r = response(StatusCode::OK, html(&sample(0), Locale::En));
+        let csp = r.headers()[http::header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap();
+        assert!(csp.starts_with("default-src 'none';"));
+        assert!(!csp.contains("script-src"));
+        assert!(csp.contains("style-src 'unsafe-inline'") && csp.contains("img-src 'self' data:"));
+        assert_eq!(r.headers()[http::header::CACHE_CONTROL], "no-store");
+    }
+
+    #[test]
+    fn an_empty_report_renders() {
+        let request = ReportRequest {
+            survey_id: "csat-default".into(),
+            first_day: day(1),
+            last_day: day(7),
+            group_by: Some(Breakdown::Agent),
+            granularity: figures::Granularity::Week,
+            time_zone: "Nowhere/Else".into(),
+            generated_at: Utc.with_ymd_and_hms(2026, 12, 1, 1, 30, 0).unwrap(),
+        };
+        let report = figures::build(&request, &definition(), &[], &[], &Targets::default());
+        for locale in Locale::ALL {
+            let page = html(&report, locale);
+            assert!(page.contains(words(locale).no_data));
+            assert!(page.contains(words(locale).no_importance));
+            assert_eq!(page.matches("<svg").count(), 3);
+            assert!(summary_text(&report, locale).contains(NONE));
+        }
+        assert!(csv(&report).contains("section,cross:agent"));
+    }
+
+    /// The sample pages, to look at in a browser.
+    #[test]
+    fn writes_the_sample_pages() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/artefacts");
+        std::fs::create_dir_all(&dir).unwrap();
+        let report = sample(2);
+        std::fs::write(dir.join("report-sample-en.html"), html(&report, Locale::En)).unwrap();
+        std::fs::write(
+            dir.join("report-sample-zh.html"),
+            html(&report, Locale::ZhCn),
+        )
+        .unwrap();
+        std::fs::write(dir.join("report-sample.csv"), csv(&report)).unwrap();
+        let c = comparison();
+        std::fs::write(
+            dir.join("comparison-sample-en.html"),
+            comparison_html(&c, Locale::En),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("comparison-sample-zh.html"),
+            comparison_html(&c, Locale::ZhCn),
+        )
+        .unwrap();
+    }
+}
