@@ -38,7 +38,7 @@ pub fn response(status: StatusCode, document: String) -> Response<Body> {
 // Words
 // ---------------------------------------------------------------------------------------------
 
-/// Every fixed label of the page, in one language.
+/// Every fixed label of the page, in one language (HTML: `<` is written `&lt;`).
 struct Words {
     report: &'static str,
     comparison: &'static str,
@@ -182,14 +182,14 @@ const EN: Words = Words {
     mean: "Mean",
     importance: "Importance r",
     quadrant: "Quadrant",
-    significant_legend: "* significant at p < 0.05",
+    significant_legend: "* significant at p &lt; 0.05",
     questions: "Questions",
     question: "Question",
     missing: "Skipped",
     r_with_outcome: "r with overall",
     cross: "By group",
     hidden: "hidden",
-    warn_mark: "n < 30",
+    warn_mark: "n &lt; 30",
     keywords: "What customers wrote",
     keywords_all: "Top keywords",
     keywords_low: "Keywords in low scores",
@@ -228,7 +228,7 @@ const EN: Words = Words {
     yes: "Yes",
     no: "No",
     not_enough: "Not enough answers to compare",
-    comparison_legend: "Significant: the difference is unlikely to be chance (p < 0.05). CSAT differences are in percentage points.",
+    comparison_legend: "Significant: the difference is unlikely to be chance (p &lt; 0.05). CSAT differences are in percentage points.",
     points: "pp",
     footer: "Figures are computed from exact running totals. Groups with fewer than 5 responses are hidden to protect respondents.",
 };
@@ -279,14 +279,14 @@ const ZH: Words = Words {
     mean: "平均分",
     importance: "重要性 r",
     quadrant: "象限",
-    significant_legend: "* 在 p < 0.05 水平上显著",
+    significant_legend: "* 在 p &lt; 0.05 水平上显著",
     questions: "题目",
     question: "题目",
     missing: "跳过",
     r_with_outcome: "与整体满意度的 r",
     cross: "分组交叉分析",
     hidden: "已隐藏",
-    warn_mark: "n < 30",
+    warn_mark: "n &lt; 30",
     keywords: "客户原话关键词",
     keywords_all: "高频关键词",
     keywords_low: "低分回复中的关键词",
@@ -325,7 +325,7 @@ const ZH: Words = Words {
     yes: "显著",
     no: "不显著",
     not_enough: "回答不足，无法比较",
-    comparison_legend: "显著：差异不太可能出于偶然（p < 0.05）。CSAT 差值单位为百分点。",
+    comparison_legend: "显著：差异不太可能出于偶然（p &lt; 0.05）。CSAT 差值单位为百分点。",
     points: "个百分点",
     footer: "数据由精确的累计值计算。回复少于 5 份的分组已隐藏，以保护受访者。",
 };
