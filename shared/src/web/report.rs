@@ -1210,9 +1210,21 @@ fn draw_trend(root: &Area<'_>, report: &Report, locale: Locale) -> Drawn {
         .map(|p| date_label(p.from, report.granularity))
         .collect();
     let x_max = n.max(1) as f64 - 0.5;
+    root.draw(&Text::new(
+        w.trend_title,
+        (24, 30),
+        title_font().pos(Pos::new(HPos::Left, VPos::Center)),
+    ))?;
+    trend_keys(
+        root,
+        &series
+            .iter()
+            .map(|(name, color, _)| (*name, *color))
+            .collect::<Vec<_>>(),
+    )?;
     let mut chart = ChartBuilder::on(root)
-        .caption(w.trend_title, title_font())
         .margin(18)
+        .margin_top(64)
         .x_label_area_size(56)
         .y_label_area_size(64)
         .build_cartesian_2d(-0.5..x_max, y_min..100.0)?;
@@ -1256,28 +1268,37 @@ fn draw_trend(root: &Area<'_>, report: &Report, locale: Locale) -> Drawn {
         )))?;
         return Ok(());
     }
-    for (name, color, values) in &series {
-        let color = *color;
-        let mut first = true;
+    for (_, color, values) in &series {
         for run in runs(values) {
-            let drawn = chart.draw_series(LineSeries::new(run.clone(), color.stroke_width(3)))?;
-            if first {
-                drawn.label(*name).legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 22, y)], color.stroke_width(3))
-                });
-                first = false;
-            }
+            chart.draw_series(LineSeries::new(run.clone(), color.stroke_width(3)))?;
             chart.draw_series(run.into_iter().map(|p| Circle::new(p, 4, color.filled())))?;
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(GRID)
-        .label_font(font(15.0))
-        .margin(12)
-        .draw()?;
+    Ok(())
+}
+
+/// The series' keys in one row at the top right, clear of the lines.
+fn trend_keys(root: &Area<'_>, names: &[(&str, RGBColor)]) -> Drawn {
+    let (width, _) = root.dim_in_pixel();
+    let mut x = width as i32 - 24;
+    for (name, color) in names.iter().rev() {
+        let text_width = 10
+            * name
+                .chars()
+                .map(|c| if c.is_ascii() { 1 } else { 2 })
+                .sum::<i32>();
+        root.draw(&Text::new(
+            name.to_string(),
+            (x, 30),
+            font(17.0).pos(Pos::new(HPos::Right, VPos::Center)),
+        ))?;
+        x -= text_width + 10;
+        root.draw(&PathElement::new(
+            vec![(x - 24, 30), (x, 30)],
+            color.stroke_width(4),
+        ))?;
+        x -= 48;
+    }
     Ok(())
 }
 
@@ -1288,7 +1309,7 @@ fn dimension_chart(report: &Report, locale: Locale) -> String {
         "chart-dimensions",
         w.dimension_title,
         w.dimension_caption,
-        (640, 120 + 64 * k),
+        (640, (150 + 90 * k).max(500)),
         |root| draw_dimensions(root, report, locale),
     )
 }
@@ -1312,8 +1333,8 @@ fn draw_dimensions(root: &Area<'_>, report: &Report, locale: Locale) -> Drawn {
         .bold_line_style(GRID)
         .axis_style(AXIS)
         .x_labels(5)
-        .label_style(muted(15.0))
-        .axis_desc_style(font(16.0))
+        .label_style(muted(17.0))
+        .axis_desc_style(font(18.0))
         .x_desc(w.mean_axis)
         .y_desc(w.dimension_axis)
         .x_label_formatter(&|x| format!("{x:.0}"))
@@ -1332,7 +1353,7 @@ fn draw_dimensions(root: &Area<'_>, report: &Report, locale: Locale) -> Drawn {
         chart.draw_series(std::iter::once(Text::new(
             label,
             (1.04, top - 0.12),
-            font(16.0).pos(Pos::new(HPos::Left, VPos::Top)),
+            font(19.0).pos(Pos::new(HPos::Left, VPos::Top)),
         )))?;
         let Some(mean) = d.mean.filter(|e| e.value.is_finite()) else {
             chart.draw_series(std::iter::once(Text::new(
@@ -1365,7 +1386,7 @@ fn draw_dimensions(root: &Area<'_>, report: &Report, locale: Locale) -> Drawn {
         chart.draw_series(std::iter::once(Text::new(
             format!("{:.2}", mean.value),
             (text_x, top - 0.64),
-            TextStyle::from((FAMILY, 16.0).into_font().style(FontStyle::Bold))
+            TextStyle::from((FAMILY, 19.0).into_font().style(FontStyle::Bold))
                 .color(&INK)
                 .pos(Pos::new(HPos::Left, VPos::Center)),
         )))?;
@@ -1433,8 +1454,8 @@ fn draw_quadrant(root: &Area<'_>, report: &Report, locale: Locale) -> Drawn {
         .axis_style(AXIS)
         .x_labels(6)
         .y_labels(6)
-        .label_style(muted(15.0))
-        .axis_desc_style(font(16.0))
+        .label_style(muted(17.0))
+        .axis_desc_style(font(18.0))
         .x_desc(w.satisfaction_axis)
         .y_desc(w.importance_axis)
         .x_label_formatter(&|x| format!("{x:.1}"))
@@ -1491,7 +1512,7 @@ fn draw_quadrant(root: &Area<'_>, report: &Report, locale: Locale) -> Drawn {
             chart.draw_series(std::iter::once(Text::new(
                 quadrant_label(q, locale),
                 at,
-                TextStyle::from((FAMILY, 17.0).into_font().style(FontStyle::Bold))
+                TextStyle::from((FAMILY, 19.0).into_font().style(FontStyle::Bold))
                     .color(&color)
                     .pos(Pos::new(h, v)),
             )))?;
@@ -1521,7 +1542,7 @@ fn draw_quadrant(root: &Area<'_>, report: &Report, locale: Locale) -> Drawn {
         chart.draw_series(std::iter::once(Text::new(
             label.clone(),
             (*x + offset, *y),
-            font(15.0).pos(Pos::new(h, VPos::Center)),
+            font(17.0).pos(Pos::new(h, VPos::Center)),
         )))?;
     }
     Ok(())
@@ -2144,7 +2165,7 @@ figcaption{margin:.4rem .25rem 0;color:var(--muted);font-size:.82rem}\
 table{width:100%;border-collapse:collapse;font-size:.9rem}\
 th,td{padding:.55rem .8rem;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}\
 thead th{background:#f8f9fb;color:var(--muted);font-size:.78rem;font-weight:600;white-space:nowrap}\
-tbody th{font-weight:560;min-width:9rem}tbody tr:last-child>*{border-bottom:0}\
+tbody th{font-weight:520;min-width:9rem}tbody tr:last-child>*{border-bottom:0}\
 .num{text-align:right;white-space:nowrap}\
 .pill{display:inline-block;padding:.05rem .55rem;border-radius:999px;font-size:.78rem;font-weight:600;white-space:nowrap}\
 .q-fix-now{background:#fdecea;color:#8c1d18}.q-keep{background:#e5f4ea;color:#0d5c36}.q-low-priority{background:#eef0f3;color:#46505c}.q-nice-to-have{background:#e8eefc;color:#1d4aa8}\
@@ -2163,7 +2184,7 @@ ol.words li{display:grid;grid-template-columns:1fr auto;column-gap:.8rem;padding
 .tickets h3{margin-top:.2rem}\
 footer{margin-top:2.5rem;padding-top:1rem;border-top:1px solid var(--line);color:var(--muted);font-size:.8rem}\
 @media (max-width:40rem){main{padding:1.2rem .9rem 2rem}h1{font-size:1.45rem}.cards{grid-template-columns:1fr 1fr;gap:.6rem}.card{padding:.8rem}.card .value{font-size:1.6rem}\
-th,td{padding:.45rem .55rem}tbody th{min-width:7rem}figure.chart{padding:.4rem}}\
+th,td{padding:.45rem .55rem}tbody th{min-width:7rem}figure.chart{padding:.4rem}#chart-trend{overflow-x:auto}#chart-trend svg{min-width:600px}}\
 @media (max-width:24rem){.cards{grid-template-columns:1fr}}\
 @media print{@page{size:A4;margin:14mm 12mm}body{background:#fff;font-size:10pt}main{max-width:none;padding:0}\
 .card,.panel,figure.chart,.table-wrap,table,tr,.alert,.cross{break-inside:avoid;page-break-inside:avoid}h2,h3{break-after:avoid;page-break-after:avoid}\
