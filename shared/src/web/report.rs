@@ -1038,7 +1038,7 @@ fn ticket_section(report: &Report, locale: Locale) -> String {
     );
     format!(
         "<section class=\"block\" id=\"tickets\"><h2>{}</h2>{kpis}\
-<div class=\"two tickets\"><div><h3>{}</h3>{levels}</div><div><h3>{}</h3>{categories}</div></div></section>",
+<div class=\"tickets\"><h3>{}</h3>{levels}</div><div class=\"tickets narrow\"><h3>{}</h3>{categories}</div></section>",
         w.tickets, w.by_level, w.by_category
     )
 }
@@ -1282,11 +1282,12 @@ fn trend_keys(root: &Area<'_>, names: &[(&str, RGBColor)]) -> Drawn {
     let (width, _) = root.dim_in_pixel();
     let mut x = width as i32 - 24;
     for (name, color) in names.iter().rev() {
-        let text_width = 10
-            * name
-                .chars()
-                .map(|c| if c.is_ascii() { 1 } else { 2 })
-                .sum::<i32>();
+        // The SVG backend writes a 17 px style as font-size 17 / 1.24: about 7.5 px a letter.
+        let text_width: f64 = name
+            .chars()
+            .map(|c| if c.is_ascii() { 7.5 } else { 14.0 })
+            .sum();
+        let text_width = text_width.round() as i32;
         root.draw(&Text::new(
             name.to_string(),
             (x, 30),
@@ -2181,7 +2182,7 @@ ol.words li{display:grid;grid-template-columns:1fr auto;column-gap:.8rem;padding
 .word{overflow-wrap:anywhere}.count{color:var(--muted);font-weight:600}\
 .bar{grid-column:1/-1;height:4px;margin-top:.25rem;border-radius:2px;background:var(--accent);opacity:.55}\
 .status{font-weight:650;white-space:nowrap}.status.met{color:var(--good)}.status.missed{color:var(--bad)}\
-.tickets h3{margin-top:.2rem}\
+.tickets{margin-top:1.2rem}.tickets.narrow{max-width:32rem}\
 footer{margin-top:2.5rem;padding-top:1rem;border-top:1px solid var(--line);color:var(--muted);font-size:.8rem}\
 @media (max-width:40rem){main{padding:1.2rem .9rem 2rem}h1{font-size:1.45rem}.cards{grid-template-columns:1fr 1fr;gap:.6rem}.card{padding:.8rem}.card .value{font-size:1.6rem}\
 th,td{padding:.45rem .55rem}tbody th{min-width:7rem}figure.chart{padding:.4rem}#chart-trend{overflow-x:auto}#chart-trend svg{min-width:600px}}\
