@@ -1277,28 +1277,32 @@ fn draw_trend(root: &Area<'_>, report: &Report, locale: Locale) -> Drawn {
     Ok(())
 }
 
-/// The series' keys in one row at the top right, clear of the lines.
+/// The series' keys in one row at the top right, clear of the lines: each key's text starts
+/// right after its line, so a rough width estimate only changes the spacing.
 fn trend_keys(root: &Area<'_>, names: &[(&str, RGBColor)]) -> Drawn {
-    let (width, _) = root.dim_in_pixel();
-    let mut x = width as i32 - 24;
-    for (name, color) in names.iter().rev() {
-        // The SVG backend writes a 17 px style as font-size 17 / 1.24: about 7.5 px a letter.
-        let text_width: f64 = name
+    // The SVG backend writes a 17 px style as font-size 17 / 1.24: about 7.5 px a letter.
+    let text_width = |name: &str| -> i32 {
+        let w: f64 = name
             .chars()
             .map(|c| if c.is_ascii() { 7.5 } else { 14.0 })
             .sum();
-        let text_width = text_width.round() as i32;
-        root.draw(&Text::new(
-            name.to_string(),
-            (x, 30),
-            font(17.0).pos(Pos::new(HPos::Right, VPos::Center)),
-        ))?;
-        x -= text_width + 10;
+        w.round() as i32
+    };
+    let slot = |name: &str| 24 + 8 + text_width(name) + 24;
+    let (width, _) = root.dim_in_pixel();
+    let total: i32 = names.iter().map(|(n, _)| slot(n)).sum();
+    let mut x = width as i32 - total;
+    for (name, color) in names {
         root.draw(&PathElement::new(
-            vec![(x - 24, 30), (x, 30)],
+            vec![(x, 30), (x + 24, 30)],
             color.stroke_width(4),
         ))?;
-        x -= 48;
+        root.draw(&Text::new(
+            name.to_string(),
+            (x + 32, 30),
+            font(17.0).pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
+        x += slot(name);
     }
     Ok(())
 }
