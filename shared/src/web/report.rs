@@ -1803,11 +1803,14 @@ fn flag(v: Option<bool>) -> String {
     v.map(|b| b.to_string()).unwrap_or_default()
 }
 
+/// A CSV section: its name, its header and its rows.
+type Section = (String, Vec<&'static str>, Vec<Vec<String>>);
+
 /// Every table of the report as CSV sections: `section,<name>`, a header row, then the rows.
 /// UTF-8 with a byte-order mark, so that spreadsheets read the Chinese right; numbers at full
 /// precision, empty where there is none.
 pub fn csv(report: &Report) -> String {
-    let mut sections: Vec<(String, Vec<&str>, Vec<Vec<String>>)> = Vec::new();
+    let mut sections: Vec<Section> = Vec::new();
 
     sections.push((
         "report".into(),
@@ -2036,7 +2039,7 @@ pub fn csv(report: &Report) -> String {
         ]
     };
     let k = &report.kpis;
-    let mut tail: Vec<(String, Vec<&str>, Vec<Vec<String>>)> = vec![
+    let mut tail: Vec<Section> = vec![
         (
             "keywords".into(),
             vec!["word", "count"],
