@@ -459,8 +459,17 @@ fn incomplete_text(missed: i64, locale: Locale) -> String {
             "该时间范围内有 {missed} 个数据变更未能计入。重建该时间范围的汇总之前，所有数字都可能偏低或不准确。"
         ),
         Locale::En => format!(
-            "{missed} missed changes could not be counted in this range. Until the range is rebuilt, every figure here may be short or off."
+            "{missed} missed {} could not be counted in this range. Until the range is rebuilt, every figure here may be short or off.",
+            changes(missed)
         ),
+    }
+}
+
+fn changes(n: i64) -> &'static str {
+    if n == 1 {
+        "change"
+    } else {
+        "changes"
     }
 }
 
@@ -1774,8 +1783,9 @@ pub fn summary_text(report: &Report, locale: Locale) -> String {
                 report.missed_changes
             ),
             Locale::En => format!(
-                "Incomplete: {} missed changes, rebuild the range before relying on these figures",
-                report.missed_changes
+                "Incomplete: {} missed {}, rebuild the range before relying on these figures",
+                report.missed_changes,
+                changes(report.missed_changes)
             ),
         });
     }
