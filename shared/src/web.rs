@@ -92,6 +92,18 @@ pub fn contact_line(locale: Locale, config: &Config) -> String {
 /// assets and, when the page has a script, only that script, by this response's nonce.
 pub fn html_response(status: StatusCode, page: &Page) -> Response<Body> {
     let nonce = page.script.map(|_| random_nonce());
+    let document = page.render(nonce.as_deref());
+    document_response(status, document, nonce.as_deref())
+}
+
+/// A whole HTML document as an HTTP response, with the headers of [`html_response`]; `nonce`
+/// is the one its inline script carries, if it has one (a document without one may run no
+/// script at all).
+pub fn document_response(
+    status: StatusCode,
+    document: String,
+    nonce: Option<&str>,
+) -> Response<Body> {
     let script_src = nonce
         .as_ref()
         .map(|n| format!(" script-src 'nonce-{n}';"))
@@ -106,26 +118,20 @@ pub fn html_response(status: StatusCode, page: &Page) -> Response<Body> {
             format!("default-src 'none';{script_src} style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
         )
         .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
-        .body(Body::Text(page.render(nonce.as_deref())))
+        .body(Body::Text(document))
         .expect("static response parts are valid")
 }
 
-/// A whole document (a report page, a CSV export) with the customer pages' headers: no
-/// caching, no referrer, and the strict CSP with no script at all.
-pub fn document_response(status: StatusCode, content_type: &str, body: String) -> Response<Body> {
-    Response::builder()
-        .status(status)
-        .header(header::CONTENT_TYPE, content_type)
-        .header(header::CACHE_CONTROL, "no-store")
-        .header(header::REFERRER_POLICY, "no-referrer")
-        .header(header::CONTENT_SECURITY_POLICY, CSP_WITHOUT_SCRIPT)
-        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
-        .body(Body::Text(body))
-        .expect("static response parts are valid")
+/// A CSV download with the headers of [`document_response`] (no script, no caching, no
+/// referrer).
+pub fn csv_response(status: StatusCode, body: String) -> Response<Body> {
+    let mut response = document_response(status, body, None);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    response
 }
-
-/// The CSP of a page without script.
-pub const CSP_WITHOUT_SCRIPT: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 fn random_nonce() -> String {
     let mut bytes = [0u8; 16];

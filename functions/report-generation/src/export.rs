@@ -12,7 +12,7 @@ use closeloop::domain::survey::Answer;
 use closeloop::domain::ticket::Area;
 use closeloop::domain::totals::local_date;
 use closeloop::lambda::{query_parameter, require};
-use closeloop::web::CSP_WITHOUT_SCRIPT;
+use closeloop::web::csv_response;
 use closeloop::{Deps, Error};
 use http::{header, Response, StatusCode};
 use lambda_http::Request;
@@ -155,19 +155,18 @@ pub async fn export(
         .map_err(|e| Error::Internal(e.to_string()))?;
     let mut body = String::from("\u{feff}");
     body.push_str(&String::from_utf8_lossy(&bytes));
-    let mut response = Response::builder()
-        .status(StatusCode::OK)
-        .header(header::CONTENT_TYPE, "text/csv; charset=utf-8")
-        .header(
-            header::CONTENT_DISPOSITION,
-            format!(
-                "attachment; filename=\"{}-{first}-{last}.csv\"",
-                survey.id.as_str()
-            ),
-        )
-        .header(header::CACHE_CONTROL, "no-store")
-        .header(header::CONTENT_SECURITY_POLICY, CSP_WITHOUT_SCRIPT)
-        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    let mut response = csv_response(StatusCode::OK, body);
+    let headers = response.headers_mut();
+    let header_value = |text: String| {
+        http::HeaderValue::from_str(&text).map_err(|e| Error::Internal(e.to_string()))
+    };
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        header_value(format!(
+            "attachment; filename=\"{}-{first}-{last}.csv\"",
+            survey.id.as_str()
+        ))?,
+    );
     if let Some(cursor) = next {
         let encoded: String = cursor
             .bytes()
@@ -178,17 +177,14 @@ pub async fn export(
                 _ => format!("%{b:02X}"),
             })
             .collect();
-        response = response
-            .header(
-                header::LINK,
-                format!(
-                    "</responses/export?survey={}&from={first}&to={last}&after={encoded}>; rel=\"next\"",
-                    survey.id.as_str()
-                ),
-            )
-            .header("x-next-cursor", cursor);
+        headers.insert(
+            header::LINK,
+            header_value(format!(
+                "</responses/export?survey={}&from={first}&to={last}&after={encoded}>; rel=\"next\"",
+                survey.id.as_str()
+            ))?,
+        );
+        headers.insert("x-next-cursor", header_value(cursor)?);
     }
-    response
-        .body(Body::Text(body))
-        .map_err(|e| Error::Internal(e.to_string()))
+    Ok(response)
 }

@@ -195,16 +195,8 @@ async fn report(
     let survey = survey(deps, request).await?;
     let report = build_report(deps, &survey, first, last, group_by, granularity, now).await?;
     Ok(match format.as_str() {
-        "csv" => document_response(
-            StatusCode::OK,
-            "text/csv; charset=utf-8",
-            web::report::csv(&report),
-        ),
-        "html" => document_response(
-            StatusCode::OK,
-            "text/html; charset=utf-8",
-            web::report::html(&report, locale),
-        ),
+        "csv" => web::csv_response(StatusCode::OK, web::report::csv(&report)),
+        "html" => document_response(StatusCode::OK, web::report::html(&report, locale), None),
         _ => json_response(StatusCode::OK, &report),
     })
 }
@@ -247,8 +239,8 @@ async fn compare(
     Ok(match format.as_str() {
         "html" => document_response(
             StatusCode::OK,
-            "text/html; charset=utf-8",
             web::report::comparison_html(&comparison, locale),
+            None,
         ),
         _ => json_response(StatusCode::OK, &comparison),
     })
