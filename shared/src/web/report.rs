@@ -2715,14 +2715,12 @@ mod tests {
             ((day(1), day(14)), &day_totals(3, 40)),
             ((day(15), day(28)), &day_totals(4, 45)),
         );
-        c.csat
-            .get_or_insert(difference(71.2, 78.9, "two_proportion_z", true));
-        c.nps.get_or_insert(difference(20.0, 24.5, "nps_z", false));
-        c.outcome_mean
-            .get_or_insert(difference(3.81, 4.02, "welch_t", true));
+        // Set figures, so the page's wording can be checked against known numbers.
+        c.csat = Some(difference(71.2, 78.9, "two_proportions", true));
+        c.nps = Some(difference(20.0, 24.5, "z", false));
+        c.outcome_mean = Some(difference(3.81, 4.02, "welch", true));
         for d in &mut c.dimensions {
-            d.difference
-                .get_or_insert(difference(3.5, 3.6, "welch_t", false));
+            d.difference = Some(difference(3.5, 3.6, "welch", false));
         }
         c.dimensions.push(DimensionDifference {
             id: "extra".into(),
