@@ -129,8 +129,9 @@ fn answers_reach_each_consumer_as_its_filter_says() {
     assert_eq!(reply.status, 201, "{}", reply.body);
     let feedback_pk = format!("FEEDBACK#{feedback_id}");
 
-    // ticket-creation reads answers and feedback; report-generation reads answers only; no
-    // consumer sees the sweep's writes, links, customers or events.
+    // ticket-creation reads answers and feedback; report-generation reads answers, invitations
+    // (the collection rate), tickets and their notices (the KPIs); no consumer sees links,
+    // customers, events, markers or the totals themselves.
     let tickets = poll("ticket-creation's deliveries", || {
         let seen = stack.deliveries("ticket-creation");
         let has = |pk: &str, n: usize| seen.iter().filter(|r| r["pk"] == pk).count() >= n;
@@ -146,7 +147,11 @@ fn answers_reach_each_consumer_as_its_filter_says() {
     });
     for (function, seen, allowed) in [
         ("ticket-creation", &tickets, &["response", "feedback"][..]),
-        ("report-generation", &reports, &["response"][..]),
+        (
+            "report-generation",
+            &reports,
+            &["response", "invitation", "ticket", "ticket_notice"][..],
+        ),
     ] {
         for record in seen.iter() {
             let entity = record["entity"].as_str().unwrap_or_default();
