@@ -9,6 +9,9 @@ use aws_lambda_events::dynamodb::{Event, EventRecord};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use closeloop::domain::attribution::Attribution;
+use closeloop::domain::change::{Change, Tally};
+use closeloop::domain::report::keywords::Keywords;
+use closeloop::domain::report::slots::{self, Contributions};
 use closeloop::domain::response::{
     build_response, CheckedAnswers, Completeness, Respondent, SurveyResponse,
 };
@@ -36,6 +39,19 @@ pub fn survey() -> Survey {
 pub struct Write {
     pub old: Option<SurveyResponse>,
     pub new: SurveyResponse,
+}
+
+impl Write {
+    /// The write as the stream contract's typed change.
+    pub fn change(&self) -> Change<SurveyResponse> {
+        match &self.old {
+            None => Change::Inserted(self.new.clone()),
+            Some(old) => Change::Modified {
+                old: old.clone(),
+                new: self.new.clone(),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -201,6 +217,54 @@ pub fn responses(count: usize, seed: u64, first: NaiveDate, days: i64, zone: Tz)
         writes,
         responses: finals,
     }
+}
+
+impl Generated {
+    /// The writes added up slot by slot, as the report consumer adds them to the table.
+    pub fn added_up(&self, zone: Tz) -> Contributions {
+        let mut all = Contributions::new();
+        for write in &self.writes {
+            let delta = slots::contributions(&write.change(), |r| {
+                slots::response_slots(r, zone, Keywords::standard())
+            });
+            for (slot, totals) in delta {
+                all.entry(slot).or_default().merge(&totals, 1);
+            }
+        }
+        all.retain(|_, t| !t.is_zero());
+        all
+    }
+}
+
+/// Writes `all` as a survey's stored slots (25 to a transaction).
+pub async fn store_totals(store: &closeloop::Store, survey_id: &str, all: &Contributions) {
+    let partition = closeloop::keys::totals::partition(survey_id);
+    let writes: Vec<_> = all
+        .iter()
+        .map(|(slot, totals)| store.add_totals(&partition, slot, totals).unwrap())
+        .collect();
+    for chunk in writes.chunks(25) {
+        store
+            .client()
+            .transact_write_items()
+            .set_transact_items(Some(chunk.to_vec()))
+            .send()
+            .await
+            .expect("totals written");
+    }
+}
+
+/// Stores the default survey as `id` (version 1), as the reports read it.
+pub async fn create_survey(store: &closeloop::Store, id: &str, now: DateTime<Utc>) {
+    let survey = survey();
+    store
+        .create_survey(
+            SurveyId::parse(id).unwrap(),
+            survey.validated().unwrap(),
+            now,
+        )
+        .await
+        .expect("the survey stored");
 }
 
 /// The table item of a response, as the store writes it (key, entity, `gsi1` by day).

@@ -19,12 +19,9 @@ use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::operation::query::QueryOutput;
 use chrono::{NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
-use closeloop::domain::change::{Change, Tally};
-use closeloop::domain::report::keywords::Keywords;
-use closeloop::domain::report::slots::{self, Contributions};
-use closeloop::domain::survey::SurveyId;
+use closeloop::domain::report::slots::Contributions;
 use closeloop::lambda::dispatch;
-use closeloop::{keys, Deps, Store};
+use closeloop::{Deps, Store};
 use closeloop_tests::generate;
 use closeloop_tests::{HttpEvent, TestEnv};
 use report_generation::ReportGeneration;
@@ -63,40 +60,7 @@ fn first_day() -> NaiveDate {
 
 /// The slots `count` generated answers add up to.
 fn totals_of(count: usize, zone: Tz) -> Contributions {
-    let generated = generate::responses(count, count as u64, first_day(), DAYS, zone);
-    let mut all = Contributions::new();
-    for write in &generated.writes {
-        let change = match &write.old {
-            None => Change::Inserted(write.new.clone()),
-            Some(old) => Change::Modified {
-                old: old.clone(),
-                new: write.new.clone(),
-            },
-        };
-        for (slot, totals) in slots::contributions(&change, |r| {
-            slots::response_slots(r, zone, Keywords::standard())
-        }) {
-            all.entry(slot).or_default().merge(&totals, 1);
-        }
-    }
-    all
-}
-
-async fn store_totals(store: &Store, survey: &str, all: &Contributions) {
-    let partition = keys::totals::partition(survey);
-    let writes: Vec<_> = all
-        .iter()
-        .map(|(slot, totals)| store.add_totals(&partition, slot, totals).unwrap())
-        .collect();
-    for chunk in writes.chunks(25) {
-        store
-            .client()
-            .transact_write_items()
-            .set_transact_items(Some(chunk.to_vec()))
-            .send()
-            .await
-            .expect("totals written");
-    }
+    generate::responses(count, count as u64, first_day(), DAYS, zone).added_up(zone)
 }
 
 async fn report_runs(
@@ -130,18 +94,9 @@ async fn report_runs(
 async fn main() {
     let env = TestEnv::new("bench-report").await;
     let zone = env.deps.config.business_time_zone;
-    let survey = generate::survey();
     let now = Utc.with_ymd_and_hms(2026, 9, 1, 0, 0, 0).unwrap();
     for id in ["bench-1k", "bench-100k"] {
-        env.deps
-            .store
-            .create_survey(
-                SurveyId::parse(id).unwrap(),
-                survey.validated().unwrap(),
-                now,
-            )
-            .await
-            .expect("survey");
+        generate::create_survey(&env.deps.store, id, now).await;
     }
     let started = Instant::now();
     let small = totals_of(1_000, zone);
@@ -152,8 +107,8 @@ async fn main() {
         large.len(),
         started.elapsed()
     );
-    store_totals(&env.deps.store, "bench-1k", &small).await;
-    store_totals(&env.deps.store, "bench-100k", &large).await;
+    generate::store_totals(&env.deps.store, "bench-1k", &small).await;
+    generate::store_totals(&env.deps.store, "bench-100k", &large).await;
 
     let count = Arc::new(AtomicU64::new(0));
     let deps = env.deps_for("report-generation");

@@ -12,10 +12,6 @@ use std::process::Command;
 use std::sync::Arc;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use closeloop::domain::change::{Change, Tally};
-use closeloop::domain::report::keywords::Keywords;
-use closeloop::domain::report::slots::{self, Contributions};
-use closeloop::keys;
 use closeloop::lambda::dispatch;
 use closeloop_tests::generate;
 use closeloop_tests::{HttpEvent, TestEnv};
@@ -108,43 +104,11 @@ fn rand_id() -> u64 {
 async fn a_manager_reads_the_html_report_in_both_languages() {
     let env = TestEnv::new("reports-browser").await;
     let now = Utc.with_ymd_and_hms(2026, 11, 30, 1, 0, 0).unwrap();
-    let survey = generate::survey();
-    env.deps
-        .store
-        .create_survey(survey.id.clone(), survey.validated().unwrap(), now)
-        .await
-        .unwrap();
+    generate::create_survey(&env.deps.store, "csat-default", now).await;
     // Two weeks of answers as the consumer adds them up, written as its slots.
     let zone = env.deps.config.business_time_zone;
-    let generated = generate::responses(3_000, 5, first_day(), 14, zone);
-    let mut all = Contributions::new();
-    for write in &generated.writes {
-        let change = match &write.old {
-            None => Change::Inserted(write.new.clone()),
-            Some(old) => Change::Modified {
-                old: old.clone(),
-                new: write.new.clone(),
-            },
-        };
-        for (slot, totals) in slots::contributions(&change, |r| {
-            slots::response_slots(r, zone, Keywords::standard())
-        }) {
-            all.entry(slot).or_default().merge(&totals, 1);
-        }
-    }
-    let partition = keys::totals::partition("csat-default");
-    let writes: Vec<_> = all
-        .iter()
-        .map(|(slot, t)| env.deps.store.add_totals(&partition, slot, t).unwrap())
-        .collect();
-    for chunk in writes.chunks(25) {
-        env.dynamodb
-            .transact_write_items()
-            .set_transact_items(Some(chunk.to_vec()))
-            .send()
-            .await
-            .unwrap();
-    }
+    let all = generate::responses(3_000, 5, first_day(), 14, zone).added_up(zone);
+    generate::store_totals(&env.deps.store, "csat-default", &all).await;
 
     let function = ReportGeneration::new(env.deps_for("report-generation"));
     for (lang, quadrants, caption) in [

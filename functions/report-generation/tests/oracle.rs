@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
-use closeloop::domain::change::{Change, Tally};
+use closeloop::domain::change::Tally;
 use closeloop::domain::report::figures::{self, Granularity, ReportRequest, SlotTotals};
 use closeloop::domain::report::keywords::Keywords;
 use closeloop::domain::report::settings::Targets;
@@ -43,29 +43,9 @@ fn last_day() -> NaiveDate {
     first_day() + chrono::Duration::days(DAYS - 1)
 }
 
-fn change(write: &generate::Write) -> Change<SurveyResponse> {
-    match &write.old {
-        None => Change::Inserted(write.new.clone()),
-        Some(old) => Change::Modified {
-            old: old.clone(),
-            new: write.new.clone(),
-        },
-    }
-}
-
 /// The writes added up slot by slot, as the consumer adds them to the table.
 fn added_up(generated: &Generated) -> Contributions {
-    let mut all = Contributions::new();
-    for write in &generated.writes {
-        let delta = slots::contributions(&change(write), |r| {
-            slots::response_slots(r, ZONE, Keywords::standard())
-        });
-        for (slot, totals) in delta {
-            all.entry(slot).or_default().merge(&totals, 1);
-        }
-    }
-    all.retain(|_, t| !t.is_zero());
-    all
+    generated.added_up(ZONE)
 }
 
 fn as_slots(all: &Contributions) -> Vec<SlotTotals> {
@@ -383,12 +363,7 @@ async fn stored_totals_survive_redelivery_reordering_and_rebuild() {
     let function = ReportGeneration::new(env.deps_for("report-generation"));
     let now = Utc.with_ymd_and_hms(2026, 11, 30, 1, 0, 0).unwrap();
     // The survey the reports read labels and weights from, and the responses as stored.
-    let survey = generate::survey();
-    env.deps
-        .store
-        .create_survey(survey.id.clone(), survey.validated().unwrap(), now)
-        .await
-        .unwrap();
+    generate::create_survey(&env.deps.store, "csat-default", now).await;
     let generated = generate::responses(RESPONSES, 11, first_day(), DAYS, ZONE);
     let started = std::time::Instant::now();
     put_items(&env, &generated.responses).await;
