@@ -206,3 +206,76 @@ async fn the_scheduler_schedules_report_by_detail_in_the_business_time_zone() {
     assert!(dispatch(&function, weekly, Utc::now()).await.is_err());
     assert_eq!(env.item_count().await, 0);
 }
+
+/// The weekly schedule's event at `at`, as the template's Input makes it.
+fn weekly_at(at: chrono::DateTime<Utc>) -> Value {
+    let mut weekly = scheduled_event(at);
+    weekly["detail"] = serde_json::json!({"report": "weekly"});
+    weekly
+}
+
+fn outcomes(reply: &Value) -> Vec<(String, String)> {
+    reply["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["period"]["first_day"].as_str().unwrap().to_string(),
+                r["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_missed_or_repeated_run_makes_exactly_one_report_per_week() {
+    let env = TestEnv::new("reports-weekly").await;
+    let function = ReportGeneration::new(env.deps_for("report-generation"));
+    let created = Utc.with_ymd_and_hms(2026, 11, 5, 0, 0, 0).unwrap();
+    closeloop_tests::generate::create_survey(&env.deps.store, "csat-default", created).await;
+    let manager = format!("{}@closeloop.test", closeloop_tests::unique("manager"));
+    let settings = closeloop::domain::report::settings::ReportSettings::from_json(
+        &serde_json::json!({"recipients": [manager], "locale": "en"}).to_string(),
+    )
+    .unwrap();
+    env.deps
+        .store
+        .save_settings(settings, "admin", created)
+        .await
+        .unwrap();
+
+    // The first run after two missed Mondays makes the weeks since the survey existed.
+    let monday = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap();
+    let reply = dispatch(&function, weekly_at(monday), monday)
+        .await
+        .unwrap();
+    let want = |outcome: &str| {
+        ["2026-11-02", "2026-11-09", "2026-11-16", "2026-11-23"]
+            .iter()
+            .map(|d| (d.to_string(), outcome.to_string()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(outcomes(&reply), want("sent"), "{reply}");
+    assert_eq!(closeloop_tests::emails_to(&manager).len(), 4);
+
+    // Repeated (a retry, a replay, a second scheduler): nothing more.
+    let (a, b) = tokio::join!(
+        dispatch(&function, weekly_at(monday), monday),
+        dispatch(&function, weekly_at(monday), monday)
+    );
+    for reply in [a.unwrap(), b.unwrap()] {
+        assert_eq!(outcomes(&reply), want("skipped"), "{reply}");
+    }
+    assert_eq!(closeloop_tests::emails_to(&manager).len(), 4);
+
+    // The next Monday makes only the new week.
+    let next = monday + chrono::Duration::days(7);
+    let reply = dispatch(&function, weekly_at(next), next).await.unwrap();
+    let made: Vec<_> = outcomes(&reply)
+        .into_iter()
+        .filter(|(_, o)| o == "sent")
+        .collect();
+    assert_eq!(made, vec![("2026-11-30".to_string(), "sent".to_string())]);
+    assert_eq!(closeloop_tests::emails_to(&manager).len(), 5);
+}
