@@ -158,19 +158,71 @@ where
     F: FnMut(StreamChange) -> Fut,
     Fut: Future<Output = Result<(), Error>>,
 {
-    let mut reply = DynamoDbEventResponse::default();
+    let reply = DynamoDbEventResponse::default();
     for record in &event.records {
         let outcome = match StreamChange::read(record) {
             Ok(change) => handle(change).await,
             Err(err) => Err(err),
         };
         if let Err(err) = outcome {
-            tracing::error!(error = %err, event_id = %record.event_id, "stream record failed");
-            let mut failure = DynamoDbBatchItemFailure::default();
-            failure.item_identifier = record.change.sequence_number.clone();
-            reply.batch_item_failures.push(failure);
-            break;
+            return failed_at(record, &err);
         }
     }
     reply
+}
+
+/// The answer that makes Lambda retry the batch from `record`.
+fn failed_at(record: &EventRecord, err: &Error) -> DynamoDbEventResponse {
+    tracing::error!(error = %err, event_id = %record.event_id, "stream record failed");
+    let mut failure = DynamoDbBatchItemFailure::default();
+    failure.item_identifier = record.change.sequence_number.clone();
+    let mut reply = DynamoDbEventResponse::default();
+    reply.batch_item_failures.push(failure);
+    reply
+}
+
+/// [`for_each_change`] a run of consecutive changes at a time, for a consumer that writes a
+/// run in one transaction: `fits(run, next)` says whether `next` joins the run. If `handle`
+/// fails, the run's first record is reported, so Lambda retries the whole run (handlers are
+/// idempotent, so what of it was applied is applied once); a record that does not decode ends
+/// the run before it and is reported itself.
+pub async fn for_each_run<P, F, Fut>(
+    event: &Event,
+    mut fits: P,
+    mut handle: F,
+) -> DynamoDbEventResponse
+where
+    P: FnMut(&[StreamChange], &StreamChange) -> bool,
+    F: FnMut(Vec<StreamChange>) -> Fut,
+    Fut: Future<Output = Result<(), Error>>,
+{
+    let mut run: Vec<StreamChange> = Vec::new();
+    let mut run_start = 0;
+    for (i, record) in event.records.iter().enumerate() {
+        let change = StreamChange::read(record);
+        let ends_run = match &change {
+            Ok(change) => !run.is_empty() && !fits(&run, change),
+            Err(_) => !run.is_empty(),
+        };
+        if ends_run {
+            if let Err(err) = handle(std::mem::take(&mut run)).await {
+                return failed_at(&event.records[run_start], &err);
+            }
+        }
+        match change {
+            Ok(change) => {
+                if run.is_empty() {
+                    run_start = i;
+                }
+                run.push(change);
+            }
+            Err(err) => return failed_at(record, &err),
+        }
+    }
+    if !run.is_empty() {
+        if let Err(err) = handle(run).await {
+            return failed_at(&event.records[run_start], &err);
+        }
+    }
+    DynamoDbEventResponse::default()
 }

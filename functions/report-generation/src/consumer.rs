@@ -12,14 +12,14 @@
 use aws_lambda_events::dynamodb::Event;
 use aws_lambda_events::streams::DynamoDbEventResponse;
 use chrono::NaiveDate;
-use closeloop::domain::change::Change;
+use closeloop::domain::change::{Change, Tally};
 use closeloop::domain::report::keywords::Keywords;
 use closeloop::domain::report::slots::{self, Contributions, Slot};
 use closeloop::domain::report::sums::Totals;
 use closeloop::domain::totals::local_date;
 use closeloop::keys;
 use closeloop::store::{Applied, Order, Revision};
-use closeloop::stream::{for_each_change, ItemChange, StreamChange};
+use closeloop::stream::{for_each_run, ItemChange, StreamChange};
 use closeloop::{Deps, Error};
 use std::cell::RefCell;
 
@@ -49,18 +49,27 @@ struct Plan<'a> {
     order: Order,
 }
 
+/// Most changes written in one transaction (with at most 100 markers and slots together).
+pub const RUN: usize = 25;
+
 pub async fn process(deps: &Deps, event: &Event) -> (BatchSummary, DynamoDbEventResponse) {
     let summary = RefCell::new(BatchSummary::default());
-    let reply = for_each_change(event, |change| {
+    // A run holds changes of distinct items, and no more than RUN.
+    let fits = |run: &[StreamChange], next: &StreamChange| {
+        run.len() < RUN && run.iter().all(|c| c.key != next.key)
+    };
+    let reply = for_each_run(event, fits, |run| {
         let summary = &summary;
         async move {
-            let outcome = apply(deps, &change).await?;
+            let outcomes = apply_run(deps, &run).await?;
             let mut summary = summary.borrow_mut();
-            match outcome {
-                None => summary.ignored += 1,
-                Some(Applied::Applied) => summary.applied += 1,
-                Some(Applied::AlreadyApplied) => summary.already_applied += 1,
-                Some(Applied::Gap { .. }) => summary.gaps += 1,
+            for outcome in outcomes {
+                match outcome {
+                    None => summary.ignored += 1,
+                    Some(Applied::Applied) => summary.applied += 1,
+                    Some(Applied::AlreadyApplied) => summary.already_applied += 1,
+                    Some(Applied::Gap { .. }) => summary.gaps += 1,
+                }
             }
             Ok::<(), Error>(())
         }
@@ -71,7 +80,49 @@ pub async fn process(deps: &Deps, event: &Event) -> (BatchSummary, DynamoDbEvent
     (summary, reply)
 }
 
-async fn apply(deps: &Deps, change: &StreamChange) -> Result<Option<Applied>, Error> {
+/// Applies a run of changes: all in one transaction (their markers and their contributions
+/// summed per slot), so a busy batch writes each slot once rather than once per answer; if
+/// any was applied before or follows a lost change, one by one instead.
+async fn apply_run(deps: &Deps, run: &[StreamChange]) -> Result<Vec<Option<Applied>>, Error> {
+    let plans: Vec<Option<Plan<'_>>> = run.iter().map(|change| plan(deps, change)).collect();
+    let planned: Vec<&Plan<'_>> = plans.iter().flatten().collect();
+    if planned.len() > 1 {
+        let mut sums: std::collections::BTreeMap<(&str, &Slot), Totals> = Default::default();
+        for plan in &planned {
+            for (slot, totals) in &plan.contributions {
+                sums.entry((plan.partition.as_str(), slot))
+                    .or_default()
+                    .merge(totals, 1);
+            }
+        }
+        sums.retain(|_, totals| !totals.is_zero());
+        if planned.len() + sums.len() <= 100 {
+            let store = &deps.store;
+            let writes = sums
+                .iter()
+                .map(|((partition, slot), totals)| store.add_totals(partition, slot, totals))
+                .collect::<Result<Vec<_>, _>>()?;
+            let changes: Vec<_> = planned.iter().map(|p| (p.revision, p.order)).collect();
+            if store.apply_all_once(CONSUMER, &changes, writes).await? {
+                return Ok(plans
+                    .iter()
+                    .map(|p| p.as_ref().map(|_| Applied::Applied))
+                    .collect());
+            }
+        }
+    }
+    let mut outcomes = Vec::with_capacity(run.len());
+    for (change, plan) in run.iter().zip(&plans) {
+        outcomes.push(match plan {
+            Some(plan) => Some(execute(deps, change, plan).await?),
+            None => None,
+        });
+    }
+    Ok(outcomes)
+}
+
+/// Where a change counts and how it is ordered; none for a change the totals do not read.
+fn plan<'a>(deps: &Deps, change: &'a StreamChange) -> Option<Plan<'a>> {
     let zone = deps.config.business_time_zone;
     let revision = |revision| Revision {
         item: &change.key,
@@ -83,9 +134,7 @@ async fn apply(deps: &Deps, change: &StreamChange) -> Result<Option<Applied>, Er
     };
     let plan = match &change.item {
         ItemChange::Response(response) => {
-            let Some(survey) = response.new_item().or(response.old_item()) else {
-                return Ok(None);
-            };
+            let survey = response.new_item().or(response.old_item())?;
             Plan {
                 partition: keys::totals::partition(&survey.survey_id),
                 contributions: slots::contributions(response, |r| {
@@ -100,11 +149,9 @@ async fn apply(deps: &Deps, change: &StreamChange) -> Result<Option<Applied>, Er
             let progress = |i: Option<_>| i.map_or(0, slots::invitation_progress);
             let new = progress(invitation.new_item());
             if new <= progress(invitation.old_item()) {
-                return Ok(None);
+                return None;
             }
-            let Some(survey) = invitation.new_item() else {
-                return Ok(None);
-            };
+            let survey = invitation.new_item()?;
             Plan {
                 partition: keys::totals::partition(&survey.survey_id),
                 contributions: slots::contributions(invitation, |i| {
@@ -119,7 +166,7 @@ async fn apply(deps: &Deps, change: &StreamChange) -> Result<Option<Applied>, Er
             let progress = |n: Option<_>| n.map_or(0, slots::notice_progress);
             let new = progress(notice.new_item());
             if new <= progress(notice.old_item()) {
-                return Ok(None);
+                return None;
             }
             Plan {
                 partition: keys::totals::tickets_partition(),
@@ -138,8 +185,13 @@ async fn apply(deps: &Deps, change: &StreamChange) -> Result<Option<Applied>, Er
                 order: chained,
             }
         }
-        _ => return Ok(None),
+        _ => return None,
     };
+    Some(plan)
+}
+
+/// Applies one change alone, exactly once; after a lost change it is noted as missed.
+async fn execute(deps: &Deps, change: &StreamChange, plan: &Plan<'_>) -> Result<Applied, Error> {
     let store = &deps.store;
     let writes = plan
         .contributions
@@ -166,5 +218,5 @@ async fn apply(deps: &Deps, change: &StreamChange) -> Result<Option<Applied>, Er
             .apply_once(CONSUMER, plan.revision, Order::Latest, missed)
             .await?;
     }
-    Ok(Some(outcome))
+    Ok(outcome)
 }

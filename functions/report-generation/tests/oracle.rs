@@ -417,6 +417,26 @@ async fn stored_totals_survive_redelivery_reordering_and_rebuild() {
         missed, 1,
         "the completion that came first is noted, not counted wrong"
     );
+    // Everything else is counted exactly once: the totals are all the writes' but the held
+    // response's, plus the missed change on its day.
+    let held_response = &generated.writes[held].new;
+    let mut expected = want.clone();
+    for (slot, totals) in slots::response_slots(held_response, ZONE, Keywords::standard()) {
+        expected.entry(slot).or_default().merge(&totals, -1);
+    }
+    let home = slots::Slot {
+        day: held_response.created_at.with_timezone(&ZONE).date_naive(),
+        group: None,
+    };
+    expected
+        .entry(home)
+        .or_default()
+        .merge(&Totals::missed(), 1);
+    expected.retain(|_, t| !t.is_zero());
+    assert_eq!(
+        after_stream, expected,
+        "the streamed totals, before any rebuild"
+    );
 
     // The rebuild recomputes the range from the responses: exactly what the writes add up to.
     let rebuild = HttpEvent::new("POST /reports/rebuild", "/reports/rebuild")

@@ -56,6 +56,61 @@ struct Marker {
 }
 
 impl Store {
+    /// The marker's write for `change`, conditional on `order`.
+    fn marker(&self, consumer: &str, change: Revision<'_>, order: Order) -> Result<NewItem> {
+        let key = keys::applied::marker(change.item, consumer);
+        let marker = NewItem::put(to_item(&Marker {
+            pk: key.pk,
+            sk: key.sk,
+            entity: "applied".into(),
+            consumer: consumer.into(),
+            revision: change.revision,
+            expires_at: change.expires_at,
+        })?);
+        Ok(match order {
+            Order::Latest => marker.when(|c| {
+                let newer = c.lt("revision", n(change.revision));
+                Condition::any(vec![c.absent("pk"), newer])
+            }),
+            Order::Chained { previous: None } => marker.if_absent("pk"),
+            Order::Chained {
+                previous: Some(previous),
+            } => marker.if_eq("revision", n(previous)),
+        })
+    }
+
+    /// Applies several changes (of distinct items) with their combined `writes` in one
+    /// transaction, all or nothing: `Ok(true)` if every change's marker accepted it, as
+    /// [`Store::apply_once`] would each; `Ok(false)` if any refused (applied before, or after a
+    /// lost change) or another writer raced: nothing was written, so apply them one by one.
+    /// At most 100 markers and writes together.
+    pub async fn apply_all_once(
+        &self,
+        consumer: &str,
+        changes: &[(Revision<'_>, Order)],
+        writes: Vec<TransactWriteItem>,
+    ) -> Result<bool> {
+        let mut all = Vec::with_capacity(changes.len() + writes.len());
+        for (change, order) in changes {
+            all.push((
+                true,
+                self.marker(consumer, *change, *order)?.write(self.table()),
+            ));
+        }
+        all.extend(writes.into_iter().map(|w| (false, w)));
+        if all.len() > 100 {
+            return Err(Error::Internal(format!(
+                "{consumer}: {} writes do not fit one transaction",
+                all.len()
+            )));
+        }
+        match self.transact_fates(all).await? {
+            Ok(()) => Ok(true),
+            Err(cancelled) if cancelled.raced() || cancelled.refused() == Some(true) => Ok(false),
+            Err(cancelled) => Err(cancelled.into_error()),
+        }
+    }
+
     /// Applies `writes` (may be empty) and records `change.revision` as applied by `consumer`,
     /// in one transaction, unless `order` says this change was applied already or does not
     /// follow what was applied. Safe to call twice and concurrently for the same change.
@@ -67,24 +122,7 @@ impl Store {
         writes: Vec<TransactWriteItem>,
     ) -> Result<Applied> {
         let key = keys::applied::marker(change.item, consumer);
-        let marker = NewItem::put(to_item(&Marker {
-            pk: key.pk.clone(),
-            sk: key.sk.clone(),
-            entity: "applied".into(),
-            consumer: consumer.into(),
-            revision: change.revision,
-            expires_at: change.expires_at,
-        })?);
-        let marker = match order {
-            Order::Latest => marker.when(|c| {
-                let newer = c.lt("revision", n(change.revision));
-                Condition::any(vec![c.absent("pk"), newer])
-            }),
-            Order::Chained { previous: None } => marker.if_absent("pk"),
-            Order::Chained {
-                previous: Some(previous),
-            } => marker.if_eq("revision", n(previous)),
-        };
+        let marker = self.marker(consumer, change, order)?;
         let accepted = if writes.is_empty() {
             self.put_if(marker).await?
         } else {
