@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::settings::Targets;
 use super::slots::{Breakdown, Slot};
 use super::stats::{self, Cell, Correlation, Difference, Estimate, Quadrant, Thresholds};
-use super::sums::{TicketCounts, Totals, SCALE};
+use super::sums::{TicketCounts, Totals};
 use crate::domain::change::Tally;
 use crate::domain::survey::{Localized, QuestionKind, SurveyDefinition};
 
@@ -632,9 +632,4 @@ mod tests {
         assert_eq!(super::super::sums::notice_bucket(0), 1);
         assert_eq!(super::super::sums::notice_bucket(10_000_000), u32::MAX);
     }
-}
-
-/// Scores in points from scaled units (for tests and renderers).
-pub fn points(units: i64) -> f64 {
-    units as f64 / SCALE as f64
 }
