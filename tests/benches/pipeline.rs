@@ -200,7 +200,11 @@ impl Intercept for Recorder {
             transactional,
         };
         let read = if let Some(get) = output.downcast_ref::<GetItemOutput>() {
-            read(get.item().map(item_size).into_iter().collect(), false, false)
+            read(
+                get.item().map(item_size).into_iter().collect(),
+                false,
+                false,
+            )
         } else if let Some(query) = output.downcast_ref::<QueryOutput>() {
             read(query.items().iter().map(item_size).collect(), true, false)
         } else if let Some(batch) = output.downcast_ref::<BatchGetItemOutput>() {
@@ -384,7 +388,9 @@ fn form(unhappy: bool) -> String {
             "rating" => parts.push(format!("{id}={}", if unhappy { 2 } else { 4 })),
             "nps" => parts.push(format!("{id}={}", if unhappy { 3 } else { 9 })),
             "single_choice" => {
-                let option = if unhappy { 3 } else { 0 };
+                // Satisfied customers want no callback; the unhappy ones' answers open
+                // their ticket by themselves.
+                let option = if unhappy || id == "callback" { 3 } else { 0 };
                 let options = q["options"].as_array().unwrap();
                 let option = options[option.min(options.len() - 1)]["id"]
                     .as_str()
@@ -628,11 +634,7 @@ async fn main() {
     println!("# reads: 1 RRU per started 4 KB strongly consistent, half eventually consistent, x2 transactional; a Query rounds its items together, a missing item costs the minimum");
     println!("# lambda: {MEMORY_MB} MB (template Globals MemorySize), 1,000 capture invocations and one invocation of each consumer per batch of {BATCH} ({} each); durations are this run's debug build on the emulator (an upper bound)", invocations[1]);
     println!("# stream reads by the event source mappings are free; storage, data transfer, CloudWatch logs and the invitation's answered record (read by report-generation) are not counted");
-    for (((name, units), secs), calls) in names
-        .iter()
-        .zip(&all_units)
-        .zip(seconds)
-        .zip(invocations)
+    for (((name, units), secs), calls) in names.iter().zip(&all_units).zip(seconds).zip(invocations)
     {
         println!(
             "# per 1,000 answers, {name}: {:.0} WRU ${:.5}, {:.0} RRU ${:.5}, {calls:.0} invocations x {:.1} ms = {:.2} GB-s ${:.5} + ${:.5} requests",
