@@ -581,7 +581,7 @@ async fn main() {
         batches.len()
     );
     for (name, stage) in names.iter().zip(&stages) {
-        let stage = stage.lock().unwrap();
+        let stage = std::mem::take(&mut *stage.lock().unwrap());
         requests += stage.requests;
         let units = units_of(&env, &stage, &mut cache).await;
         println!(

@@ -53,7 +53,7 @@ pub async fn rebuild(
     last: NaiveDate,
 ) -> Result<Rebuilt, Error> {
     let days = (last - first).num_days() + 1;
-    if days < 1 || days > MAX_DAYS {
+    if !(1..=MAX_DAYS).contains(&days) {
         return Err(Error::invalid(
             "to",
             format!("a rebuild covers 1 to {MAX_DAYS} days, from `from` to `to`"),
