@@ -13,6 +13,7 @@ start_emulator "$port" .local/emulator-bench.log
 export_emulator_env "$port"
 cargo bench --workspace --exclude closeloop-tests --quiet 2>&1 | tee .local/bench.txt | grep --line-buffered -E '^BENCH |error|panicked' || true
 grep -q '^BENCH ' .local/bench.txt || { echo "no benchmark printed a figure" >&2; exit 1; }
+cargo bench -p closeloop-tests --bench pipeline --quiet 2>&1 | tee -a .local/bench.txt | grep --line-buffered -E '^BENCH |^# |error|panicked' || true
 
 echo "== the closed loop through make up"
 export EMULATOR_PORT=$(free_port) API_PORT=$(free_port) LAMBDA_PORT=$(free_port)
