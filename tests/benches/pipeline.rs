@@ -32,7 +32,7 @@ use aws_sdk_dynamodb::operation::{
     transact_write_items::TransactWriteItemsInput,
     update_item::UpdateItemInput,
 };
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use base64::Engine;
 use chrono::{DateTime, Duration as Days, Utc};
@@ -428,27 +428,7 @@ async fn invite(env: &TestEnv, id: &str, now: DateTime<Utc>, customer: usize) ->
         link_expires_at: now + Days::days(7),
         expires_at: (now + Days::days(730)).timestamp(),
     };
-    let home = keys::invitation::home(id);
-    env.dynamodb
-        .transact_write_items()
-        .transact_items(env.deps.store.link_put(&link).unwrap())
-        .transact_items(
-            TransactWriteItem::builder()
-                .put(
-                    Put::builder()
-                        .table_name(&env.table)
-                        .item("pk", AttributeValue::S(home.pk))
-                        .item("sk", AttributeValue::S(home.sk))
-                        .item("entity", AttributeValue::S("invitation".into()))
-                        .item("state", AttributeValue::S("sent".into()))
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    env.sent_link(&link).await;
     token
 }
 

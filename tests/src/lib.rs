@@ -63,6 +63,28 @@ pub struct TestEnv {
 }
 
 impl TestEnv {
+    /// Stores a sent invitation's link and the invitation (state `sent`) in one transaction,
+    /// as the delivery sweep leaves them: what an answer through the link needs.
+    pub async fn sent_link(&self, link: &closeloop::store::Link) {
+        use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+        let home = closeloop::keys::invitation::home(&link.invitation_id);
+        let invitation = Put::builder()
+            .table_name(&self.table)
+            .item("pk", AttributeValue::S(home.pk))
+            .item("sk", AttributeValue::S(home.sk))
+            .item("entity", AttributeValue::S("invitation".into()))
+            .item("state", AttributeValue::S("sent".into()))
+            .build()
+            .expect("a put");
+        self.dynamodb
+            .transact_write_items()
+            .transact_items(self.deps.store.link_put(link).expect("the link's put"))
+            .transact_items(TransactWriteItem::builder().put(invitation).build())
+            .send()
+            .await
+            .expect("the link and its invitation stored");
+    }
+
     pub async fn new(label: &str) -> TestEnv {
         let sdk = sdk_config().await;
         let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);

@@ -146,27 +146,7 @@ async fn invite(env: &TestEnv, id: &str, now: chrono::DateTime<Utc>) -> Token {
         link_expires_at: now + Days::days(7),
         expires_at: (now + Days::days(730)).timestamp(),
     };
-    let home = keys::invitation::home(id);
-    env.dynamodb
-        .transact_write_items()
-        .transact_items(env.deps.store.link_put(&link).unwrap())
-        .transact_items(
-            TransactWriteItem::builder()
-                .put(
-                    Put::builder()
-                        .table_name(&env.table)
-                        .item("pk", AttributeValue::S(home.pk))
-                        .item("sk", AttributeValue::S(home.sk))
-                        .item("entity", AttributeValue::S("invitation".into()))
-                        .item("state", AttributeValue::S("sent".into()))
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    env.sent_link(&link).await;
     token
 }
 
