@@ -438,6 +438,34 @@ async fn stored_totals_survive_redelivery_reordering_and_rebuild() {
         "the streamed totals, before any rebuild"
     );
 
+    // Slots no answer makes any more (say, a store renamed by hand): 120 on one day, more
+    // than one transaction holds, so the rebuild deletes them in chunks, each guarded.
+    let partition = closeloop::keys::totals::partition("csat-default");
+    let ghosts: Vec<_> = (0..120)
+        .map(|i| {
+            let slot = slots::Slot {
+                day: first_day(),
+                group: Some((Breakdown::Store, format!("GHOST-{i:03}"))),
+            };
+            let totals = Totals {
+                responses: 1,
+                ..Totals::default()
+            };
+            env.deps
+                .store
+                .add_totals(&partition, &slot, &totals)
+                .unwrap()
+        })
+        .collect();
+    for chunk in ghosts.chunks(25) {
+        env.dynamodb
+            .transact_write_items()
+            .set_transact_items(Some(chunk.to_vec()))
+            .send()
+            .await
+            .unwrap();
+    }
+
     // The rebuild recomputes the range from the responses: exactly what the writes add up to.
     let rebuild = HttpEvent::new("POST /reports/rebuild", "/reports/rebuild")
         .query("survey", "csat-default")
