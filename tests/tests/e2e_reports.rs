@@ -112,6 +112,42 @@ fn answers_reach_the_report_and_the_weekly_schedule_emails_it() {
         "the owner heard within a minute: {}",
         with_ticket["kpis"]["answer_to_notice"]
     );
+    // The agent answers the customer: the report counts the ticket responded to, in time.
+    let ticket_id = format!("r-{}", unhappy.invitation);
+    let ticket = stack.as_token("dev-manager", "GET", &format!("/tickets/{ticket_id}"), None);
+    assert_eq!(ticket.status, 200, "{}", ticket.body);
+    let ticket = ticket.json();
+    let department = ticket["ticket"]["classification"]["department"]
+        .as_str()
+        .or_else(|| ticket["classification"]["department"].as_str())
+        .unwrap_or_else(|| panic!("no department in {ticket}"))
+        .to_string();
+    let mut version = ticket["ticket"]["version"]
+        .as_u64()
+        .or_else(|| ticket["version"].as_u64())
+        .unwrap_or_else(|| panic!("no version in {ticket}"));
+    let agent = format!("dev-agent-{department}");
+    for body in [
+        json!({"action": "claim"}),
+        json!({"action": "first_response", "text": "called and apologised"}),
+    ] {
+        let mut body = body;
+        body["version"] = json!(version);
+        let reply = stack.as_token(
+            &agent,
+            "PATCH",
+            &format!("/tickets/{ticket_id}"),
+            Some(body),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        version += 1;
+    }
+    poll("the first response in GET /reports", || {
+        let now = figures(&stack, from, to);
+        (counted(&now, &["tickets", "total", "responded_in_time"])
+            > counted(&with_ticket, &["tickets", "total", "responded_in_time"]))
+        .then_some(now)
+    });
     let (status, csv) = report(&stack, from, to, "csv");
     assert_eq!(status, 200);
     assert!(csv.starts_with('\u{feff}'), "a CSV with its BOM");

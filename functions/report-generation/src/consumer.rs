@@ -16,6 +16,7 @@ use closeloop::domain::change::{Change, Tally};
 use closeloop::domain::report::keywords::Keywords;
 use closeloop::domain::report::slots::{self, Contributions, Slot};
 use closeloop::domain::report::sums::Totals;
+use closeloop::domain::ticket::notice::{Notice, NoticeKind};
 use closeloop::domain::totals::local_date;
 use closeloop::keys;
 use closeloop::store::{Applied, Order, Revision};
@@ -41,6 +42,10 @@ pub struct BatchSummary {
 
 /// One change to apply: where it counts, and how it is ordered against the item's others.
 struct Plan<'a> {
+    /// The name its exactly-once marker carries: [`CONSUMER`], or for a notice
+    /// `report-generation#<its sort key>`, since a ticket and its notices share a partition
+    /// and a marker lives in its item's partition.
+    consumer: String,
     partition: String,
     contributions: Contributions,
     /// The day a lost change is noted on.
@@ -54,9 +59,10 @@ pub const RUN: usize = 25;
 
 pub async fn process(deps: &Deps, event: &Event) -> (BatchSummary, DynamoDbEventResponse) {
     let summary = RefCell::new(BatchSummary::default());
-    // A run holds changes of distinct items, and no more than RUN.
+    // A run holds changes of distinct partitions (their markers are distinct items), and no
+    // more than RUN.
     let fits = |run: &[StreamChange], next: &StreamChange| {
-        run.len() < RUN && run.iter().all(|c| c.key != next.key)
+        run.len() < RUN && run.iter().all(|c| c.key.pk != next.key.pk)
     };
     let reply = for_each_run(event, fits, |run| {
         let summary = &summary;
@@ -102,8 +108,11 @@ async fn apply_run(deps: &Deps, run: &[StreamChange]) -> Result<Vec<Option<Appli
                 .iter()
                 .map(|((partition, slot), totals)| store.add_totals(partition, slot, totals))
                 .collect::<Result<Vec<_>, _>>()?;
-            let changes: Vec<_> = planned.iter().map(|p| (p.revision, p.order)).collect();
-            if store.apply_all_once(CONSUMER, &changes, writes).await? {
+            let changes: Vec<_> = planned
+                .iter()
+                .map(|p| (p.consumer.as_str(), p.revision, p.order))
+                .collect();
+            if store.apply_all_once(&changes, writes).await? {
                 return Ok(plans
                     .iter()
                     .map(|p| p.as_ref().map(|_| Applied::Applied))
@@ -136,6 +145,7 @@ fn plan<'a>(deps: &Deps, change: &'a StreamChange) -> Option<Plan<'a>> {
         ItemChange::Response(response) => {
             let survey = response.new_item().or(response.old_item())?;
             Plan {
+                consumer: CONSUMER.into(),
                 partition: keys::totals::partition(&survey.survey_id),
                 contributions: slots::contributions(response, |r| {
                     slots::response_slots(r, zone, Keywords::standard())
@@ -153,6 +163,7 @@ fn plan<'a>(deps: &Deps, change: &'a StreamChange) -> Option<Plan<'a>> {
             }
             let survey = invitation.new_item()?;
             Plan {
+                consumer: CONSUMER.into(),
                 partition: keys::totals::partition(&survey.survey_id),
                 contributions: slots::contributions(invitation, |i| {
                     slots::invitation_slots(i, zone)
@@ -163,12 +174,18 @@ fn plan<'a>(deps: &Deps, change: &'a StreamChange) -> Option<Plan<'a>> {
             }
         }
         ItemChange::Notice(notice) => {
+            // Only a new ticket's first notice counts (its answer-to-notice time).
+            let opened = |n: &Notice| n.kind == NoticeKind::Opened;
+            if !notice.new_item().is_some_and(opened) {
+                return None;
+            }
             let progress = |n: Option<_>| n.map_or(0, slots::notice_progress);
             let new = progress(notice.new_item());
             if new <= progress(notice.old_item()) {
                 return None;
             }
             Plan {
+                consumer: format!("{CONSUMER}#{}", change.key.sk),
                 partition: keys::totals::tickets_partition(),
                 contributions: slots::contributions(notice, |n| slots::notice_slots(n, zone)),
                 home_day: None,
@@ -178,6 +195,7 @@ fn plan<'a>(deps: &Deps, change: &'a StreamChange) -> Option<Plan<'a>> {
         }
         ItemChange::Ticket(ticket @ (Change::Inserted(t) | Change::Modified { new: t, .. })) => {
             Plan {
+                consumer: CONSUMER.into(),
                 partition: keys::totals::tickets_partition(),
                 contributions: slots::contributions(ticket, |t| slots::ticket_slots(t, zone)),
                 home_day: Some(local_date(t.created_at, zone)),
@@ -199,7 +217,7 @@ async fn execute(deps: &Deps, change: &StreamChange, plan: &Plan<'_>) -> Result<
         .map(|(slot, totals)| store.add_totals(&plan.partition, slot, totals))
         .collect::<Result<Vec<_>, _>>()?;
     let outcome = store
-        .apply_once(CONSUMER, plan.revision, plan.order, writes)
+        .apply_once(&plan.consumer, plan.revision, plan.order, writes)
         .await?;
     if let Applied::Gap { applied } = outcome {
         tracing::warn!(item = %change.key.pk, revision = change.revision, ?applied, "a change of this item was lost; its days need a rebuild");
@@ -215,7 +233,7 @@ async fn execute(deps: &Deps, change: &StreamChange, plan: &Plan<'_>) -> Result<
             })
             .collect::<Result<Vec<_>, _>>()?;
         store
-            .apply_once(CONSUMER, plan.revision, Order::Latest, missed)
+            .apply_once(&plan.consumer, plan.revision, Order::Latest, missed)
             .await?;
     }
     Ok(outcome)

@@ -279,3 +279,108 @@ async fn a_missed_or_repeated_run_makes_exactly_one_report_per_week() {
     assert_eq!(made, vec![("2026-11-30".to_string(), "sent".to_string())]);
     assert_eq!(closeloop_tests::emails_to(&manager).len(), 5);
 }
+
+/// The stream record of a write of a stored item (its old and new images, as DynamoDB items).
+fn record_of(
+    old: Option<&std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>>,
+    new: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+) -> aws_lambda_events::dynamodb::EventRecord {
+    let name = if old.is_some() {
+        "stream-one-tap-completed.json"
+    } else {
+        "stream-one-tap-insert.json"
+    };
+    let mut record = event(fixture(name)).records.into_iter().next().unwrap();
+    let image = |item: &std::collections::HashMap<_, _>| serde_dynamo::Item::from(item.clone());
+    let new = image(new);
+    record.change.keys = std::collections::HashMap::from([
+        ("pk".to_string(), new["pk"].clone()),
+        ("sk".to_string(), new["sk"].clone()),
+    ])
+    .into();
+    record.change.old_image = old.map(image).unwrap_or_default();
+    record.change.new_image = new;
+    record
+}
+
+#[tokio::test]
+async fn a_ticket_and_its_notice_are_each_counted_once_in_their_shared_partition() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let env = TestEnv::new("reports-tickets").await;
+    let reports = ReportGeneration::new(env.deps_for("report-generation"));
+    // A real ticket and its notice: ticket-creation opens them from an unhappy answer at
+    // 10:00 on a Tuesday in Shanghai, so the notice goes out at once.
+    let now = Utc.with_ymd_and_hms(2026, 11, 24, 2, 0, 0).unwrap();
+    let zone = env.deps.config.business_time_zone;
+    let unhappy = closeloop_tests::generate::responses(40, 3, now.date_naive(), 1, zone)
+        .responses
+        .into_iter()
+        .find(|r| r.outcome.is_some_and(|o| o <= 1) && r.complete)
+        .expect("an unhappy answer");
+    let tickets = ticket_creation::TicketCreation::new(env.deps_for("ticket-creation"));
+    let answer = closeloop_tests::generate::Write {
+        old: None,
+        new: unhappy,
+    };
+    let batch = closeloop_tests::generate::batch(vec![closeloop_tests::generate::record(&answer)]);
+    let (_, reply) = tickets.process_at(&batch, now).await;
+    assert!(reply.batch_item_failures.is_empty());
+    let items = env.items().await;
+    let of = |entity: &str| {
+        items
+            .iter()
+            .find(|i| i.get("entity") == Some(&AttributeValue::S(entity.into())))
+            .unwrap_or_else(|| panic!("no {entity} item"))
+            .clone()
+    };
+    let (ticket, notice) = (of("ticket"), of("ticket_notice"));
+    assert!(
+        notice.contains_key("sent_at"),
+        "the notice went out at once"
+    );
+    let mut unsent = notice.clone();
+    unsent.remove("sent_at");
+    // The agent's first response: the ticket's next version.
+    let mut responded = ticket.clone();
+    let version: u64 = ticket["version"].as_n().unwrap().parse().unwrap();
+    responded.insert(
+        "version".into(),
+        AttributeValue::N((version + 1).to_string()),
+    );
+    responded.insert(
+        "first_response_at".into(),
+        AttributeValue::S("2026-11-24T02:30:00Z".into()),
+    );
+    // In stream order: the ticket, its notice written, then sent, then the response; and the
+    // whole batch again.
+    let batch = closeloop_tests::generate::batch(vec![
+        record_of(None, &ticket),
+        record_of(None, &unsent),
+        record_of(Some(&unsent), &notice),
+        record_of(Some(&ticket), &responded),
+    ]);
+    for _ in 0..2 {
+        let (_, reply) = reports.process(&batch).await;
+        assert!(reply.batch_item_failures.is_empty());
+    }
+    let days = env
+        .deps
+        .store
+        .totals_range(
+            &closeloop::keys::totals::tickets_partition(),
+            NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        )
+        .await
+        .unwrap();
+    let total = Totals::sum(days.iter().map(|d| &d.totals));
+    let counts: Vec<_> = total.tickets.by_level.values().collect();
+    assert_eq!(counts.len(), 1, "{total:?}");
+    assert_eq!(
+        (counts[0].created, counts[0].responded),
+        (1, 1),
+        "{total:?}"
+    );
+    assert_eq!(total.answer_to_notice.values().sum::<i64>(), 1, "{total:?}");
+    assert_eq!(total.missed_changes, 0);
+}

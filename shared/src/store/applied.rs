@@ -79,19 +79,20 @@ impl Store {
         })
     }
 
-    /// Applies several changes (of distinct items) with their combined `writes` in one
-    /// transaction, all or nothing: `Ok(true)` if every change's marker accepted it, as
-    /// [`Store::apply_once`] would each; `Ok(false)` if any refused (applied before, or after a
-    /// lost change) or another writer raced: nothing was written, so apply them one by one.
-    /// At most 100 markers and writes together.
+    /// Applies several changes with their combined `writes` in one transaction, all or
+    /// nothing: `Ok(true)` if every change's marker accepted it, as [`Store::apply_once`] would
+    /// each (under the consumer name given with it); `Ok(false)` if any refused (applied
+    /// before, or after a lost change) or another writer raced: nothing was written, so apply
+    /// them one by one. The markers must be distinct items (a marker lives in its item's
+    /// partition: changes of distinct partitions, or distinct consumer names). At most 100
+    /// markers and writes together.
     pub async fn apply_all_once(
         &self,
-        consumer: &str,
-        changes: &[(Revision<'_>, Order)],
+        changes: &[(&str, Revision<'_>, Order)],
         writes: Vec<TransactWriteItem>,
     ) -> Result<bool> {
         let mut all = Vec::with_capacity(changes.len() + writes.len());
-        for (change, order) in changes {
+        for (consumer, change, order) in changes {
             all.push((
                 true,
                 self.marker(consumer, *change, *order)?.write(self.table()),
@@ -100,7 +101,7 @@ impl Store {
         all.extend(writes.into_iter().map(|w| (false, w)));
         if all.len() > 100 {
             return Err(Error::Internal(format!(
-                "{consumer}: {} writes do not fit one transaction",
+                "{} writes do not fit one transaction",
                 all.len()
             )));
         }
