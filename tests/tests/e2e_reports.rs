@@ -122,7 +122,7 @@ fn answers_reach_the_report_and_the_weekly_schedule_emails_it() {
         .or_else(|| ticket["classification"]["department"].as_str())
         .unwrap_or_else(|| panic!("no department in {ticket}"))
         .to_string();
-    let mut version = ticket["ticket"]["version"]
+    let version = ticket["ticket"]["version"]
         .as_u64()
         .or_else(|| ticket["version"].as_u64())
         .unwrap_or_else(|| panic!("no version in {ticket}"));
