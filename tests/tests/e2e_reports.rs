@@ -127,20 +127,15 @@ fn answers_reach_the_report_and_the_weekly_schedule_emails_it() {
         .or_else(|| ticket["version"].as_u64())
         .unwrap_or_else(|| panic!("no version in {ticket}"));
     let agent = format!("dev-agent-{department}");
-    for body in [
+    let actions = [
         json!({"action": "claim"}),
         json!({"action": "first_response", "text": "called and apologised"}),
-    ] {
-        let mut body = body;
-        body["version"] = json!(version);
-        let reply = stack.as_token(
-            &agent,
-            "PATCH",
-            &format!("/tickets/{ticket_id}"),
-            Some(body),
-        );
+    ];
+    for (step, mut body) in actions.into_iter().enumerate() {
+        body["version"] = json!(version + step as u64);
+        let path = format!("/tickets/{ticket_id}");
+        let reply = stack.as_token(&agent, "PATCH", &path, Some(body));
         assert_eq!(reply.status, 200, "{}", reply.body);
-        version += 1;
     }
     poll("the first response in GET /reports", || {
         let now = figures(&stack, from, to);
