@@ -10,14 +10,13 @@ use chrono::{DateTime, Utc};
 use closeloop::domain::response::SurveyResponse;
 use closeloop::domain::survey::Answer;
 use closeloop::domain::ticket::Area;
-use closeloop::domain::totals::local_date;
+use closeloop::domain::totals::{day_bounds, local_date};
 use closeloop::lambda::{query_parameter, require};
 use closeloop::web::csv_response;
 use closeloop::{Deps, Error};
 use http::{header, Response, StatusCode};
 use lambda_http::Request;
 
-use crate::rebuild::day_bounds;
 use crate::routes::{range, survey, MAX_REPORT_DAYS};
 
 /// Where one answer of an export stops and links the rest.

@@ -8,11 +8,11 @@
 //! slots, keeping the invitation counts, only if no consumer write touched the day meanwhile;
 //! otherwise read and recompute the day again.
 
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
-use chrono_tz::Tz;
+use chrono::{Duration, NaiveDate};
 use closeloop::domain::change::Tally;
 use closeloop::domain::report::keywords::Keywords;
 use closeloop::domain::report::slots::{self, Contributions};
+use closeloop::domain::totals::day_bounds;
 use closeloop::keys::{self, Key};
 use closeloop::store::{Order, Revision};
 use closeloop::{Deps, Error};
@@ -33,17 +33,6 @@ pub struct Rebuilt {
     pub days_corrected: Vec<NaiveDate>,
     /// Missed changes the rebuilt days had noted.
     pub missed_changes_cleared: i64,
-}
-
-/// The UTC instants a business day runs between.
-pub fn day_bounds(day: NaiveDate, zone: Tz) -> (chrono::DateTime<Utc>, chrono::DateTime<Utc>) {
-    let start = |d: NaiveDate| {
-        zone.from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
-            .earliest()
-            .unwrap_or_else(|| zone.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight")))
-            .with_timezone(&Utc)
-    };
-    (start(day), start(day + Duration::days(1)))
 }
 
 pub async fn rebuild(

@@ -5,13 +5,14 @@
 //! HTML to the settings' recipients. A repeated or concurrent run finds them claimed or kept
 //! and makes nothing twice; a run that died mid-way is taken over when its claim's lease ends.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use closeloop::domain::period::{Period, PeriodKind};
 use closeloop::domain::report::settings::ReportSettings;
 use closeloop::domain::survey::{Locale, SurveyId};
 use closeloop::domain::ticket::Publication;
+use closeloop::domain::totals::local_date;
 use closeloop::messaging::Email;
-use closeloop::store::{ReportPeriod, Sent};
+use closeloop::store::{Lease, ReportPeriod, Sent};
 use closeloop::web;
 use closeloop::{Deps, Error};
 use serde::Serialize;
@@ -37,24 +38,6 @@ fn kind_name(kind: PeriodKind) -> &'static str {
     }
 }
 
-/// The periods due at `now`, oldest first: the last complete one and those before it.
-pub fn due_periods(kind: PeriodKind, now: DateTime<Utc>, zone: chrono_tz::Tz) -> Vec<Period> {
-    let mut periods = Vec::new();
-    let mut at = now;
-    for _ in 0..LOOKBACK {
-        let period = Period::last_complete(kind, at, zone);
-        // The instant of the period's first day is inside the next-older period's "now".
-        at = zone_start(period.first_day, zone);
-        periods.push(period);
-    }
-    periods.reverse();
-    periods
-}
-
-fn zone_start(day: chrono::NaiveDate, zone: chrono_tz::Tz) -> DateTime<Utc> {
-    crate::rebuild::day_bounds(day, zone).0 + Duration::hours(1)
-}
-
 pub async fn run(deps: &Deps, kind: PeriodKind, now: DateTime<Utc>) -> Result<Vec<Made>, Error> {
     let zone = deps.config.business_time_zone;
     let settings = deps.store.settings::<ReportSettings>().await?.settings;
@@ -68,22 +51,14 @@ pub async fn run(deps: &Deps, kind: PeriodKind, now: DateTime<Utc>) -> Result<Ve
     } else {
         settings.surveys.clone()
     };
-    let claim = format!("run-{}-{}", now.timestamp(), rand_suffix());
+    let claim = Lease::new_claim_id();
     let mut made = Vec::new();
     for survey_id in surveys {
         let id = SurveyId::parse(&survey_id)
             .map_err(|e| Error::invalid("surveys", format!("{survey_id}: {e}")))?;
         let survey = deps.store.get_survey(&id, None).await?;
-        let created = crate::rebuild::day_bounds(
-            closeloop::domain::totals::local_date(survey.created_at, zone),
-            zone,
-        )
-        .0;
-        for period in due_periods(kind, now, zone) {
-            let latest = period == Period::last_complete(kind, now, zone);
-            if !latest && zone_start(period.last_day, zone) < created {
-                continue;
-            }
+        let since = local_date(survey.created_at, zone);
+        for period in Period::due(kind, now, zone, LOOKBACK, since) {
             let at = ReportPeriod {
                 survey_id: &survey_id,
                 kind: kind_name(kind),
@@ -176,10 +151,4 @@ pub async fn run(deps: &Deps, kind: PeriodKind, now: DateTime<Utc>) -> Result<Ve
         }
     }
     Ok(made)
-}
-
-fn rand_suffix() -> String {
-    use rand::Rng;
-    let n: u64 = rand::thread_rng().gen();
-    format!("{n:016x}")
 }

@@ -53,6 +53,46 @@ impl Period {
     }
 }
 
+impl Period {
+    /// The period of the same kind just before this one.
+    pub fn previous(self) -> Period {
+        let (first_day, last_day) = match self.kind {
+            PeriodKind::Week => (
+                self.first_day - Duration::days(7),
+                self.last_day - Duration::days(7),
+            ),
+            PeriodKind::Month => {
+                let last_day = self.first_day - Duration::days(1);
+                (last_day.with_day(1).expect("day 1 exists"), last_day)
+            }
+        };
+        Period {
+            kind: self.kind,
+            first_day,
+            last_day,
+        }
+    }
+
+    /// The periods a scheduled run at `now` reports on, oldest first: the last complete one,
+    /// and the `lookback - 1` before it that a missed run may have left, but none that ended
+    /// before `since` (the business day the survey was created).
+    pub fn due(
+        kind: PeriodKind,
+        now: DateTime<Utc>,
+        zone: Tz,
+        lookback: usize,
+        since: NaiveDate,
+    ) -> Vec<Period> {
+        let latest = Period::last_complete(kind, now, zone);
+        let mut periods: Vec<Period> = std::iter::successors(Some(latest), |p| Some(p.previous()))
+            .take(lookback.max(1))
+            .filter(|p| *p == latest || p.last_day >= since)
+            .collect();
+        periods.reverse();
+        periods
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +116,48 @@ mod tests {
         assert_eq!(
             (week.first_day, week.last_day),
             (day(2026, 11, 16), day(2026, 11, 22))
+        );
+    }
+
+    #[test]
+    fn a_run_reports_the_periods_a_missed_run_left_since_the_survey_existed() {
+        let fired = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap();
+        let weeks = Period::due(
+            PeriodKind::Week,
+            fired,
+            Tz::Asia__Shanghai,
+            4,
+            day(2026, 11, 12),
+        );
+        let firsts: Vec<_> = weeks.iter().map(|p| p.first_day).collect();
+        assert_eq!(
+            firsts,
+            vec![day(2026, 11, 9), day(2026, 11, 16), day(2026, 11, 23)]
+        );
+        // The latest period is made even for a survey younger than it.
+        let weeks = Period::due(
+            PeriodKind::Week,
+            fired,
+            Tz::Asia__Shanghai,
+            4,
+            day(2026, 11, 30),
+        );
+        assert_eq!(weeks.len(), 1);
+        let months = Period::due(
+            PeriodKind::Month,
+            fired,
+            Tz::Asia__Shanghai,
+            3,
+            day(2020, 1, 1),
+        );
+        let spans: Vec<_> = months.iter().map(|p| (p.first_day, p.last_day)).collect();
+        assert_eq!(
+            spans,
+            vec![
+                (day(2026, 8, 1), day(2026, 8, 31)),
+                (day(2026, 9, 1), day(2026, 9, 30)),
+                (day(2026, 10, 1), day(2026, 10, 31)),
+            ]
         );
     }
 

@@ -1,16 +1,24 @@
-//! The business day an answer counts on (see `domain::report` for the totals themselves).
+//! Business days: the day an answer counts on, and the instants a day runs between (see
+//! `domain::report` for the totals themselves).
 //!
 //! A response counts on the business day of its first answer (`created_at` in the company's
 //! time zone), which no later write changes: completing a one-tap rating updates the same
 //! day's figures. Counts are exact integers, so days and groups add up exactly.
 
-use crate::domain::response::SurveyResponse;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
-/// The business day a response counts on.
-pub fn business_day(response: &SurveyResponse, zone: Tz) -> NaiveDate {
-    local_date(response.created_at, zone)
+/// The UTC instants a business day runs between (its midnight to the next one's; a day that
+/// starts in a clock change starts at its first valid instant).
+pub fn day_bounds(day: NaiveDate, zone: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = |d: NaiveDate| {
+        let midnight = d.and_hms_opt(0, 0, 0).expect("midnight");
+        zone.from_local_datetime(&midnight)
+            .earliest()
+            .unwrap_or_else(|| zone.from_utc_datetime(&midnight))
+            .with_timezone(&Utc)
+    };
+    (start(day), start(day + Duration::days(1)))
 }
 
 pub fn local_date(time: DateTime<Utc>, zone: Tz) -> NaiveDate {
