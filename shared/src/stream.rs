@@ -158,17 +158,13 @@ where
     F: FnMut(StreamChange) -> Fut,
     Fut: Future<Output = Result<(), Error>>,
 {
-    let reply = DynamoDbEventResponse::default();
-    for record in &event.records {
-        let outcome = match StreamChange::read(record) {
-            Ok(change) => handle(change).await,
-            Err(err) => Err(err),
-        };
-        if let Err(err) = outcome {
-            return failed_at(record, &err);
-        }
-    }
-    reply
+    // Runs of one change each: a failure reports that change's record.
+    let one_at_a_time = |_: &[StreamChange], _: &StreamChange| false;
+    for_each_run(event, one_at_a_time, |run| {
+        let change = run.into_iter().next().expect("a run holds a change");
+        handle(change)
+    })
+    .await
 }
 
 /// The answer that makes Lambda retry the batch from `record`.

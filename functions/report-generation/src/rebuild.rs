@@ -12,6 +12,7 @@ use chrono::{Duration, NaiveDate};
 use closeloop::domain::change::Tally;
 use closeloop::domain::report::keywords::Keywords;
 use closeloop::domain::report::slots::{self, Contributions};
+use closeloop::domain::report::sums::Totals;
 use closeloop::domain::totals::day_bounds;
 use closeloop::keys::{self, Key};
 use closeloop::store::{Order, Revision};
@@ -95,14 +96,12 @@ async fn rebuild_day(
                 .apply_once(CONSUMER, change, Order::Latest, Vec::new())
                 .await?;
         }
-        let differs = stored.iter().any(|s| {
-            let mut mine = recomputed.get(&s.slot).cloned().unwrap_or_default();
-            mine.invitations_sent = s.totals.invitations_sent;
-            mine.invitations_answered = s.totals.invitations_answered;
-            mine != s.totals
-        }) || recomputed
-            .keys()
-            .any(|slot| !stored.iter().any(|s| &s.slot == slot));
+        let differs = stored
+            .iter()
+            .any(|s| Totals::rebuilt(recomputed.get(&s.slot), Some(&s.totals)) != s.totals)
+            || recomputed
+                .keys()
+                .any(|slot| !stored.iter().any(|s| &s.slot == slot));
         if !differs {
             rebuilt.responses += seen.len();
             return Ok(());

@@ -198,11 +198,8 @@ impl Store {
         slots.sort_by_key(|slot| slot.group.is_some());
         let mut writes = Vec::new();
         for slot in &slots {
-            let mut totals = recomputed.get(slot).cloned().unwrap_or_default();
-            if let Some(old) = stored.iter().find(|s| &s.slot == slot) {
-                totals.invitations_sent = old.totals.invitations_sent;
-                totals.invitations_answered = old.totals.invitations_answered;
-            }
+            let old = stored.iter().find(|s| &s.slot == slot);
+            let totals = Totals::rebuilt(recomputed.get(slot), old.map(|s| &s.totals));
             let key = keys::totals::slot(partition, slot);
             let is_day = slot.group.is_none();
             if totals.is_zero() && !is_day {

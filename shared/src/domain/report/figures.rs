@@ -265,11 +265,6 @@ pub struct TicketFigures {
     pub by_category: BTreeMap<String, i64>,
 }
 
-/// The mean of scaled moments, in points.
-fn mean_points(m: &super::sums::Moments) -> Option<f64> {
-    stats::mean(m)
-}
-
 /// The weighted index (0–100) of dimension means.
 fn index_of(definition: &SurveyDefinition, totals: &Totals) -> Option<f64> {
     let points: Vec<(f64, Option<f64>)> = definition
@@ -279,7 +274,7 @@ fn index_of(definition: &SurveyDefinition, totals: &Totals) -> Option<f64> {
             let mean = totals
                 .dimensions
                 .get(d.id.as_str())
-                .and_then(|s| mean_points(&s.all));
+                .and_then(|s| stats::mean(&s.all));
             (d.weight, mean)
         })
         .collect();
@@ -309,10 +304,10 @@ fn top(words: &BTreeMap<String, i64>) -> Vec<KeywordCount> {
 }
 
 /// Every slot's totals for everyone, summed over the range.
-pub fn overall(slots: &[SlotTotals]) -> Totals {
+pub fn overall<'a>(slots: impl IntoIterator<Item = &'a SlotTotals>) -> Totals {
     Totals::sum(
         slots
-            .iter()
+            .into_iter()
             .filter(|s| s.slot.group.is_none())
             .map(|s| &s.totals),
     )
@@ -328,12 +323,7 @@ pub fn build(
     let in_range =
         |s: &&SlotTotals| s.slot.day >= request.first_day && s.slot.day <= request.last_day;
     let slots: Vec<&SlotTotals> = slots.iter().filter(in_range).collect();
-    let total = Totals::sum(
-        slots
-            .iter()
-            .filter(|s| s.slot.group.is_none())
-            .map(|s| &s.totals),
-    );
+    let total = overall(slots.iter().copied());
     let ticket_total = Totals::sum(tickets.iter().filter(in_range).map(|s| &s.totals));
 
     let questions = definition
@@ -433,13 +423,7 @@ pub fn build(
 
     let mut ticket_sum = TicketCounts::default();
     for counts in ticket_total.tickets.by_level.values() {
-        ticket_sum.created += counts.created;
-        ticket_sum.responded += counts.responded;
-        ticket_sum.responded_in_time += counts.responded_in_time;
-        ticket_sum.resolved += counts.resolved;
-        ticket_sum.resolved_in_time += counts.resolved_in_time;
-        ticket_sum.breached += counts.breached;
-        ticket_sum.reopened += counts.reopened;
+        ticket_sum.merge(counts, 1);
     }
     let level_1 = ticket_total
         .tickets
@@ -531,7 +515,7 @@ fn cross_row(definition: &SurveyDefinition, value: &str, t: &Totals) -> CrossRow
                 let mean = t
                     .dimensions
                     .get(d.id.as_str())
-                    .and_then(|s| mean_points(&s.all))
+                    .and_then(|s| stats::mean(&s.all))
                     .filter(|_| shown);
                 (d.id.to_string(), mean)
             })

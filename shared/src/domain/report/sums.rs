@@ -212,7 +212,7 @@ pub struct TicketCounts {
 }
 
 impl TicketCounts {
-    fn merge(&mut self, other: &TicketCounts, sign: i64) {
+    pub fn merge(&mut self, other: &TicketCounts, sign: i64) {
         self.created += sign * other.created;
         self.responded += sign * other.responded;
         self.responded_in_time += sign * other.responded_in_time;
@@ -359,6 +359,17 @@ impl Totals {
             invitations_answered: self.invitations_answered,
             ..Totals::default()
         }
+    }
+
+    /// Answers' figures recomputed by a rebuild, with what answers do not make (the invitation
+    /// counts) kept from the stored slot.
+    pub fn rebuilt(recomputed: Option<&Totals>, stored: Option<&Totals>) -> Totals {
+        let mut totals = recomputed.cloned().unwrap_or_default();
+        if let Some(stored) = stored {
+            totals.invitations_sent = stored.invitations_sent;
+            totals.invitations_answered = stored.invitations_answered;
+        }
+        totals
     }
 
     /// A change that could not be applied.
