@@ -352,8 +352,10 @@ impl Store {
     /// The ticket rules, routing, SLA policy, calendars and follow-up rules in force: one
     /// BatchGetItem of their heads; the defaults for what was never saved.
     pub async fn ticket_settings(&self) -> Result<TicketSettings> {
+        // The reports settings are the report function's, not the tickets'.
         let heads: Vec<keys::Key> = SETTINGS_NAMES
             .iter()
+            .filter(|name| **name != crate::domain::report::settings::ReportSettings::NAME)
             .map(|name| settings_keys::head(name))
             .collect();
         let mut found = self.batch_get(&heads).await?;
