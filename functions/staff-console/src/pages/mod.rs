@@ -1,0 +1,25 @@
+//! One module per console page. Each translates: it reads the query or form, calls the common
+//! crate (domain rules, store), and renders the answer. Who may open a page is checked here
+//! with the same rules the API applies.
+
+use closeloop::Error;
+use http::Method;
+
+use crate::layout::Ctx;
+use crate::respond::Form;
+use crate::routes::Reply;
+
+/// The page at `path` (below `/console`, no leading or trailing slash).
+pub async fn route(
+    ctx: &Ctx<'_>,
+    method: &Method,
+    path: &str,
+    form: &Form,
+) -> Result<Reply, Error> {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let _ = form;
+    match (method.as_str(), segments.as_slice()) {
+        ("GET", []) => Ok(Reply::Redirect("/console/queue".into())),
+        _ => Err(Error::not_found(format!("page /console/{path}"))),
+    }
+}
