@@ -25,6 +25,15 @@ pub struct Oidc {
 }
 
 impl Oidc {
+    /// The console's client at `issuer`.
+    pub fn new(issuer: &str, client_id: &str, client_secret: Option<&str>) -> Oidc {
+        Oidc {
+            issuer: issuer.trim_end_matches('/').to_string(),
+            client_id: client_id.to_string(),
+            client_secret: client_secret.map(str::to_string),
+        }
+    }
+
     /// `OIDC_ISSUER`, `OIDC_CLIENT_ID`, and `OIDC_CLIENT_SECRET` when the client has one.
     pub fn from_env() -> Result<Oidc, Error> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());

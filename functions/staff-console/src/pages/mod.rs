@@ -11,7 +11,7 @@ use crate::routes::Reply;
 
 /// The page at `path` (below `/console`, no leading or trailing slash).
 pub async fn route(
-    ctx: &Ctx<'_>,
+    _ctx: &Ctx<'_>,
     method: &Method,
     path: &str,
     form: &Form,

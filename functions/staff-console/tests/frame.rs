@@ -1,0 +1,97 @@
+//! The console's frame: no page without a session, the login page for a bad cookie, the form
+//! token on every POST, the CSP on every response.
+
+mod support;
+
+use http::StatusCode;
+use support::{text, ConsoleTest};
+
+fn csp(response: &http::Response<aws_lambda_events::encodings::Body>) -> String {
+    response
+        .headers()
+        .get("content-security-policy")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn without_a_session_every_page_sends_to_the_login_and_the_login_page_is_served() {
+    let t = ConsoleTest::new("console-frame").await;
+    for path in [
+        "/console",
+        "/console/queue",
+        "/console/tickets/r-1",
+        "/console/settings",
+    ] {
+        let response = t.get(None, path).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+        let location = response.headers()["location"].to_str().unwrap();
+        assert!(
+            location.starts_with("/console/login?next="),
+            "{path}: {location}"
+        );
+        assert!(csp(&response).contains("script-src 'nonce-"), "{path}");
+    }
+    let login = t.get(None, "/console/login?next=/console/queue").await;
+    assert_eq!(login.status(), StatusCode::OK);
+    assert!(text(&login).contains("/console/login/start?next=%2Fconsole%2Fqueue"));
+    assert!(csp(&login).starts_with("default-src 'none'"));
+}
+
+#[tokio::test]
+async fn a_tampered_or_expired_cookie_is_no_session() {
+    let t = ConsoleTest::new("console-cookie").await;
+    let agent = t.staff("agent", Some("customer_service"));
+    // Tampered: the payload's last character changed.
+    let (payload, signature) = agent.cookie.split_once('.').unwrap();
+    let mut bytes = payload.as_bytes().to_vec();
+    let last = bytes.len() - 1;
+    bytes[last] = if bytes[last] == b'A' { b'B' } else { b'A' };
+    let tampered = format!("{}.{signature}", String::from_utf8(bytes).unwrap());
+    let response = t
+        .send("GET", Some(&tampered), "/console/queue", None, &[])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    // Expired: signed correctly, but its time is over.
+    let mut session = agent.session.clone();
+    session.exp = chrono::Utc::now().timestamp() - 1;
+    let expired = format!("cl_session={}", t.key.seal(&session));
+    let response = t
+        .send("GET", Some(&expired), "/console/queue", None, &[])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(response.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/console/login"));
+}
+
+#[tokio::test]
+async fn a_post_without_the_form_token_is_refused_and_with_it_accepted() {
+    let t = ConsoleTest::new("console-csrf").await;
+    let agent = t.staff("agent", Some("customer_service"));
+    let refused = t.post(Some(&agent), "/console/logout", &[]).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let wrong = t
+        .post(Some(&agent), "/console/logout", &[("csrf", "nope")])
+        .await;
+    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+    let ok = t
+        .post(Some(&agent), "/console/logout", &[("csrf", agent.csrf())])
+        .await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    let cleared = ok.headers().get_all("set-cookie").iter().any(|v| {
+        let v = v.to_str().unwrap();
+        v.starts_with("cl_session=;") && v.contains("Max-Age=0")
+    });
+    assert!(cleared, "the session cookie is cleared");
+}
+
+#[tokio::test]
+async fn the_htmx_asset_is_served_from_the_console() {
+    let t = ConsoleTest::new("console-asset").await;
+    let response = t.get(None, "/console/assets/htmx.min.js").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(text(&response).starts_with("var htmx=function"));
+    assert!(!csp(&response).is_empty());
+}
