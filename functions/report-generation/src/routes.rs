@@ -5,15 +5,11 @@
 //! - `POST /reports/rebuild?survey=&from=&to=`: recompute a range from the raw responses (admin)
 
 use aws_lambda_events::encodings::Body;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
-use closeloop::domain::report::figures::{self, Granularity, Report, ReportRequest, SlotTotals};
-use closeloop::domain::report::settings::ReportSettings;
-use closeloop::domain::report::slots::Breakdown;
-use closeloop::domain::report::sums::Totals;
+use chrono::{DateTime, NaiveDate, Utc};
+use closeloop::domain::report::range;
 use closeloop::domain::survey::{Locale, Survey, SurveyId};
 use closeloop::domain::ticket::Area;
 use closeloop::domain::totals::local_date;
-use closeloop::keys;
 use closeloop::lambda::{json_response, query_parameter, require, route_key};
 use closeloop::web::{self, document_response};
 use closeloop::{Deps, Error};
@@ -22,10 +18,8 @@ use lambda_http::Request;
 
 use crate::{export, rebuild};
 
-/// Longest range a report covers.
-pub const MAX_REPORT_DAYS: i64 = 400;
-/// Days a report covers when no range is given (the last 30, today included).
-pub const DEFAULT_DAYS: i64 = 30;
+pub use closeloop::domain::report::range::{DEFAULT_DAYS, MAX_REPORT_DAYS};
+pub use closeloop::flows::reports::{build_report, read_range};
 
 pub async fn handle(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Response<Body> {
     let answer = match route_key(request) {
@@ -40,14 +34,7 @@ pub async fn handle(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Respo
 
 /// The query's `name` as a business day.
 pub fn day_parameter(request: &Request, name: &str) -> Result<Option<NaiveDate>, Error> {
-    query_parameter(request, name)
-        .filter(|v| !v.is_empty())
-        .map(|v| {
-            NaiveDate::parse_from_str(&v, "%Y-%m-%d").map_err(|_| {
-                Error::invalid(name, format!("{v:?} is not a date; write it as YYYY-MM-DD"))
-            })
-        })
-        .transpose()
+    range::day(name, query_parameter(request, name).as_deref())
 }
 
 /// `from` and `to` (business days, both included), defaulting to the last 30 days.
@@ -57,21 +44,13 @@ pub fn range(
     today: NaiveDate,
     max_days: i64,
 ) -> Result<(NaiveDate, NaiveDate), Error> {
-    let last = day_parameter(request, to)?.unwrap_or(today);
-    let first = day_parameter(request, from)?.unwrap_or(last - Duration::days(DEFAULT_DAYS - 1));
-    if first > last {
-        return Err(Error::invalid(
-            from,
-            format!("{from} ({first}) is after {to} ({last})"),
-        ));
-    }
-    if (last - first).num_days() + 1 > max_days {
-        return Err(Error::invalid(
-            to,
-            format!("a range covers at most {max_days} days; narrow {from}–{to}"),
-        ));
-    }
-    Ok((first, last))
+    range::days(
+        (from, to),
+        day_parameter(request, from)?,
+        day_parameter(request, to)?,
+        today,
+        max_days,
+    )
 }
 
 /// The survey named by `survey`, at its latest version (404 if there is none).
@@ -103,65 +82,6 @@ fn locale(request: &Request) -> Result<Locale, Error> {
     }
 }
 
-/// The stored slots of a survey and the ticket totals over a range (two Queries).
-pub async fn read_range(
-    deps: &Deps,
-    survey_id: &str,
-    first: NaiveDate,
-    last: NaiveDate,
-) -> Result<(Vec<SlotTotals>, Vec<SlotTotals>), Error> {
-    let read = |partition: String| async move {
-        let stored = deps.store.totals_range(&partition, first, last).await?;
-        Ok::<_, Error>(
-            stored
-                .into_iter()
-                .map(|s| SlotTotals {
-                    slot: s.slot,
-                    totals: s.totals,
-                })
-                .collect::<Vec<_>>(),
-        )
-    };
-    let (slots, tickets) = futures::try_join!(
-        read(keys::totals::partition(survey_id)),
-        read(keys::totals::tickets_partition())
-    )?;
-    Ok((slots, tickets))
-}
-
-/// Builds the report of a survey over a range from the stored totals.
-pub async fn build_report(
-    deps: &Deps,
-    survey: &Survey,
-    first: NaiveDate,
-    last: NaiveDate,
-    group_by: Option<Breakdown>,
-    granularity: Option<Granularity>,
-    now: DateTime<Utc>,
-) -> Result<Report, Error> {
-    let survey_id = survey.id.as_str();
-    let ((slots, tickets), settings) = futures::try_join!(
-        read_range(deps, survey_id, first, last),
-        deps.store.settings::<ReportSettings>()
-    )?;
-    let request = ReportRequest {
-        survey_id: survey_id.to_string(),
-        first_day: first,
-        last_day: last,
-        group_by,
-        granularity: granularity.unwrap_or_else(|| Granularity::for_range(first, last)),
-        time_zone: deps.config.business_time_zone.name().to_string(),
-        generated_at: now,
-    };
-    Ok(figures::build(
-        &request,
-        &survey.definition,
-        &slots,
-        &tickets,
-        &settings.settings.targets,
-    ))
-}
-
 async fn report(
     deps: &Deps,
     request: &Request,
@@ -172,26 +92,8 @@ async fn report(
     let locale = locale(request)?;
     let today = local_date(now, deps.config.business_time_zone);
     let (first, last) = range(request, ("from", "to"), today, MAX_REPORT_DAYS)?;
-    let group_by = query_parameter(request, "group_by")
-        .filter(|v| !v.is_empty())
-        .map(|v| {
-            Breakdown::parse(&v).ok_or_else(|| {
-                let names: Vec<&str> = Breakdown::ALL.iter().map(|b| b.as_str()).collect();
-                Error::invalid(
-                    "group_by",
-                    format!("{v:?} is not one of {}", names.join(", ")),
-                )
-            })
-        })
-        .transpose()?;
-    let granularity = query_parameter(request, "granularity")
-        .filter(|v| !v.is_empty())
-        .map(|v| {
-            Granularity::parse(&v).ok_or_else(|| {
-                Error::invalid("granularity", format!("{v:?} is not day, week or month"))
-            })
-        })
-        .transpose()?;
+    let group_by = range::group_by(query_parameter(request, "group_by").as_deref())?;
+    let granularity = range::granularity(query_parameter(request, "granularity").as_deref())?;
     let survey = survey(deps, request).await?;
     let report = build_report(deps, &survey, first, last, group_by, granularity, now).await?;
     Ok(match format.as_str() {
@@ -211,15 +113,11 @@ async fn compare(
     let locale = locale(request)?;
     let today = local_date(now, deps.config.business_time_zone);
     let after = range(request, ("after_from", "after_to"), today, MAX_REPORT_DAYS)?;
-    let before_default = (
-        after.0 - Duration::days((after.1 - after.0).num_days() + 1),
-        after.0 - Duration::days(1),
-    );
     let before = match (
         day_parameter(request, "before_from")?,
         day_parameter(request, "before_to")?,
     ) {
-        (None, None) => before_default,
+        (None, None) => range::before(after),
         _ => range(
             request,
             ("before_from", "before_to"),
@@ -228,14 +126,7 @@ async fn compare(
         )?,
     };
     let survey = survey(deps, request).await?;
-    let id = survey.id.as_str();
-    let total = |slots: Vec<SlotTotals>| figures::overall(&slots);
-    let (b, a) = futures::try_join!(
-        read_range(deps, id, before.0, before.1),
-        read_range(deps, id, after.0, after.1)
-    )?;
-    let (b, a): (Totals, Totals) = (total(b.0), total(a.0));
-    let comparison = figures::compare(id, &survey.definition, (before, &b), (after, &a));
+    let comparison = closeloop::flows::reports::compare(deps, &survey, before, after).await?;
     Ok(match format.as_str() {
         "html" => document_response(
             StatusCode::OK,

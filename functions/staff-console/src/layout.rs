@@ -116,7 +116,7 @@ pub fn page(ctx: &Ctx, title: &str, active: Nav, body: Markup) -> String {
             }
             body {
                 a.skip href="#main" { (ctx.t("Skip to content", "跳到正文")) }
-                header.top {
+                header.bar {
                     a.brand href="/console/queue" { "Closeloop" }
                     nav aria-label=(ctx.t("Sections", "栏目")) {
                         ul {
@@ -201,11 +201,11 @@ pub const STYLE: &str = r#"
 body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei","WenQuanYi Micro Hei",sans-serif;color:var(--ink);background:var(--bg)}
 a{color:var(--brand)}a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible,summary:focus-visible{outline:3px solid #1b1f24;outline-offset:2px}
 .skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:#fff;padding:.4rem .6rem;z-index:9}
-header.top{display:flex;flex-wrap:wrap;align-items:center;gap:.25rem 1.25rem;background:#0f2540;color:#fff;padding:.5rem 1.25rem}
-header.top a{color:#fff;text-decoration:none}.brand{font-weight:800;font-size:1.1rem;letter-spacing:.02em}
-header.top nav ul{display:flex;flex-wrap:wrap;gap:.15rem;list-style:none;margin:0;padding:0}
-header.top nav a{display:block;padding:.45rem .7rem;border-radius:6px;color:#dbe6f5}header.top nav a:hover{background:#1d3a5f}
-header.top nav a[aria-current=page]{background:#fff;color:#0f2540;font-weight:600}
+header.bar{display:flex;flex-wrap:wrap;align-items:center;gap:.25rem 1.25rem;background:#0f2540;color:#fff;padding:.5rem 1.25rem}
+header.bar a{color:#fff;text-decoration:none}.brand{font-weight:800;font-size:1.1rem;letter-spacing:.02em}
+header.bar nav ul{display:flex;flex-wrap:wrap;gap:.15rem;list-style:none;margin:0;padding:0}
+header.bar nav a{display:block;padding:.45rem .7rem;border-radius:6px;color:#dbe6f5}header.bar nav a:hover{background:#1d3a5f}
+header.bar nav a[aria-current=page]{background:#fff;color:#0f2540;font-weight:600}
 .me{margin-left:auto;display:flex;align-items:center;gap:.75rem;font-size:.9rem}.me .who{color:#dbe6f5}
 .me form{margin:0}.link{background:none;border:0;color:#fff;text-decoration:underline;font:inherit;cursor:pointer;padding:.3rem}
 main{max-width:1280px;margin:0 auto;padding:1.25rem}main.narrow{max-width:30rem;padding-top:12vh}
@@ -250,5 +250,5 @@ dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.3rem .9rem;marg
 @media (max-width:720px){main{padding:.75rem}.cols{grid-template-columns:1fr}.me{margin-left:0;width:100%;justify-content:space-between}
 table.rows thead{display:none}table.rows tr{display:block;border-bottom:1px solid var(--line);padding:.5rem 0}table.rows td{display:flex;gap:.5rem;border:0;padding:.2rem .6rem}
 table.rows td::before{content:attr(data-label);min-width:6.5rem;color:var(--muted);font-size:.8rem;font-weight:600}}
-@media print{header.top,.actions,form{display:none}}
+@media print{header.bar,.actions,form{display:none}}
 "#;

@@ -553,6 +553,40 @@ fn range_text(first: NaiveDate, last: NaiveDate) -> String {
 /// The whole printable page of a report.
 pub fn html(report: &Report, locale: Locale) -> String {
     let w = words(locale);
+    document(
+        locale,
+        &format!(
+            "{} · {} · {}",
+            report.title.get(locale),
+            w.report,
+            range_text(report.first_day, report.last_day)
+        ),
+        &report_body(report, locale),
+        w.footer,
+    )
+}
+
+/// A report inside another page (the staff console): the same content, its style scoped to
+/// it so that the page around it keeps its own.
+pub fn section(report: &Report, locale: Locale) -> String {
+    scoped(&report_body(report, locale))
+}
+
+/// The before/after comparison inside another page.
+pub fn comparison_section(c: &Comparison, locale: Locale) -> String {
+    scoped(&comparison_body(c, locale))
+}
+
+fn scoped(body: &str) -> String {
+    let style = STYLE
+        .replacen(":root{", ":scope{", 1)
+        .replace("html{-webkit-text-size-adjust:100%}", "")
+        .replace("body{", ":scope{");
+    format!("<div class=\"report-doc\"><style>@scope (.report-doc) {{{style}}}</style>{body}</div>")
+}
+
+fn report_body(report: &Report, locale: Locale) -> String {
+    let w = words(locale);
     let title = report.title.get(locale);
     let mut body = String::new();
 
@@ -610,17 +644,7 @@ pub fn html(report: &Report, locale: Locale) -> String {
     body.push_str(&cross_tables(report, locale));
     body.push_str(&keyword_lists(report, locale));
     body.push_str(&ticket_section(report, locale));
-
-    document(
-        locale,
-        &format!(
-            "{title} · {} · {}",
-            w.report,
-            range_text(report.first_day, report.last_day)
-        ),
-        &body,
-        w.footer,
-    )
+    body
 }
 
 fn document(locale: Locale, title: &str, body: &str, footer: &str) -> String {
@@ -1588,6 +1612,16 @@ fn bounds(values: impl Iterator<Item = f64>, limits: (f64, f64), pad: f64) -> (f
 /// The before/after comparison as a page.
 pub fn comparison_html(c: &Comparison, locale: Locale) -> String {
     let w = words(locale);
+    document(
+        locale,
+        &format!("{} · {}", w.comparison, c.survey_id),
+        &comparison_body(c, locale),
+        w.footer,
+    )
+}
+
+fn comparison_body(c: &Comparison, locale: Locale) -> String {
+    let w = words(locale);
     let mut body = String::new();
     let _ = write!(
         body,
@@ -1642,12 +1676,7 @@ pub fn comparison_html(c: &Comparison, locale: Locale) -> String {
         ),
         w.comparison_legend
     );
-    document(
-        locale,
-        &format!("{} · {}", w.comparison, c.survey_id),
-        &body,
-        w.footer,
-    )
+    body
 }
 
 fn difference_row(

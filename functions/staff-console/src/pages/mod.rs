@@ -9,9 +9,11 @@ use crate::layout::Ctx;
 use crate::respond::Form;
 use crate::routes::Reply;
 
+pub mod reports;
+
 /// The page at `path` (below `/console`, no leading or trailing slash).
 pub async fn route(
-    _ctx: &Ctx<'_>,
+    ctx: &Ctx<'_>,
     method: &Method,
     path: &str,
     form: &Form,
@@ -20,6 +22,10 @@ pub async fn route(
     let _ = form;
     match (method.as_str(), segments.as_slice()) {
         ("GET", []) => Ok(Reply::Redirect("/console/queue".into())),
+        // Reports (managers)
+        ("GET", ["reports"]) => reports::report(ctx).await,
+        ("GET", ["reports", "compare"]) => reports::compare(ctx).await,
+        ("GET", ["reports", "export.csv"]) => reports::csv(ctx).await,
         _ => Err(Error::not_found(format!("page /console/{path}"))),
     }
 }
