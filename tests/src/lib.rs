@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 
 pub use closeloop_local::Template;
 
+pub mod browser;
 pub mod generate;
 pub mod stack;
 

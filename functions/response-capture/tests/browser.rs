@@ -14,20 +14,14 @@
 
 mod common;
 
-use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Write};
-use std::os::fd::AsRawFd;
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::rc::Rc;
-use std::sync::mpsc;
 use std::time::Duration;
 
-use base64::Engine;
 use chrono::Duration as Span;
 use closeloop::domain::survey::Locale;
 use closeloop::keys;
+use closeloop_tests::browser::{Browser, CHROMIUM};
 use closeloop_tests::{emails_to, TestEnv};
 use common::front::{serve, Front};
 use common::*;
@@ -35,230 +29,6 @@ use response_capture::ResponseCapture;
 use serde_json::{json, Value};
 use survey_delivery::SurveyDelivery;
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const STEP_TIMEOUT: Duration = Duration::from_secs(30);
-
-// ---- Chromium over the DevTools pipe ---------------------------------------------------------
-
-struct Browser {
-    child: std::process::Child,
-    to_browser: std::io::PipeWriter,
-    from_browser: mpsc::Receiver<Value>,
-    events: VecDeque<Value>,
-    next_id: u64,
-    session: Option<String>,
-    _profile: PathBuf,
-}
-
-impl Browser {
-    fn launch() -> Browser {
-        let profile =
-            std::env::temp_dir().join(format!("closeloop-chromium-{}", rand::random::<u64>()));
-        std::fs::create_dir_all(&profile).unwrap();
-        let (browser_reads, to_browser) = std::io::pipe().unwrap();
-        let (from_browser, browser_writes) = std::io::pipe().unwrap();
-        let (read_fd, write_fd) = (browser_reads.as_raw_fd(), browser_writes.as_raw_fd());
-        let mut command = Command::new(CHROMIUM);
-        command
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-dev-shm-usage",
-                "--hide-scrollbars",
-                "--remote-debugging-pipe",
-                "--window-size=390,844",
-            ])
-            .arg(format!("--user-data-dir={}", profile.display()))
-            .arg("about:blank")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        // SAFETY: only async-signal-safe calls between fork and exec. DevTools reads commands
-        // on fd 3 and writes replies on fd 4.
-        unsafe {
-            command.pre_exec(move || {
-                if libc::dup2(read_fd, 3) < 0 || libc::dup2(write_fd, 4) < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-        let child = command.spawn().expect("start /usr/bin/chromium");
-        drop(browser_reads);
-        drop(browser_writes);
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(from_browser);
-            let mut message = Vec::new();
-            while reader.read_until(0, &mut message).unwrap_or(0) > 0 {
-                message.pop();
-                if let Ok(value) = serde_json::from_slice::<Value>(&message) {
-                    if tx.send(value).is_err() {
-                        return;
-                    }
-                }
-                message.clear();
-            }
-        });
-        Browser {
-            child,
-            to_browser,
-            from_browser: rx,
-            events: VecDeque::new(),
-            next_id: 0,
-            session: None,
-            _profile: profile,
-        }
-    }
-
-    fn send(&mut self, method: &str, params: Value) -> Value {
-        match self.try_send(method, params) {
-            Ok(result) => result,
-            Err(reply) => panic!("{method}: {reply}"),
-        }
-    }
-
-    /// A command whose failure is expected at times (evaluating while a page navigates).
-    fn try_send(&mut self, method: &str, params: Value) -> Result<Value, Value> {
-        self.next_id += 1;
-        let id = self.next_id;
-        let mut message = json!({"id": id, "method": method, "params": params});
-        if let Some(session) = &self.session {
-            message["sessionId"] = json!(session);
-        }
-        let mut bytes = message.to_string().into_bytes();
-        bytes.push(0);
-        self.to_browser.write_all(&bytes).unwrap();
-        loop {
-            let reply = self
-                .from_browser
-                .recv_timeout(STEP_TIMEOUT)
-                .unwrap_or_else(|_| panic!("Chromium did not answer {method}"));
-            if reply["id"] == json!(id) {
-                if reply.get("error").is_some() {
-                    return Err(reply);
-                }
-                return Ok(reply["result"].clone());
-            }
-            self.events.push_back(reply);
-        }
-    }
-
-    fn wait_for(&mut self, event: &str) {
-        if let Some(at) = self.events.iter().position(|e| e["method"] == event) {
-            self.events.drain(..=at);
-            return;
-        }
-        loop {
-            let message = self
-                .from_browser
-                .recv_timeout(STEP_TIMEOUT)
-                .unwrap_or_else(|_| panic!("no {event} from Chromium"));
-            if message["method"] == event {
-                self.events.clear();
-                return;
-            }
-        }
-    }
-
-    fn open_phone_tab(&mut self) {
-        let targets = self.send("Target.getTargets", json!({}));
-        let page = targets["targetInfos"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["type"] == "page")
-            .expect("a page target")["targetId"]
-            .clone();
-        let attached = self.send(
-            "Target.attachToTarget",
-            json!({"targetId": page, "flatten": true}),
-        );
-        self.session = Some(attached["sessionId"].as_str().unwrap().to_string());
-        self.send(
-            "Emulation.setDeviceMetricsOverride",
-            json!({"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": true}),
-        );
-        self.send("Page.enable", json!({}));
-    }
-
-    fn navigate(&mut self, url: &str) {
-        self.events.clear();
-        self.send("Page.navigate", json!({"url": url}));
-        self.wait_for("Page.loadEventFired");
-    }
-
-    fn eval(&mut self, expression: &str) -> Value {
-        let result = self.send(
-            "Runtime.evaluate",
-            json!({"expression": expression, "returnByValue": true, "userGesture": true}),
-        );
-        assert!(
-            result.get("exceptionDetails").is_none(),
-            "{expression}: {result}"
-        );
-        result["result"]["value"].clone()
-    }
-
-    /// Taps the visible label of an input, as a finger would.
-    fn tap(&mut self, selector: &str) {
-        let tapped = self.eval(&format!(
-            "(function(){{var e=document.querySelector('{selector}');if(!e)return false;e.scrollIntoView();e.click();return true}})()"
-        ));
-        assert_eq!(tapped, json!(true), "nothing to tap at {selector}");
-    }
-
-    fn type_into(&mut self, name: &str, text: &str) {
-        let typed = self.eval(&format!(
-            "(function(){{var e=document.querySelector('textarea[name=\"{name}\"]');if(!e||e.disabled)return false;e.focus();e.value={};e.dispatchEvent(new Event('input',{{bubbles:true}}));return true}})()",
-            json!(text)
-        ));
-        assert_eq!(typed, json!(true), "cannot type into {name}");
-    }
-
-    fn is_hidden(&mut self, question: &str) -> bool {
-        self.eval(&format!(
-            "document.querySelector('[data-q=\"{question}\"]').hidden"
-        )) == json!(true)
-    }
-
-    fn screenshot(&mut self, name: &str) -> PathBuf {
-        let shot = self.send("Page.captureScreenshot", json!({"format": "png"}));
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(shot["data"].as_str().unwrap())
-            .unwrap();
-        assert!(png.starts_with(b"\x89PNG"), "a PNG");
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/artefacts");
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(name);
-        std::fs::write(&path, png).unwrap();
-        path
-    }
-
-    fn text(&mut self) -> String {
-        self.eval("document.body.innerText")
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        self.session = None;
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self._profile);
-    }
-}
-
-/// What the browser saw, for the test thread to assert.
 struct Seen {
     /// Without script, the one-tap page shows the button that records the rating.
     confirm_offered: bool,
@@ -411,9 +181,7 @@ order.sort(function(a,b){return a-b});return {rows:order.map(function(t){return 
     let callback_time_shown_after_yes = !browser.is_hidden("callback_time");
     browser.type_into("callback_time", "weekday evenings");
     browser.screenshot(&format!("survey-{label}-answered.png"));
-    browser.events.clear();
-    browser.tap("#survey button[type=\"submit\"]");
-    browser.wait_for("Page.loadEventFired");
+    browser.click_and_wait("#survey button[type=\"submit\"]");
     let thank_you = browser.text();
     browser.screenshot(&format!("survey-{label}-thank-you.png"));
     Seen {
