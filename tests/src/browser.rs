@@ -240,8 +240,6 @@ impl Drop for Browser {
     }
 }
 
-/// What the browser saw, for the test thread to assert.
-
 impl Browser {
     /// A page tab at `width`×`height` CSS pixels (a desktop when `mobile` is false).
     pub fn open_tab(&mut self, width: u32, height: u32, mobile: bool) {
