@@ -7,7 +7,9 @@
 //! (project template.yaml), LOCAL_LOGIN_PASSWORD (closeloop: the password of every login at the
 //! stand-in OIDC issuer, `http://<LOCAL_API_ADDR>/_local/oidc`).
 //!
-//! `closeloop-local tokens` prints the dev tokens (token, role, department, subject) and exits.
+//! `closeloop-local tokens` prints the dev tokens (token, role, department, subject) and exits;
+//! `closeloop-local logins` prints the staff console's logins (username, password, role,
+//! department) and exits.
 
 mod invoke;
 mod schedules;
@@ -269,6 +271,28 @@ async fn run() -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some("logins") {
+        let issuer = identities_from_env().and_then(|identities| {
+            closeloop_local::oidc::Issuer::new(
+                &format!("http://{}", env_or("LOCAL_API_ADDR", "127.0.0.1:8080")),
+                &identities,
+                &env_or(
+                    "LOCAL_LOGIN_PASSWORD",
+                    closeloop_local::oidc::DEFAULT_PASSWORD,
+                ),
+            )
+        });
+        return match issuer {
+            Ok(issuer) => {
+                print!("{}", issuer.table());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("closeloop-local: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if std::env::args().nth(1).as_deref() == Some("tokens") {
         return match identities_from_env() {
             Ok(identities) => {

@@ -1069,7 +1069,9 @@ Outputs:
     fn the_staff_console_is_served_on_public_routes_it_guards_itself() {
         let t = Template::project().unwrap();
         let root = t.route("GET /console").expect("GET /console");
-        let pages = t.route("ANY /console/{proxy+}").expect("ANY /console/{proxy+}");
+        let pages = t
+            .route("ANY /console/{proxy+}")
+            .expect("ANY /console/{proxy+}");
         for route in [root, pages] {
             assert_eq!(route.function, "staff-console");
             assert!(route.public, "the console signs in itself: no bearer token");
