@@ -1,6 +1,7 @@
-"""Local provisioning the table cannot carry: the alerts topic, the verified SES sender and the
-QR nonce key (the template's generated Secrets Manager secret). The table itself is created by
-the local runner from template.yaml. Prints the topic ARN and the secret's ARN on one line."""
+"""Local provisioning the table cannot carry: the alerts topic, the verified SES sender, the
+QR nonce key and the staff console's session key (the template's generated Secrets Manager
+secrets). The table itself is created by the local runner from template.yaml. Prints the topic
+ARN, the QR nonce secret's ARN and the console session secret's ARN on one line."""
 import os
 import secrets
 import sys
@@ -18,9 +19,15 @@ try:
 except ses.exceptions.AlreadyExistsException:
     pass
 sm = boto3.client("secretsmanager", **kw)
-try:
-    key = sm.create_secret(Name="closeloop-qr-nonce-key",
-                           SecretString=secrets.token_urlsafe(48))["ARN"]
-except sm.exceptions.ResourceExistsException:
-    key = sm.describe_secret(SecretId="closeloop-qr-nonce-key")["ARN"]
-print(topic, key)
+
+
+def generated_secret(name):
+    """The secret's ARN, created with 64 random characters as the template's are."""
+    try:
+        return sm.create_secret(Name=name, SecretString=secrets.token_urlsafe(48))["ARN"]
+    except sm.exceptions.ResourceExistsException:
+        return sm.describe_secret(SecretId=name)["ARN"]
+
+
+print(topic, generated_secret("closeloop-qr-nonce-key"),
+      generated_secret("closeloop-console-session-key"))

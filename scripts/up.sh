@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# `make up`: Closeloop on this machine. Starts the AWS emulator, the five functions under
+# `make up`: Closeloop on this machine. Starts the AWS emulator, the functions under
 # `cargo lambda watch`, and the local runner (HTTP API from template.yaml, stream delivery,
-# schedules); loads the default, the relationship and the ticket follow-up surveys; prints
-# the links. Ctrl-C stops everything it started.
+# schedules, the staff console's sign-in service); loads the default, the relationship and the
+# ticket follow-up surveys; prints the links and the console's logins. Ctrl-C stops everything
+# it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -16,6 +17,8 @@ DEV_ADMIN_TOKEN=${DEV_ADMIN_TOKEN:-dev-admin-token}
 GROUPS_CLAIM=${GROUPS_CLAIM:-cognito:groups}
 SCHEDULE_EVERY_SECS=${SCHEDULE_EVERY_SECS:-60}
 SENDER_EMAIL=${SENDER_EMAIL:-surveys@closeloop.local}
+# The password of every staff console login at the runner's stand-in issuer.
+LOCAL_LOGIN_PASSWORD=${LOCAL_LOGIN_PASSWORD:-closeloop}
 export CARGO_PROFILE_DEV_DEBUG=${CARGO_PROFILE_DEV_DEBUG:-0}
 mkdir -p .local
 
@@ -29,7 +32,7 @@ echo "== AWS emulator on 127.0.0.1:$EMULATOR_PORT"
 start_emulator "$EMULATOR_PORT" .local/emulator.log
 export_emulator_env "$EMULATOR_PORT"
 PROVISIONED=$(.venv/bin/python scripts/provision.py "$SENDER_EMAIL")
-read -r TOPIC_ARN QR_NONCE_SECRET_ID <<<"$PROVISIONED"
+read -r TOPIC_ARN QR_NONCE_SECRET_ID CONSOLE_SESSION_SECRET_ID <<<"$PROVISIONED"
 
 cat > .local/functions.env <<ENV
 AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL
@@ -56,6 +59,9 @@ SWEEP_BUDGET_SECONDS=20
 SURVEY_TIME_BUDGET_SECONDS=180
 GROUPS_CLAIM=$GROUPS_CLAIM
 QR_NONCE_SECRET_ID=$QR_NONCE_SECRET_ID
+OIDC_ISSUER=http://127.0.0.1:$API_PORT/_local/oidc
+OIDC_CLIENT_ID=closeloop-console
+CONSOLE_SESSION_SECRET_ID=$CONSOLE_SESSION_SECRET_ID
 ENV
 
 echo "== functions (cargo lambda watch on 127.0.0.1:$LAMBDA_PORT)"
@@ -67,6 +73,7 @@ echo "== local runner (HTTP API on 127.0.0.1:$API_PORT)"
 AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL TABLE_NAME=closeloop LOCAL_API_ADDR=127.0.0.1:$API_PORT \
   LAMBDA_ENDPOINT=http://127.0.0.1:$LAMBDA_PORT DEV_ADMIN_TOKEN=$DEV_ADMIN_TOKEN \
   GROUPS_CLAIM=$GROUPS_CLAIM SCHEDULE_EVERY_SECS=$SCHEDULE_EVERY_SECS \
+  LOCAL_LOGIN_PASSWORD=$LOCAL_LOGIN_PASSWORD \
   setsid "$RUNNER" >.local/runner.log 2>&1 &
 started $! "the local runner" .local/runner.log "$API_PORT"
 wait_for "http://127.0.0.1:$API_PORT/_local/health" 120 "the local runner"
@@ -88,6 +95,8 @@ for file in default relationship ticket-follow-up; do
 done
 
 TOKENS=$(DEV_ADMIN_TOKEN=$DEV_ADMIN_TOKEN GROUPS_CLAIM=$GROUPS_CLAIM "$RUNNER" tokens | sed 's/^/    /')
+LOGINS=$(DEV_ADMIN_TOKEN=$DEV_ADMIN_TOKEN GROUPS_CLAIM=$GROUPS_CLAIM LOCAL_LOGIN_PASSWORD=$LOCAL_LOGIN_PASSWORD \
+  "$RUNNER" logins | sed 's/^/    /')
 
 cat <<INFO
 
@@ -99,6 +108,9 @@ $TOKENS
   Surveys         curl -H 'Authorization: Bearer $DEV_ADMIN_TOKEN' http://127.0.0.1:$API_PORT/surveys
   Default survey  curl -H 'Authorization: Bearer $DEV_ADMIN_TOKEN' http://127.0.0.1:$API_PORT/surveys/csat-default
   Campaign survey curl -H 'Authorization: Bearer $DEV_ADMIN_TOKEN' http://127.0.0.1:$API_PORT/surveys/relationship
+  Staff console   http://127.0.0.1:$API_PORT/console
+  Console logins  (sign-in service http://127.0.0.1:$API_PORT/_local/oidc)
+$LOGINS
   Outbox (SMS, email, alerts)  $AWS_ENDPOINT_URL/moto-api/data.json
   Logs            .local/runner.log  .local/functions.log  .local/emulator.log
 Ready. Press Ctrl-C to stop.

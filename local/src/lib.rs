@@ -5,6 +5,7 @@
 pub mod events;
 pub mod filter;
 pub mod identities;
+pub mod oidc;
 pub mod table;
 pub mod template;
 

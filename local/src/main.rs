@@ -4,9 +4,12 @@
 //! Environment: AWS_ENDPOINT_URL (required), TABLE_NAME (closeloop), LAMBDA_ENDPOINT
 //! (http://127.0.0.1:9000), LOCAL_API_ADDR (127.0.0.1:8080), DEV_ADMIN_TOKEN (dev-admin-token),
 //! GROUPS_CLAIM (cognito:groups), SCHEDULE_EVERY_SECS (real periods), CLOSELOOP_TEMPLATE
-//! (project template.yaml).
+//! (project template.yaml), LOCAL_LOGIN_PASSWORD (closeloop: the password of every login at the
+//! stand-in OIDC issuer, `http://<LOCAL_API_ADDR>/_local/oidc`).
 //!
-//! `closeloop-local tokens` prints the dev tokens (token, role, department, subject) and exits.
+//! `closeloop-local tokens` prints the dev tokens (token, role, department, subject) and exits;
+//! `closeloop-local logins` prints the staff console's logins (username, password, role,
+//! department) and exits.
 
 mod invoke;
 mod schedules;
@@ -37,6 +40,8 @@ pub struct State {
     pub config: Config,
     /// The dev tokens the HTTP API accepts and the claims each stands for.
     pub identities: DevIdentities,
+    /// The staff console's sign-in service, at `/_local/oidc`.
+    pub oidc: closeloop_local::oidc::Issuer,
     pub template: Template,
     pub invoker: invoke::Invoker,
     pub dynamodb: aws_sdk_dynamodb::Client,
@@ -224,8 +229,19 @@ async fn run() -> Result<(), String> {
         println!("  {line}");
     }
 
+    let oidc = closeloop_local::oidc::Issuer::new(
+        &format!("http://{}", config.api_addr),
+        &identities,
+        &env_or(
+            "LOCAL_LOGIN_PASSWORD",
+            closeloop_local::oidc::DEFAULT_PASSWORD,
+        ),
+    )?;
+    println!("Staff console sign-in service: {}", oidc.issuer());
+
     let state = Arc::new(State {
         identities,
+        oidc,
         invoker: invoke::Invoker::new(&config.lambda_endpoint),
         config,
         template,
@@ -255,6 +271,28 @@ async fn run() -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some("logins") {
+        let issuer = identities_from_env().and_then(|identities| {
+            closeloop_local::oidc::Issuer::new(
+                &format!("http://{}", env_or("LOCAL_API_ADDR", "127.0.0.1:8080")),
+                &identities,
+                &env_or(
+                    "LOCAL_LOGIN_PASSWORD",
+                    closeloop_local::oidc::DEFAULT_PASSWORD,
+                ),
+            )
+        });
+        return match issuer {
+            Ok(issuer) => {
+                print!("{}", issuer.table());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("closeloop-local: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if std::env::args().nth(1).as_deref() == Some("tokens") {
         return match identities_from_env() {
             Ok(identities) => {

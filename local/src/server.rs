@@ -168,6 +168,9 @@ async fn route(
         );
         return r;
     }
+    if let Some(rest) = path.strip_prefix(closeloop_local::oidc::PATH) {
+        return sign_in_service(state, req, rest.to_string()).await;
+    }
     if let Some(function) = path.strip_prefix("/_local/deliveries/") {
         if let Err(refusal) = admin(state, &req) {
             return refused(refusal);
@@ -303,6 +306,30 @@ async fn route(
                 "api: {} returned an invalid header {name}: {value:?}",
                 route.function
             ),
+        }
+    }
+    resp
+}
+
+/// The staff console's stand-in issuer (`/_local/oidc/...`): public, as an issuer is.
+async fn sign_in_service(state: &State, req: Request<Incoming>, rest: String) -> Resp {
+    /// Sign-in forms and token requests are a few hundred bytes.
+    const MAX_FORM: usize = 64 * 1024;
+    let method = req.method().as_str().to_ascii_uppercase();
+    let query = req.uri().query().unwrap_or("").to_string();
+    let body = match Limited::new(req.into_body(), MAX_FORM).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return too_large(),
+    };
+    let reply = state.oidc.handle(&method, &rest, &query, &body, Utc::now());
+    let mut resp = Response::new(Full::new(Bytes::from(reply.body)));
+    *resp.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+    for (name, value) in &reply.headers {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            resp.headers_mut().append(n, v);
         }
     }
     resp

@@ -1066,6 +1066,39 @@ Outputs:
     }
 
     #[test]
+    fn the_staff_console_is_served_on_public_routes_it_guards_itself() {
+        let t = Template::project().unwrap();
+        let root = t.route("GET /console").expect("GET /console");
+        let pages = t
+            .route("ANY /console/{proxy+}")
+            .expect("ANY /console/{proxy+}");
+        for route in [root, pages] {
+            assert_eq!(route.function, "staff-console");
+            assert!(route.public, "the console signs in itself: no bearer token");
+        }
+        for (method, path, proxy) in [
+            ("GET", "/console/queue", "queue"),
+            ("POST", "/console/tickets/r-1/claim", "tickets/r-1/claim"),
+        ] {
+            match t.find_route(method, path) {
+                RouteMatch::Found(r, params) => {
+                    assert_eq!(r.route_key(), "ANY /console/{proxy+}");
+                    assert_eq!(params["proxy"], proxy);
+                }
+                _ => panic!("{method} {path} finds no route"),
+            }
+        }
+        assert!(matches!(
+            t.find_route("GET", "/console"),
+            RouteMatch::Found(r, _) if r.route_key() == "GET /console"
+        ));
+        assert!(t
+            .functions()
+            .iter()
+            .any(|(id, binary)| id == "StaffConsoleFunction" && binary == "staff-console"));
+    }
+
+    #[test]
     fn a_scheduler_input_is_filled_in_when_it_fires() {
         let t = Template::project().unwrap();
         let weekly = t.schedule("report-generation", "WeeklyReport").unwrap();

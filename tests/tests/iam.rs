@@ -19,6 +19,7 @@ const TABLE: &str = "!GetAtt Table.Arn";
 const ALERTS_TOPIC: &str = "!Ref AlertsTopic";
 const FAILURE_QUEUE: &str = "!GetAtt StreamFailureQueue.Arn";
 const QR_NONCE_KEY: &str = "!Ref QrNonceKey";
+const CONSOLE_SESSION_KEY: &str = "!Ref ConsoleSessionKey";
 const SES_IDENTITIES: &str = "the account's SES identities (identity/*)";
 const ANY: &str = "\"*\"";
 /// Phone numbers: everything that is not an SNS ARN (`NotResource: arn:…:sns:*:*:*`).
@@ -110,6 +111,7 @@ fn resource(value: &Value) -> Resource {
                 }
                 ("!Ref", "AlertsTopic") => ALERTS_TOPIC.into(),
                 ("!Ref", "QrNonceKey") => QR_NONCE_KEY.into(),
+                ("!Ref", "ConsoleSessionKey") => CONSOLE_SESSION_KEY.into(),
                 ("!GetAtt", "StreamFailureQueue.Arn") => FAILURE_QUEUE.into(),
                 ("!Sub", s) if s.contains(":ses:") && s.ends_with(":identity/*") => {
                     SES_IDENTITIES.into()

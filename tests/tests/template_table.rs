@@ -102,6 +102,7 @@ fn every_function_in_the_template_is_a_workspace_binary() {
             "report-generation",
             "response-capture",
             "sla-escalation",
+            "staff-console",
             "survey-delivery",
             "ticket-creation"
         ]
