@@ -60,12 +60,25 @@ impl Browser {
             .arg("about:blank")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stderr(match std::env::var_os("CLOSELOOP_CHROMIUM_LOG") {
+                // Chromium's own log, when a walk fails to start and the reason is wanted.
+                Some(path) => std::fs::File::create(path)
+                    .map(Stdio::from)
+                    .unwrap_or_else(|_| Stdio::null()),
+                None => Stdio::null(),
+            });
         // SAFETY: only async-signal-safe calls between fork and exec. DevTools reads commands
         // on fd 3 and writes replies on fd 4.
         unsafe {
             command.pre_exec(move || {
-                if libc::dup2(read_fd, 3) < 0 || libc::dup2(write_fd, 4) < 0 {
+                // The pipe's own fds may already be 3 or 4 (dup2 onto itself would keep the
+                // close-on-exec flag, and one could overwrite the other): copy both above 9
+                // first, then onto 3 and 4.
+                let (read, write) = (
+                    libc::fcntl(read_fd, libc::F_DUPFD, 10),
+                    libc::fcntl(write_fd, libc::F_DUPFD, 10),
+                );
+                if read < 0 || write < 0 || libc::dup2(read, 3) < 0 || libc::dup2(write, 4) < 0 {
                     return Err(std::io::Error::last_os_error());
                 }
                 Ok(())
@@ -191,7 +204,8 @@ impl Browser {
     /// Taps the visible label of an input, as a finger would.
     pub fn tap(&mut self, selector: &str) {
         let tapped = self.eval(&format!(
-            "(function(){{var e=document.querySelector('{selector}');if(!e)return false;e.scrollIntoView();e.click();return true}})()"
+            "(function(){{var e=document.querySelector({});if(!e)return false;e.scrollIntoView();e.click();return true}})()",
+            json!(selector)
         ));
         assert_eq!(tapped, json!(true), "nothing to tap at {selector}");
     }

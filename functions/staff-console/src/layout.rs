@@ -217,7 +217,7 @@ h1{font-size:1.45rem;margin:.2rem 0 1rem}h2{font-size:1.1rem;margin:0 0 .75rem}h
 .cols{display:grid;gap:1rem;grid-template-columns:minmax(0,2fr) minmax(0,1fr)}
 .muted{color:var(--muted)}.small{font-size:.85rem}.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace}
 table{width:100%;border-collapse:collapse;background:var(--card)}th,td{text-align:left;padding:.55rem .6rem;border-bottom:1px solid var(--line);vertical-align:top}
-th{font-size:.8rem;text-transform:uppercase;letter-spacing:.03em;color:var(--muted);background:#f6f8fa}
+thead th{font-size:.8rem;text-transform:uppercase;letter-spacing:.03em;color:var(--muted);background:#f6f8fa}
 tr.breached{background:#fff5f5}tr.breached td:first-child{box-shadow:inset 4px 0 0 var(--bad)}tr.warning td:first-child{box-shadow:inset 4px 0 0 #d4a72c}
 .scroll{overflow-x:auto}
 .badge{display:inline-block;padding:.1rem .55rem;border-radius:999px;font-size:.8rem;font-weight:600;white-space:nowrap;border:1px solid transparent}
@@ -247,7 +247,7 @@ dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.3rem .9rem;marg
 .pager{display:flex;gap:.75rem;align-items:center;margin-top:.75rem}
 .answer{border-bottom:1px solid var(--line);padding:.4rem 0}.answer:last-child{border:0}.score{font-weight:700}
 .preview-frame{border:1px solid var(--line);border-radius:12px;background:#f6f7f9;max-width:26rem}
-@media (max-width:720px){main{padding:.75rem}.cols{grid-template-columns:1fr}.me{margin-left:0;width:100%;justify-content:space-between}
+@media (max-width:720px){main{padding:.75rem}form.filters .field{flex:1 1 100%;min-width:0}form.filters select,form.filters input{width:100%}.cols{grid-template-columns:1fr}.me{margin-left:0;width:100%;justify-content:space-between}
 table.rows thead{display:none}table.rows tr{display:block;border-bottom:1px solid var(--line);padding:.5rem 0}table.rows td{display:flex;gap:.5rem;border:0;padding:.2rem .6rem}
 table.rows td::before{content:attr(data-label);min-width:6.5rem;color:var(--muted);font-size:.8rem;font-weight:600}}
 @media print{header.bar,.actions,form{display:none}}

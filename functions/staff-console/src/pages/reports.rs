@@ -95,8 +95,12 @@ pub async fn report(ctx: &Ctx<'_>) -> Result<Reply, Error> {
         Ok::<_, Error>((days, report))
     }
     .await;
+    let mut picked = picked;
     let (status, error, content) = match built {
         Ok((days, report)) => {
+            // The pickers show the days the report covers, defaults included.
+            picked.from.get_or_insert_with(|| days.0.to_string());
+            picked.to.get_or_insert_with(|| days.1.to_string());
             let q = picked.query(days.0, days.1);
             let compare = {
                 let mut out = form_urlencoded::Serializer::new(String::new());
