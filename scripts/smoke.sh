@@ -50,5 +50,7 @@ CLOSELOOP_API=$api DEV_ADMIN_TOKEN=$DEV_ADMIN_TOKEN AWS_ENDPOINT_URL=http://127.
   cargo test -p closeloop-tests --test e2e_notices -- --ignored --test-threads 1
 CLOSELOOP_API=$api DEV_ADMIN_TOKEN=$DEV_ADMIN_TOKEN AWS_ENDPOINT_URL=http://127.0.0.1:$EMULATOR_PORT \
   cargo test -p closeloop-tests --test e2e_reports -- --ignored --test-threads 1
+CLOSELOOP_API=$api DEV_ADMIN_TOKEN=$DEV_ADMIN_TOKEN AWS_ENDPOINT_URL=http://127.0.0.1:$EMULATOR_PORT \
+  cargo test -p closeloop-tests --test e2e_console -- --ignored --test-threads 1
 
 echo "smoke: make up serves the admin API (401 without or with an unknown token, 403 to an agent and a manager, 200 to the admin), both shipped surveys, and the public link route"
