@@ -94,6 +94,24 @@ for file in default relationship ticket-follow-up; do
   esac
 done
 
+# Demo data: three customers and what they told the hotline, chat, a store and the app, through
+# the same API staff use; the unhappy ones become tickets in their departments' queues.
+echo "== demo customers and feedback (demo/requests.json)"
+.venv/bin/python - "http://127.0.0.1:$API_PORT" "$DEV_ADMIN_TOKEN" demo/requests.json <<'PY'
+import json, sys, urllib.request, urllib.error
+api, token, path = sys.argv[1:]
+for r in json.load(open(path)):
+    request = urllib.request.Request(api + r["path"], method=r["method"], data=json.dumps(r["body"]).encode(),
+                                     headers={"Authorization": "Bearer " + token, "content-type": "application/json"})
+    try:
+        status = urllib.request.urlopen(request, timeout=120).status
+    except urllib.error.HTTPError as e:
+        status = e.code
+    if status not in (200, 201, 409):
+        sys.exit("error: %s %s answered %s" % (r["method"], r["path"], status))
+print("demo data loaded")
+PY
+
 TOKENS=$(DEV_ADMIN_TOKEN=$DEV_ADMIN_TOKEN GROUPS_CLAIM=$GROUPS_CLAIM "$RUNNER" tokens | sed 's/^/    /')
 LOGINS=$(DEV_ADMIN_TOKEN=$DEV_ADMIN_TOKEN GROUPS_CLAIM=$GROUPS_CLAIM LOCAL_LOGIN_PASSWORD=$LOCAL_LOGIN_PASSWORD \
   "$RUNNER" logins | sed 's/^/    /')
