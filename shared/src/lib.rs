@@ -5,6 +5,7 @@ pub mod config;
 pub mod deps;
 pub mod domain;
 pub mod error;
+pub mod flows;
 pub mod keys;
 pub mod lambda;
 pub mod messaging;
