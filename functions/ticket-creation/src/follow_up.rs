@@ -11,64 +11,23 @@
 //! (ticket, history entry, marker); an answer that changes nothing writes nothing.
 
 use chrono::{DateTime, Utc};
-use closeloop::domain::attribution::{Attribution, Purpose};
+use closeloop::domain::attribution::Purpose;
 use closeloop::domain::change::ResponseProgress;
-use closeloop::domain::invitation::Invitation;
-use closeloop::domain::ticket::{
-    follow_up, Action, Command, FollowUp, FollowUpEvent, Ticket, TicketState, SYSTEM,
-};
-use closeloop::domain::timekeeping::retention_expiry;
+use closeloop::domain::ticket::{follow_up, Action, Command, FollowUp, FollowUpEvent, SYSTEM};
 use closeloop::store::{Applied, Order, Revision, TicketSettings};
 use closeloop::stream::{ItemChange, StreamChange};
 use closeloop::{Error, Store};
 
 use crate::consumer::{Outcome, CONSUMER};
 
-/// The survey a follow-up invites to (`surveys/ticket-follow-up.json`).
-pub const FOLLOW_UP_SURVEY: &str = "ticket-follow-up";
+// The follow-up's id and invitation are the domain's: a resolve through the console sends
+// the same one as a resolve through the API.
+pub use closeloop::domain::ticket::follow_up::{
+    invitation, invitation_id, resolve_number, FOLLOW_UP_SURVEY,
+};
+
 /// How many times an answer is tried again when its ticket changed between read and write.
 const RACE_RETRIES: usize = 4;
-
-/// The id of the follow-up for the `resolve_number`-th resolve of `ticket_id`.
-pub fn invitation_id(ticket_id: &str, resolve_number: u32) -> String {
-    format!("fu-{ticket_id}-{resolve_number}")
-}
-
-/// Which resolve of `ticket_id` the follow-up `invitation_id` asks about; `None` if it is not
-/// one of that ticket's follow-ups.
-pub fn resolve_number(ticket_id: &str, invitation_id: &str) -> Option<u32> {
-    invitation_id
-        .strip_prefix("fu-")?
-        .strip_prefix(ticket_id)?
-        .strip_prefix('-')?
-        .parse()
-        .ok()
-}
-
-/// The follow-up a resolved `ticket` sends its customer, due at once (the sweep keeps SMS out
-/// of quiet hours); `None` for a ticket with no customer to ask (an anonymous answer) or one
-/// that is not resolved.
-pub fn invitation(ticket: &Ticket, about: &Attribution, retention_days: u32) -> Option<Invitation> {
-    let resolved_at = ticket.resolution.as_ref()?.at;
-    if ticket.state != TicketState::Resolved {
-        return None;
-    }
-    let customer_id = ticket.customer_id.clone()?;
-    let about = Attribution {
-        customer_id: Some(customer_id.clone()),
-        ..about.clone()
-    };
-    let mut invitation = Invitation::scheduled(
-        invitation_id(&ticket.ticket_id, ticket.reopened + 1),
-        customer_id,
-        FOLLOW_UP_SURVEY,
-        resolved_at,
-        resolved_at,
-        retention_expiry(resolved_at, retention_days),
-    );
-    invitation.attribution = Attribution::ticket_follow_up(&ticket.ticket_id, &about);
-    Some(invitation)
-}
 
 /// A complete answer to a follow-up: which ticket, which of its follow-ups, the score.
 #[derive(Debug, Clone, PartialEq)]

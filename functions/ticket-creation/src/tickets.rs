@@ -1,22 +1,17 @@
 //! `GET /tickets`, `GET /tickets/{id}`, `PATCH /tickets/{id}`.
 
 use chrono::{DateTime, Utc};
-use closeloop::domain::attribution::Attribution;
-use closeloop::domain::calendar::Calendars;
 use closeloop::domain::ticket::{
-    may, may_act, Action, ActionKind, Actor, Command, CustomerUpdate, EntryKind, FollowUpRules,
-    Level, Operation, Role, SourceRef, TicketState,
+    may, Action, Actor, Level, Operation, Role, SourceRef, TicketState,
 };
-use closeloop::domain::timekeeping::retention_expiry;
-use closeloop::lambda::{actor, describe_roles, path_parameter};
-use closeloop::store::{QueueCursor, QueueFilter, QueueQuery, StoredTicket, MAX_QUEUE_PAGE};
+use closeloop::flows::tickets::{self as flows, ActRefusal, SourceItem};
+use closeloop::lambda::{actor, path_parameter};
+use closeloop::store::{QueueCursor, QueueFilter, QueueQuery, MAX_QUEUE_PAGE};
 use closeloop::{Deps, Error};
 use lambda_http::{Request, RequestExt};
 use serde_json::{json, Value};
 
-use crate::follow_up;
 use crate::routes::{ok, Answer, Refusal};
-use crate::source::{feedback_attribution, response_attribution};
 use crate::view;
 
 /// Rows per page unless `limit` says otherwise.
@@ -256,16 +251,15 @@ fn ticket_id(request: &Request) -> Result<String, Error> {
 pub async fn get(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Answer {
     let actor = actor(request, &deps.config.groups_claim)?;
     let id = ticket_id(request)?;
-    let (file, calendars) = tokio::join!(
-        deps.store.ticket_file(&id),
-        deps.store.settings::<Calendars>()
-    );
-    let file = file?.ok_or_else(|| Error::not_found(format!("ticket {id:?}")))?;
-    let calendars = calendars?.settings;
+    let read = flows::read(deps, &actor, &id).await?;
+    let file = read.file;
     let stored = file.ticket;
-    may(&actor, Operation::Read, stored.ticket.department())?;
-    let (item, customer) = source_item(deps, &stored).await?;
-    let mut value = view::ticket(&stored, now, &calendars);
+    let (item, customer) = match &read.source {
+        Some(SourceItem::Response(response)) => (json!(response), json!(response.attribution)),
+        Some(SourceItem::Feedback(feedback)) => (json!(feedback), json!(feedback.attribution)),
+        None => (Value::Null, Value::Null),
+    };
+    let mut value = view::ticket(&stored, now, &read.calendars);
     value["source"] = json!({
         "kind": closeloop::store::source_kind(&stored.ticket.source),
         "id": source_id(&stored.ticket.source),
@@ -285,158 +279,34 @@ fn source_id(source: &SourceRef) -> &str {
     }
 }
 
-/// The response or feedback item and its attribution; nulls when it is gone (retention,
-/// erasure): the ticket stays readable.
-async fn source_item(deps: &Deps, stored: &StoredTicket) -> Result<(Value, Value), Error> {
-    let found = match &stored.ticket.source {
-        SourceRef::Response { .. } => deps
-            .store
-            .get_response(&stored.source_key)
-            .await?
-            .map(|response| (json!(response), json!(response_attribution(&response)))),
-        SourceRef::Feedback { id } => deps
-            .store
-            .get_feedback(id)
-            .await?
-            .map(|feedback| (json!(feedback), json!(feedback_attribution(&feedback)))),
-    };
-    Ok(found.unwrap_or((Value::Null, Value::Null)))
-}
-
-/// `PATCH /tickets/{id}`: one action, on the version the client read.
+/// `PATCH /tickets/{id}`: one action, on the version the client read (the shared flow,
+/// [`flows::act`]).
 pub async fn act(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Answer {
     let actor = actor(request, &deps.config.groups_claim)?;
-    // Whatever the ticket, an admin (or anyone without a ticket-working role) may not act.
-    if ![Role::Manager, Role::Supervisor, Role::Agent]
-        .iter()
-        .any(|role| actor.has(*role))
-    {
-        return Err(Error::Forbidden(format!(
-            "only managers, supervisors and agents work tickets; your roles: {}",
-            describe_roles(&actor)
-        ))
-        .into());
-    }
+    // Whatever the ticket, an admin (or anyone without a ticket-working role) may not act:
+    // said before the body is looked at.
+    flows::works_tickets(&actor)?;
     let id = ticket_id(request)?;
     let (action, version) = action_body(request)?;
-    let (stored, calendars) =
-        tokio::join!(deps.store.ticket(&id), deps.store.settings::<Calendars>());
-    let stored = stored?.ok_or_else(|| Error::not_found(format!("ticket {id:?}")))?;
-    let calendars = calendars?.settings;
-    may(&actor, Operation::Read, stored.ticket.department())?;
-    if version != stored.ticket.version {
-        return Err(stale(
-            &stored,
-            now,
-            &calendars,
-            format!(
-                "ticket {id} changed since it was read (version {version} was read, it is now at \
-                 {}); reload it and try again",
-                stored.ticket.version
-            ),
-        ));
-    }
-    may_act(&actor, &action, &stored.ticket)?;
-    let command = Command {
-        action,
-        by: actor.user_id.clone(),
-        at: now,
-        expected_version: version,
-    };
-    let applied = match stored.ticket.apply(&command, &calendars) {
-        Ok(applied) => applied,
-        Err(Error::Conflict(message)) => return Err(stale(&stored, now, &calendars, message)),
-        Err(err) => return Err(err.into()),
-    };
-    let mut next = StoredTicket {
-        ticket: applied.ticket,
-        ..stored.clone()
-    };
-    // A resolved ticket is due when its follow-up window ends: the window in force now.
-    if applied.entry.kind == EntryKind::Resolve {
-        next.follow_up_window_hours = deps
-            .store
-            .settings::<FollowUpRules>()
-            .await?
-            .settings
-            .window_hours;
-    }
-    // A resolve asks the customer whether the fix worked: the follow-up is written with it.
-    let follow_up = match applied.entry.kind {
-        EntryKind::Resolve if next.ticket.customer_id.is_some() => {
-            let about = source_attribution(deps, &stored).await?;
-            follow_up::invitation(&next.ticket, &about, deps.config.retention_days)
+    match flows::act(deps, &actor, &id, action, version, now).await {
+        Ok(acted) => {
+            let mut value = view::ticket(&acted.ticket, now, &acted.calendars);
+            value["entry"] = json!(acted.entry);
+            if let Some(invitation) = &acted.follow_up {
+                value["follow_up"] =
+                    json!({"invitation_id": invitation.id, "survey_id": invitation.survey_id});
+            }
+            ok(&value)
         }
-        _ => None,
-    };
-    // A plan or a resolve is news to the customer: their update is written with it.
-    let update = CustomerUpdate::for_change(
-        &next.ticket,
-        applied.entry.kind,
-        retention_expiry(now, deps.config.retention_days),
-    );
-    if !deps
-        .store
-        .save_ticket_with_messages(
-            &next,
-            &applied.entry,
-            Some(version),
-            follow_up.as_ref(),
-            update.as_ref(),
-        )
-        .await?
-    {
-        let current = deps
-            .store
-            .ticket(&id)
-            .await?
-            .ok_or_else(|| Error::not_found(format!("ticket {id:?}")))?;
-        return Err(stale(
-            &current,
-            now,
-            &calendars,
-            format!("ticket {id} changed while this was saved; reload it and try again"),
-        ));
-    }
-    let mut value = view::ticket(&next, now, &calendars);
-    value["entry"] = json!(applied.entry);
-    if let Some(invitation) = &follow_up {
-        value["follow_up"] =
-            json!({"invitation_id": invitation.id, "survey_id": invitation.survey_id});
-    }
-    ok(&value)
-}
-
-/// Who and what the ticket is about, as its answer or feedback says (the customer alone when
-/// that item is gone).
-async fn source_attribution(deps: &Deps, stored: &StoredTicket) -> Result<Attribution, Error> {
-    let found = match &stored.ticket.source {
-        SourceRef::Response { .. } => deps
-            .store
-            .get_response(&stored.source_key)
-            .await?
-            .map(|response| response_attribution(&response)),
-        SourceRef::Feedback { id } => deps
-            .store
-            .get_feedback(id)
-            .await?
-            .map(|feedback| feedback_attribution(&feedback)),
-    };
-    Ok(found.unwrap_or_else(|| Attribution {
-        customer_id: stored.ticket.customer_id.clone(),
-        ..Attribution::default()
-    }))
-}
-
-fn stale(
-    stored: &StoredTicket,
-    now: DateTime<Utc>,
-    calendars: &Calendars,
-    message: String,
-) -> Refusal {
-    Refusal::Stale {
-        error: Error::Conflict(message),
-        ticket: view::ticket(stored, now, calendars),
+        Err(ActRefusal::Stale {
+            error,
+            current,
+            calendars,
+        }) => Err(Refusal::Stale {
+            error,
+            ticket: view::ticket(&current, now, &calendars),
+        }),
+        Err(ActRefusal::Error(error)) => Err(error.into()),
     }
 }
 
@@ -445,89 +315,5 @@ fn action_body(request: &Request) -> Result<(Action, u64), Error> {
     let body = closeloop::lambda::json_text(request, MAX_ACTION_BYTES)?;
     let body: Value = serde_json::from_str(body)
         .map_err(|err| Error::invalid("body", format!("not JSON: {err}")))?;
-    let Value::Object(mut fields) = body else {
-        return Err(Error::invalid(
-            "body",
-            "a JSON object: {\"action\": \"claim\", \"version\": 3}",
-        ));
-    };
-    let version = match fields.remove("version") {
-        Some(Value::Number(n)) if n.as_u64().is_some_and(|v| v >= 1) => n.as_u64().unwrap_or(1),
-        Some(_) => {
-            return Err(Error::invalid(
-                "version",
-                "the ticket version you read, a whole number from 1",
-            ))
-        }
-        None => {
-            return Err(Error::invalid(
-                "version",
-                "required: the ticket version you read (its `version`)",
-            ))
-        }
-    };
-    let names: Vec<&str> = ActionKind::ALL.iter().map(|k| k.as_str()).collect();
-    match fields.get("action") {
-        Some(Value::String(name)) if names.contains(&name.as_str()) => {}
-        _ => {
-            return Err(Error::invalid(
-                "action",
-                format!("one of {}", names.join(", ")),
-            ))
-        }
-    }
-    let action: Action = serde_json::from_value(Value::Object(fields.clone())).map_err(|err| {
-        let reason = without_position(&err.to_string());
-        let field = named_field(&reason).unwrap_or_else(|| at_fault(&fields));
-        Error::invalid(field, reason)
-    })?;
-    // Actions without fields (claim, resume) take anything beside their name: refuse it here.
-    let kept = serde_json::to_value(&action).expect("an action serialises");
-    if let Some(extra) = fields
-        .iter()
-        .find(|(key, value)| kept.get(key.as_str()).is_none() && !value.is_null())
-    {
-        return Err(Error::invalid(
-            extra.0,
-            format!("not a field of {}", action.kind()),
-        ));
-    }
-    Ok((action, version))
-}
-
-/// The field a "missing field `to`" or "unknown field `colour`" error names.
-fn named_field(reason: &str) -> Option<String> {
-    ["missing field `", "unknown field `"]
-        .iter()
-        .find_map(|prefix| {
-            let rest = &reason[reason.find(prefix)? + prefix.len()..];
-            Some(rest[..rest.find('`')?].to_string())
-        })
-}
-
-/// The field whose value an action refused. Serde loses the path inside an internally tagged
-/// enum, so each field is left out in turn: the one whose absence cures the error (or turns it
-/// into that field missing) is at fault.
-fn at_fault(fields: &serde_json::Map<String, Value>) -> String {
-    fields
-        .keys()
-        .filter(|key| key.as_str() != "action")
-        .find(|key| {
-            let mut without = fields.clone();
-            without.remove(key.as_str());
-            match serde_json::from_value::<Action>(Value::Object(without)) {
-                Ok(_) => true,
-                Err(err) => named_field(&err.to_string()).as_deref() == Some(key.as_str()),
-            }
-        })
-        .cloned()
-        .unwrap_or_else(|| "body".to_string())
-}
-
-/// serde_json's "at line 1 column 7" says nothing about a body re-encoded here.
-fn without_position(message: &str) -> String {
-    match message.find(" at line ") {
-        Some(at) => message[..at].to_string(),
-        None => message.to_string(),
-    }
+    flows::action_from_fields(body)
 }

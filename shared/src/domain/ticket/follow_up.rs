@@ -17,7 +17,59 @@ use serde::{Deserialize, Serialize};
 use super::action::{Action, Closure};
 use super::machine::{Ticket, TicketState};
 use super::settings_from_json;
+use crate::domain::attribution::Attribution;
+use crate::domain::invitation::Invitation;
+use crate::domain::timekeeping::retention_expiry;
 use crate::error::Error;
+
+/// The survey a follow-up invites to (`surveys/ticket-follow-up.json`).
+pub const FOLLOW_UP_SURVEY: &str = "ticket-follow-up";
+
+/// The id of the follow-up for the `resolve_number`-th resolve of `ticket_id`.
+///
+/// Which resolve a follow-up asks about is in its id, `fu-<ticket id>-<n>`: the ticket's n-th
+/// resolve. A ticket is resolved again only after a reopen, and every reopen counts, so n is
+/// `reopened + 1` when it is resolved, and a reopened-and-resolved-again ticket gets a new
+/// follow-up while an answer to the old one changes nothing.
+pub fn invitation_id(ticket_id: &str, resolve_number: u32) -> String {
+    format!("fu-{ticket_id}-{resolve_number}")
+}
+
+/// Which resolve of `ticket_id` the follow-up `invitation_id` asks about; `None` if it is not
+/// one of that ticket's follow-ups.
+pub fn resolve_number(ticket_id: &str, invitation_id: &str) -> Option<u32> {
+    invitation_id
+        .strip_prefix("fu-")?
+        .strip_prefix(ticket_id)?
+        .strip_prefix('-')?
+        .parse()
+        .ok()
+}
+
+/// The follow-up a resolved `ticket` sends its customer, due at once (the sweep keeps SMS out
+/// of quiet hours); `None` for a ticket with no customer to ask (an anonymous answer) or one
+/// that is not resolved. `about` is who and what the ticket's answer or feedback was about.
+pub fn invitation(ticket: &Ticket, about: &Attribution, retention_days: u32) -> Option<Invitation> {
+    let resolved_at = ticket.resolution.as_ref()?.at;
+    if ticket.state != TicketState::Resolved {
+        return None;
+    }
+    let customer_id = ticket.customer_id.clone()?;
+    let about = Attribution {
+        customer_id: Some(customer_id.clone()),
+        ..about.clone()
+    };
+    let mut invitation = Invitation::scheduled(
+        invitation_id(&ticket.ticket_id, ticket.reopened + 1),
+        customer_id,
+        FOLLOW_UP_SURVEY,
+        resolved_at,
+        resolved_at,
+        retention_expiry(resolved_at, retention_days),
+    );
+    invitation.attribution = Attribution::ticket_follow_up(&ticket.ticket_id, &about);
+    Some(invitation)
+}
 
 /// Longest follow-up window: 60 days.
 const MAX_WINDOW_HOURS: u32 = 60 * 24;

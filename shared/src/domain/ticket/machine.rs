@@ -536,6 +536,24 @@ impl Ticket {
     }
 
     /// Refuses an action the current state does not take, saying what would.
+    /// The actions this ticket takes in its state: those [`Ticket::apply`] would not refuse
+    /// for the state alone (the same rule, asked for every kind), less a first response already
+    /// recorded and the actions that need one first. What a page offers; who may take each is
+    /// [`may_act_kind`](super::roles::may_act_kind)'s to say.
+    pub fn possible_actions(&self) -> Vec<ActionKind> {
+        ActionKind::ALL
+            .into_iter()
+            .filter(|kind| self.check_allowed(*kind).is_ok())
+            .filter(|kind| match kind {
+                ActionKind::FirstResponse => self.first_response_at.is_none(),
+                ActionKind::WaitOnCustomer | ActionKind::Resolve => {
+                    self.first_response_at.is_some()
+                }
+                _ => true,
+            })
+            .collect()
+    }
+
     fn check_allowed(&self, kind: ActionKind) -> Result<(), Error> {
         use ActionKind as A;
         use TicketState as S;

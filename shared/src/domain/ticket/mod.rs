@@ -56,8 +56,8 @@ pub use notice::{
     Publication, Said,
 };
 pub use roles::{
-    may, may_access, may_act, parse_groups_claim, Actor, Area, Denied, Operation, Role,
-    AGENT_ACTIONS,
+    may, may_access, may_act, may_act_kind, parse_groups_claim, Actor, Area, Denied, Operation,
+    Role, AGENT_ACTIONS,
 };
 pub use routing::{classify, Classification, Departments, KeywordRule, RoutingSettings};
 pub use rules::{decide, FeedbackFacts, Reason, TicketRules, TicketSource, UrgentRules};

@@ -271,7 +271,11 @@ pub fn may(actor: &Actor, operation: Operation, ticket_department: &str) -> Resu
 /// [`may`] for `action` on `ticket`, with the owner rules: an agent takes the owner's
 /// actions only on their own ticket and claims only an unowned one.
 pub fn may_act(actor: &Actor, action: &Action, ticket: &Ticket) -> Result<(), Denied> {
-    let kind = action.kind();
+    may_act_kind(actor, action.kind(), ticket)
+}
+
+/// [`may_act`] for an action of `kind`, before its details are known: whether to offer it.
+pub fn may_act_kind(actor: &Actor, kind: ActionKind, ticket: &Ticket) -> Result<(), Denied> {
     may(actor, kind.into(), ticket.department())?;
     if actor.has(Role::Manager) || actor.has(Role::Supervisor) {
         return Ok(());

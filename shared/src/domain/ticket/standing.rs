@@ -28,6 +28,19 @@ pub enum DeadlineState {
     Breached,
 }
 
+impl DeadlineState {
+    /// The word a page classes it by: `on_track`, `warning`, `paused`, `breached`, `met`.
+    pub fn badge(self) -> &'static str {
+        match self {
+            DeadlineState::Met => "met",
+            DeadlineState::Running => "on_track",
+            DeadlineState::Warned => "warning",
+            DeadlineState::Paused => "paused",
+            DeadlineState::Breached => "breached",
+        }
+    }
+}
+
 /// One deadline as staff see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeadlineView {
@@ -77,6 +90,20 @@ pub fn deadlines(ticket: &Ticket, now: DateTime<Utc>, calendar: &Calendar) -> Ve
             standing(*name, deadline, runs, stopped_at, now, calendar, steps)
         })
         .collect()
+}
+
+/// The deadline `ticket` is measured by at `now`: its next running deadline (the one the queue
+/// sorts by, [`Ticket::running_deadlines`]'s earliest), or while its clocks stand still the
+/// earliest not yet met (shown paused); `None` when every deadline is met.
+pub fn next_standing(
+    ticket: &Ticket,
+    now: DateTime<Utc>,
+    calendar: &Calendar,
+) -> Option<DeadlineView> {
+    deadlines(ticket, now, calendar)
+        .into_iter()
+        .filter(|view| view.state != DeadlineState::Met)
+        .min_by_key(|view| view.due)
 }
 
 fn standing(

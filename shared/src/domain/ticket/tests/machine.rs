@@ -581,3 +581,48 @@ fn a_ticket_is_stored_as_json_and_as_a_dynamodb_item() {
     assert_eq!(action.kind(), ActionKind::Plan);
     assert!(serde_json::from_str::<Action>(r#"{"action": "delete"}"#).is_err());
 }
+
+#[test]
+fn the_possible_actions_are_those_apply_takes_in_each_state() {
+    use ActionKind as A;
+    let cals = Calendars::default();
+    let ticket = level_two();
+    assert_eq!(
+        ticket.possible_actions(),
+        vec![A::Claim, A::Assign, A::Note, A::Callback]
+    );
+    // Every offered action is one `apply` does not refuse for the state; every other is.
+    let claimed = ticket
+        .apply(
+            &Command {
+                action: Action::Claim,
+                by: "agent-li".into(),
+                at: ticket.created_at,
+                expected_version: 1,
+            },
+            &cals,
+        )
+        .unwrap()
+        .ticket;
+    assert!(claimed.possible_actions().contains(&A::FirstResponse));
+    assert!(!claimed.possible_actions().contains(&A::Resolve));
+    let responded = claimed
+        .apply(
+            &Command {
+                action: first_response(),
+                by: "agent-li".into(),
+                at: claimed.created_at,
+                expected_version: claimed.version,
+            },
+            &cals,
+        )
+        .unwrap()
+        .ticket;
+    let possible = responded.possible_actions();
+    for kind in [A::Plan, A::WaitOnCustomer, A::Resolve, A::Note] {
+        assert!(possible.contains(&kind), "{kind}");
+    }
+    assert!(!possible.contains(&A::FirstResponse));
+    assert!(!possible.contains(&A::Resume));
+    assert!(!possible.contains(&A::Close));
+}
