@@ -103,3 +103,186 @@ fn a_manager_reads_the_report_and_the_comparison() {
     assert!(browser.text().contains("CSAT"));
     shoot(&mut browser, "compare");
 }
+
+/// The stack's table, for what a test reads or plants beside the stack.
+fn store() -> (tokio::runtime::Runtime, closeloop::Store) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let store = runtime.block_on(async {
+        let sdk = closeloop_tests::sdk_config().await;
+        closeloop::Store::new(
+            aws_sdk_dynamodb::Client::new(&sdk),
+            closeloop_tests::stack::TABLE,
+        )
+    });
+    (runtime, store)
+}
+
+#[test]
+#[ignore = "needs the local stack: scripts/smoke.sh (make test) runs it against make up"]
+fn an_agent_claims_responds_plans_and_resolves_the_ticket_an_unhappy_answer_made() {
+    let stack = Stack::from_env();
+    // An unhappy answer through a texted link, as in the tickets' end-to-end path.
+    let invited = stack.texted_invitation(json!({
+        "name": "Han Meimei", "locale": "en", "segment": "returning", "store": "SH-001",
+        "sms_consent": true, "email_consent": true
+    }));
+    let mut answers: serde_json::Map<String, Value> =
+        default_survey_answers(1).into_iter().collect();
+    answers.insert(
+        "disappointing_step".into(),
+        json!("nobody called back for two days"),
+    );
+    let done = stack.public_json(&invited.path, &json!({ "answers": answers }));
+    assert!(matches!(done.status, 200 | 201), "{}", done.body);
+    let ticket_id = format!("r-{}", invited.invitation);
+    let read = |id: &str| stack.as_token("dev-manager", "GET", &format!("/tickets/{id}"), None);
+    let ticket = poll("the ticket", || {
+        let reply = read(&ticket_id);
+        (reply.status == 200).then(|| reply.json())
+    });
+    let department = ticket["ticket"]["classification"]["department"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let version = ticket["ticket"]["version"].as_u64().unwrap();
+
+    let mut browser = signed_in(&stack, &format!("agent.{department}"));
+    browser.navigate(&format!(
+        "{}/console/queue?department={department}",
+        stack.api
+    ));
+    let link = format!("a[href='/console/tickets/{ticket_id}']");
+    assert!(
+        browser.exists(&link),
+        "{ticket_id} in the queue: {}",
+        browser.text()
+    );
+    assert!(
+        browser.exists("tbody#queue-rows[hx-get]"),
+        "the rows refresh by themselves"
+    );
+    shoot(&mut browser, "queue");
+    browser.click_and_wait(&link);
+    assert!(browser
+        .url()
+        .ends_with(&format!("/console/tickets/{ticket_id}")));
+    let page = browser.text();
+    assert!(
+        page.contains("nobody called back for two days"),
+        "the source answer: {page}"
+    );
+    shoot(&mut browser, "ticket");
+
+    browser.click_and_wait("#act-claim button[type=submit]");
+    browser.fill(
+        "#first_response-text",
+        "Called, apologised, booked a visit.",
+    );
+    browser.click_and_wait("#act-first_response button[type=submit]");
+    let due = (chrono::Utc::now() + chrono::Duration::days(2))
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    browser.fill("#plan-text", "Replace the unit at the visit.");
+    browser.fill("#plan-due", &due);
+    browser.click_and_wait("#act-plan button[type=submit]");
+    shoot(&mut browser, "ticket-planned");
+    browser.fill(
+        "#resolve-resolution",
+        "Unit replaced; the customer confirmed it works.",
+    );
+    browser.click_and_wait("#act-resolve button[type=submit]");
+    shoot(&mut browser, "ticket-resolved");
+
+    // The table: resolved by the agent after four actions, each on the version shown.
+    let now = read(&ticket_id).json();
+    assert_eq!(now["ticket"]["state"], "resolved", "{now}");
+    assert_eq!(now["ticket"]["version"], version + 4, "{now}");
+    let agent = format!("dev-agent-{department}");
+    let actions: Vec<(String, String)> = now["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap_or_default().to_string(),
+                e["by"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    for kind in ["claim", "first_response", "plan", "resolve"] {
+        assert!(
+            actions.iter().any(|(k, by)| k == kind && *by == agent),
+            "{kind} by {agent} in {actions:?}"
+        );
+    }
+    assert_eq!(
+        now["ticket"]["resolution"]["text"], "Unit replaced; the customer confirmed it works.",
+        "{now}"
+    );
+}
+
+#[test]
+#[ignore = "needs the local stack: scripts/smoke.sh (make test) runs it against make up"]
+fn a_supervisor_sees_a_breached_ticket_highlighted_and_counted() {
+    let stack = Stack::from_env();
+    // A level-1 complaint opened three days ago and never answered: its deadlines are past.
+    let id = closeloop_tests::unique("late");
+    let (runtime, store) = store();
+    runtime.block_on(async {
+        let settings = store.ticket_settings().await.unwrap();
+        let classification: closeloop::domain::ticket::Classification =
+            serde_json::from_value(json!({
+                "level": 1, "category": "service", "department": "customer_service",
+                "reasons": [{"kind": "low_outcome", "score": 1, "max": 5}],
+                "complete": true, "rules_version": 1, "routing_version": 1,
+            }))
+            .unwrap();
+        let opened = closeloop::domain::ticket::Ticket::open(
+            closeloop::domain::ticket::SourceRef::Feedback { id: id.clone() },
+            None,
+            classification,
+            &settings.sla,
+            &settings.calendars,
+            chrono::Utc::now() - chrono::Duration::days(3),
+        )
+        .unwrap();
+        let stored = closeloop::store::StoredTicket {
+            ticket: opened.ticket,
+            source_key: closeloop::keys::ticket::item(&id),
+            source_revision: 1,
+            created_under: settings.versions,
+            follow_up_window_hours: 72,
+        };
+        assert!(store
+            .save_ticket(&stored, &opened.entry, None)
+            .await
+            .unwrap());
+    });
+    let ticket_id = format!("f-{id}");
+
+    let mut browser = signed_in(&stack, "supervisor.customer_service");
+    browser.navigate(&format!("{}/console/supervisor", stack.api));
+    let breached: u64 = browser
+        .text_of("#count-breached strong")
+        .trim()
+        .trim_start_matches('≥')
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("a breached count: {}", browser.text()));
+    assert!(breached >= 1, "the late ticket is counted");
+    let row = format!("tr.breached a[href='/console/tickets/{ticket_id}']");
+    assert!(
+        browser.exists(&row),
+        "{ticket_id} listed as breached: {}",
+        browser.text()
+    );
+    shoot(&mut browser, "supervisor");
+    browser.click_and_wait("#count-breached");
+    assert!(browser.url().contains("overdue=true"), "{}", browser.url());
+    assert!(
+        browser.exists(&row),
+        "the breached queue lists it highlighted"
+    );
+    shoot(&mut browser, "queue-breached");
+}

@@ -214,7 +214,7 @@ h1{font-size:1.45rem;margin:.2rem 0 1rem}h2{font-size:1.1rem;margin:0 0 .75rem}h
 .card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:1rem 1.1rem;margin:0 0 1rem}
 .card.error{border-color:var(--bad);background:var(--bad-bg)}.card.error h1{color:var(--bad)}
 .grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(18rem,1fr))}
-.cols{display:grid;gap:1rem;grid-template-columns:minmax(0,2fr) minmax(0,1fr)}
+.cols{display:grid;gap:1rem;grid-template-columns:minmax(0,2fr) minmax(0,1fr)}.cols>*,.grid>*{min-width:0}.card{overflow-wrap:anywhere}
 .muted{color:var(--muted)}.small{font-size:.85rem}.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace}
 table{width:100%;border-collapse:collapse;background:var(--card)}th,td{text-align:left;padding:.55rem .6rem;border-bottom:1px solid var(--line);vertical-align:top}
 thead th{font-size:.8rem;text-transform:uppercase;letter-spacing:.03em;color:var(--muted);background:#f6f8fa}
