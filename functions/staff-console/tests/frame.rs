@@ -95,3 +95,64 @@ async fn the_htmx_asset_is_served_from_the_console() {
     assert!(text(&response).starts_with("var htmx=function"));
     assert!(!csp(&response).is_empty());
 }
+
+#[tokio::test]
+async fn a_deployed_console_signs_with_the_key_in_its_secret() {
+    use staff_console::oidc::Oidc;
+    use staff_console::session::{Session, SessionKey};
+    use staff_console::Console;
+    let t = ConsoleTest::new("console-secret").await;
+    closeloop_tests::generate::create_survey(&t.env.deps.store, "csat-default", chrono::Utc::now())
+        .await;
+    let text = format!(
+        "{:064x}",
+        chrono::Utc::now().timestamp_nanos_opt().unwrap_or(7)
+    );
+    let arn = aws_sdk_secretsmanager::Client::new(&t.env.sdk)
+        .create_secret()
+        .name(closeloop_tests::unique("console-session-key"))
+        .secret_string(&text)
+        .send()
+        .await
+        .unwrap()
+        .arn
+        .unwrap();
+    let console = Console::new(
+        t.env.deps_for("staff-console"),
+        Oidc::new("http://127.0.0.1:9/oidc", "closeloop-console", None),
+        arn,
+    );
+    let key = SessionKey::from_secret(&text).unwrap();
+    let session = Session::start(
+        "manager",
+        "manager",
+        vec!["closeloop-manager".into()],
+        chrono::Utc::now(),
+    );
+    let signed = format!("cl_session={}", key.seal(&session));
+    let request =
+        support::console_request("GET", Some(&signed), "/console/reports/compare", None, &[]);
+    let response = closeloop::lambda::Function::http(&console, request, chrono::Utc::now()).await;
+    // Signed with the secret's key: a session (the page is served, or says what is missing).
+    assert_ne!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        text_of(&response)
+    );
+    // Signed with the test key instead: no session.
+    let other = t.staff("manager", None);
+    let request = support::console_request(
+        "GET",
+        Some(&other.cookie),
+        "/console/reports/compare",
+        None,
+        &[],
+    );
+    let response = closeloop::lambda::Function::http(&console, request, chrono::Utc::now()).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+}
+
+fn text_of(response: &http::Response<aws_lambda_events::encodings::Body>) -> String {
+    text(response)
+}
