@@ -1,6 +1,7 @@
 //! Closeloop's common crate: the pure domain rules, and the thin layer every function shares to
 //! reach DynamoDB, SNS and SES.
 
+pub mod campaigns;
 pub mod config;
 pub mod deps;
 pub mod domain;

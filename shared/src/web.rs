@@ -181,6 +181,31 @@ textarea{width:100%;font:inherit;padding:.6rem;border:2px solid #c4c7cc;border-r
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}[hidden]{display:none!important}";
 
 pub mod report;
+pub mod survey_form;
+
+/// The customer pages' look, confined to the elements inside `scope` (a CSS selector): the
+/// staff console shows a survey preview inside its own page with exactly the customer's
+/// style, without that style reaching the console around it.
+pub fn customer_style_within(scope: &str) -> String {
+    let mut out = String::with_capacity(STYLE.len() * 2);
+    for rule in STYLE.split_inclusive('}') {
+        let Some((selectors, declarations)) = rule.split_once('{') else {
+            continue;
+        };
+        let scoped: Vec<String> = selectors
+            .split(',')
+            .map(|selector| match selector.trim() {
+                // The page's own frame becomes the scope itself.
+                "body" | "main" => scope.to_string(),
+                selector => format!("{scope} {selector}"),
+            })
+            .collect();
+        out.push_str(&scoped.join(","));
+        out.push('{');
+        out.push_str(declarations);
+    }
+    out
+}
 
 #[cfg(test)]
 mod tests;

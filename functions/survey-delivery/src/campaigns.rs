@@ -8,12 +8,7 @@
 
 use aws_lambda_events::encodings::Body;
 use chrono::{DateTime, Utc};
-use closeloop::domain::campaign::{
-    check_campaign_id, Audience, CampaignCounts, CampaignInput, CampaignStatus,
-};
-use closeloop::domain::customer::Customer;
-use closeloop::domain::invitation::Invitation;
-use closeloop::domain::survey::SurveyId;
+use closeloop::domain::campaign::{check_campaign_id, CampaignCounts, CampaignInput};
 use closeloop::lambda::{json_body, json_response, path_parameter};
 use closeloop::{Deps, Error};
 use http::{Response, StatusCode};
@@ -22,132 +17,25 @@ use serde_json::json;
 
 const MAX_CAMPAIGN_BYTES: usize = 16 * 1024;
 
-/// Conditional writes in flight when a campaign is resumed.
-const SCHEDULE_CONCURRENCY: usize = 16;
-
-/// Customers looked up together when the audience comes from service events.
-const VIEW_CHUNK: usize = 100;
-
-/// The customers of an audience for a send at `send_at`: by service events of its service
-/// type, or by segment and last purchase.
-async fn audience(
-    deps: &Deps,
-    audience: &Audience,
-    send_at: DateTime<Utc>,
-) -> Result<Vec<Customer>, Error> {
-    let store = &deps.store;
-    let mut customers = Vec::new();
-    if let Some(service_type) = &audience.service_type {
-        let ids = store
-            .customers_with_events(service_type, audience.served_since(send_at))
-            .await?;
-        for chunk in ids.chunks(VIEW_CHUNK) {
-            let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
-            for view in store.customer_views(&refs).await?.into_iter().flatten() {
-                if audience.includes(&view.customer) {
-                    customers.push(view.customer);
-                }
-            }
-        }
-    } else {
-        for segment in audience.segments_to_search() {
-            for customer in store
-                .customers_in_segment(segment, audience.since_date(send_at))
-                .await?
-            {
-                if audience.includes(&customer) {
-                    customers.push(customer);
-                }
-            }
-        }
-    }
-    Ok(customers)
-}
-
+/// Decodes the request and creates through the common crate's flow
+/// (`closeloop::campaigns::create`, also the staff console's): 201 when created or resumed,
+/// 200 for a replay of a finished request.
 pub async fn create(
     deps: &Deps,
     request: &Request,
     now: DateTime<Utc>,
 ) -> Result<Response<Body>, Error> {
     let input: CampaignInput = json_body(request, MAX_CAMPAIGN_BYTES)?;
-    let asked = input
-        .validate(|| format!("c-{:016x}", rand::random::<u64>()))
-        .map_err(|p| Error::invalid(p.field, p.reason))?;
-    let id = asked.id.clone();
-    // A past send time is only fine for a retry of a campaign already stored (resumed or
-    // replayed below).
-    if asked.send_time_passed(now) && deps.store.get_campaign(&id).await?.is_none() {
-        return Err(Error::invalid(
-            "send_at",
-            "is in the past; give a time from now on",
+    let created = closeloop::campaigns::create(deps, input, now).await?;
+    if created.replay {
+        return Ok(json_response(
+            StatusCode::OK,
+            &json!({"campaign": created.campaign}),
         ));
     }
-    let survey_id = SurveyId::parse(&asked.survey_id)
-        .map_err(|p| Error::invalid("survey_id", p.to_string()))?;
-    let survey = match deps
-        .store
-        .get_survey(&survey_id, asked.survey_version)
-        .await
-    {
-        Ok(survey) => survey,
-        Err(Error::NotFound { what }) => {
-            return Err(Error::invalid(
-                "survey_id",
-                format!("{what} does not exist"),
-            ))
-        }
-        Err(other) => return Err(other),
-    };
-    let requested = asked.campaign(survey.version, now);
-    let (campaign, resumed) = if deps.store.create_campaign(&requested).await? {
-        (requested, false)
-    } else {
-        let existing = deps.store.get_campaign(&id).await?.ok_or_else(|| {
-            Error::Conflict(format!(
-                "a campaign with id \"{id}\" is being changed; please retry"
-            ))
-        })?;
-        if !existing.requested_again(&requested, asked.send_at, asked.survey_version) {
-            return Err(Error::Conflict(format!(
-                "a campaign with id \"{id}\" already exists with another definition; \
-                 choose another id"
-            )));
-        }
-        if existing.status == CampaignStatus::Scheduled {
-            // A replay of a finished request: the campaign as it stands.
-            return Ok(json_response(
-                StatusCode::OK,
-                &json!({"campaign": existing}),
-            ));
-        }
-        (existing, true)
-    };
-    let customers = audience(deps, &campaign.audience, campaign.send_at).await?;
-    let rules = &deps.config.delivery.rules;
-    let invitations: Vec<Invitation> = customers
-        .iter()
-        .map(|customer| campaign.invitation_for(customer, rules, now, deps.config.retention_days))
-        .collect();
-    if resumed {
-        // Some may exist, and may have been sent already: only the missing ones are written.
-        deps.store
-            .schedule_missing_invitations(&invitations, SCHEDULE_CONCURRENCY)
-            .await?;
-    } else {
-        let unwritten = deps.store.schedule_invitations(&invitations).await?;
-        if !unwritten.is_empty() {
-            return Err(Error::Upstream(format!(
-                "campaign {id}: {} invitations could not be scheduled yet; send the same \
-                 request again to finish it",
-                unwritten.len()
-            )));
-        }
-    }
-    deps.store.finish_campaign(&id, invitations.len()).await?;
-    let campaign = campaign.scheduled(invitations.len());
     Ok(json_response(
         StatusCode::CREATED,
-        &json!({"campaign": campaign, "resumed": resumed}),
+        &json!({"campaign": created.campaign, "resumed": created.resumed}),
     ))
 }
 

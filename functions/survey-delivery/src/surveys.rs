@@ -6,7 +6,7 @@
 use aws_lambda_events::encodings::Body;
 use chrono::{DateTime, Utc};
 use closeloop::domain::survey::{
-    check_time_budget, estimate, NewSurvey, Survey, SurveyDefinition, SurveyId, ValidSurvey,
+    admit_version, estimate, NewSurvey, Survey, SurveyDefinition, SurveyId, ValidSurvey,
 };
 use closeloop::lambda::{json_body, json_response, path_parameter, query_parameter};
 use closeloop::{Deps, Error, Store};
@@ -22,13 +22,10 @@ fn survey_id(request: &Request) -> Result<SurveyId, Error> {
     SurveyId::parse(&raw).map_err(|problem| Error::invalid("id", problem.to_string()))
 }
 
+/// The domain's one admission check, also the staff console's.
 fn validate(definition: SurveyDefinition, budget_secs: u32) -> Result<ValidSurvey, Error> {
-    let survey = definition
-        .validate()
-        .map_err(|problem| Error::invalid(problem.field, problem.reason))?;
-    check_time_budget(survey.definition(), budget_secs)
-        .map_err(|problem| Error::invalid(problem.field, problem.reason))?;
-    Ok(survey)
+    admit_version(definition, budget_secs)
+        .map_err(|problem| Error::invalid(problem.field, problem.reason))
 }
 
 /// A stored survey as the routes answer it: with its estimated answering time.

@@ -3,16 +3,10 @@
 //! Admins only.
 
 use chrono::{DateTime, Utc};
-use closeloop::domain::calendar::Calendars;
-use closeloop::domain::report::settings::ReportSettings;
-use closeloop::domain::ticket::{
-    Area, EscalationSettings, FollowUpRules, RoutingSettings, SlaPolicy, TicketRules,
-};
+use closeloop::domain::ticket::Area;
 use closeloop::lambda::{path_parameter, require};
-use closeloop::store::{Settings, SETTINGS_NAMES};
-use closeloop::{Deps, Error};
+use closeloop::Deps;
 use lambda_http::Request;
-use serde_json::{json, Value};
 
 use crate::routes::{ok, Answer};
 
@@ -23,58 +17,22 @@ const MAX_SETTINGS_BYTES: usize = 256 * 1024;
 pub async fn get(deps: &Deps, request: &Request) -> Answer {
     require(request, &deps.config.groups_claim, Area::Settings)?;
     let name = path_parameter(request, "name").unwrap_or_default();
-    let value = match name.as_str() {
-        TicketRules::NAME => current::<TicketRules>(deps).await?,
-        RoutingSettings::NAME => current::<RoutingSettings>(deps).await?,
-        SlaPolicy::NAME => current::<SlaPolicy>(deps).await?,
-        Calendars::NAME => current::<Calendars>(deps).await?,
-        FollowUpRules::NAME => current::<FollowUpRules>(deps).await?,
-        EscalationSettings::NAME => current::<EscalationSettings>(deps).await?,
-        ReportSettings::NAME => current::<ReportSettings>(deps).await?,
-        _ => return Err(unknown(&name).into()),
-    };
-    ok(&value)
+    ok(&deps.store.settings_json(&name).await?)
 }
 
 /// Checks the document as the domain reads it (400 naming the field) and saves it as the next
-/// version. Tickets already open keep the versions they were made under.
+/// version (the common crate's one settings write, also the console's). Tickets already open
+/// keep the versions they were made under.
 pub async fn put(deps: &Deps, request: &Request, now: DateTime<Utc>) -> Answer {
     let actor = require(request, &deps.config.groups_claim, Area::Settings)?;
     let name = path_parameter(request, "name").unwrap_or_default();
-    if !SETTINGS_NAMES.contains(&name.as_str()) {
-        return Err(unknown(&name).into());
+    if !closeloop::store::SETTINGS_NAMES.contains(&name.as_str()) {
+        return Err(closeloop::store::unknown_settings(&name).into());
     }
     let text = closeloop::lambda::json_text(request, MAX_SETTINGS_BYTES)?;
-    let by = actor.user_id.as_str();
-    let value = match name.as_str() {
-        TicketRules::NAME => save::<TicketRules>(deps, text, by, now).await?,
-        RoutingSettings::NAME => save::<RoutingSettings>(deps, text, by, now).await?,
-        SlaPolicy::NAME => save::<SlaPolicy>(deps, text, by, now).await?,
-        Calendars::NAME => save::<Calendars>(deps, text, by, now).await?,
-        EscalationSettings::NAME => save::<EscalationSettings>(deps, text, by, now).await?,
-        ReportSettings::NAME => save::<ReportSettings>(deps, text, by, now).await?,
-        _ => save::<FollowUpRules>(deps, text, by, now).await?,
-    };
+    let value = deps
+        .store
+        .save_settings_json(&name, text, actor.user_id.as_str(), now)
+        .await?;
     ok(&value)
-}
-
-async fn current<T: Settings>(deps: &Deps) -> Result<Value, Error> {
-    Ok(json!(deps.store.settings::<T>().await?))
-}
-
-async fn save<T: Settings>(
-    deps: &Deps,
-    text: &str,
-    by: &str,
-    now: DateTime<Utc>,
-) -> Result<Value, Error> {
-    let settings = T::from_json(text)?;
-    Ok(json!(deps.store.save_settings(settings, by, now).await?))
-}
-
-fn unknown(name: &str) -> Error {
-    Error::not_found(format!(
-        "settings {name:?} (there are {})",
-        SETTINGS_NAMES.join(", ")
-    ))
 }

@@ -46,7 +46,8 @@ pub use reports::{KeptReport, ReportPeriod, Sent, REPORT_LEASE_MINUTES};
 pub use responses::{Feedback, RecordOutcome};
 pub use retime::{DueRetime, RetimeJob, RetimeProgress, RETIME_ENTITY};
 pub use settings::{
-    Settings, SettingsVersions, TicketSettings, Versioned, DEFAULT_VERSION, SETTINGS_NAMES,
+    unknown_settings, Settings, SettingsVersions, TicketSettings, Versioned, DEFAULT_VERSION,
+    SETTINGS_NAMES,
 };
 pub use surveys::SurveySummary;
 pub use tickets::TICKET_ENTITY;

@@ -2,6 +2,7 @@
 //! crate (domain rules, store), and renders the answer. Who may open a page is checked here
 //! with the same rules the API applies.
 
+use closeloop::domain::ticket::{may_access, Area};
 use closeloop::Error;
 use http::Method;
 
@@ -14,6 +15,16 @@ pub mod reports;
 pub mod deadline;
 pub mod queue;
 pub mod ticket;
+pub mod campaigns;
+pub mod customers;
+pub mod settings;
+pub mod surveys;
+
+/// Refuses (403) someone the API would refuse in `area`: the API's own rule
+/// (`closeloop::lambda::require`), applied to the signed-in person.
+pub fn require(ctx: &Ctx, area: Area) -> Result<(), Error> {
+    may_access(&ctx.actor, area).map_err(|denied| Error::Forbidden(denied.reason))
+}
 
 /// The page at `path` (below `/console`, no leading or trailing slash).
 pub async fn route(
@@ -35,6 +46,21 @@ pub async fn route(
         ("GET", ["supervisor"]) => queue::supervisor(ctx).await,
         ("GET", ["tickets", id]) => ticket::page(ctx, id).await,
         ("POST", ["tickets", id]) => ticket::act(ctx, id, form).await,
+        // Admin pages: surveys, settings, customers, campaigns.
+        ("GET", ["surveys"]) => surveys::list(ctx).await,
+        ("GET", ["surveys", id]) => surveys::show(ctx, id).await,
+        ("GET", ["surveys", id, "versions", "new"]) => surveys::new_version(ctx, id).await,
+        ("POST", ["surveys", id, "versions", "new"]) => surveys::save_version(ctx, id, form).await,
+        ("GET", ["surveys", id, "versions", n, "preview"]) => surveys::preview(ctx, id, n).await,
+        ("GET", ["settings"]) => settings::list(ctx).await,
+        ("GET", ["settings", name]) => settings::show(ctx, name).await,
+        ("POST", ["settings", name]) => settings::save(ctx, name, form).await,
+        ("GET", ["customers"]) => customers::find(ctx).await,
+        ("GET", ["customers", id]) => customers::profile(ctx, id).await,
+        ("GET", ["campaigns"]) => campaigns::list(ctx).await,
+        ("GET", ["campaigns", "new"]) => campaigns::new(ctx).await,
+        ("POST", ["campaigns", "new"]) => campaigns::save(ctx, form).await,
+        ("GET", ["campaigns", id]) => campaigns::show(ctx, id).await,
         _ => Err(Error::not_found(format!("page /console/{path}"))),
     }
 }

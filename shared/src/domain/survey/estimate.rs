@@ -25,7 +25,7 @@
 
 use serde::Serialize;
 
-use super::{Locale, Question, QuestionKind, SurveyDefinition, SurveyProblem};
+use super::{Locale, Question, QuestionKind, SurveyDefinition, SurveyProblem, ValidSurvey};
 
 pub const PAGE_SECS: u32 = 10;
 pub const RATING_SECS: u32 = 7;
@@ -118,4 +118,17 @@ pub fn check_time_budget(
         ));
     }
     Ok(estimate)
+}
+
+/// Whether a definition may be stored as a survey version: the survey rules
+/// ([`SurveyDefinition::validate`]) first, then the time budget ([`check_time_budget`]). The one
+/// check in front of every write of a version, whichever door it comes through (the admin API
+/// or the staff console), so both refuse the same definitions with the same field and reason.
+pub fn admit_version(
+    definition: SurveyDefinition,
+    budget_secs: u32,
+) -> Result<ValidSurvey, SurveyProblem> {
+    let survey = definition.validate()?;
+    check_time_budget(survey.definition(), budget_secs)?;
+    Ok(survey)
 }

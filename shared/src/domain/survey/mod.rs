@@ -32,8 +32,9 @@ pub use definition::{
     SurveyDefinition,
 };
 pub use estimate::{
-    check_time_budget, estimate, question_seconds, Estimate, CHOICE_SECS, DEFAULT_TIME_BUDGET_SECS,
-    LONG_SURVEY_SECS, NPS_SECS, OPEN_TEXT_SECS, OPTIONAL_OPEN_TEXT_SECS, PAGE_SECS, RATING_SECS,
+    admit_version, check_time_budget, estimate, question_seconds, Estimate, CHOICE_SECS,
+    DEFAULT_TIME_BUDGET_SECS, LONG_SURVEY_SECS, NPS_SECS, OPEN_TEXT_SECS, OPTIONAL_OPEN_TEXT_SECS,
+    PAGE_SECS, RATING_SECS,
 };
 pub use ids::{DimensionId, IdError, OptionId, QuestionId, SurveyId};
 pub use locale::{Locale, Localized, UnknownLocale};

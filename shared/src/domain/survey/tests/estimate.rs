@@ -81,3 +81,19 @@ fn the_budget_refuses_a_long_survey_unless_it_allows_itself_to_be() {
     def.allow_long = true;
     assert_eq!(check_time_budget(&def, 180), Ok(Estimate { seconds }));
 }
+
+#[test]
+fn a_version_is_admitted_only_when_valid_and_within_the_budget() {
+    let questions: Vec<Value> = (0..30).map(|i| rating(&format!("r{i}"))).collect();
+    let long = definition(json!(questions));
+    let problem = admit_version(long.clone(), 180).unwrap_err();
+    assert_eq!(problem.field, "questions");
+    assert!(admit_version(long, 10_000).is_ok());
+    let duplicate = definition(json!([rating("a"), rating("a")]));
+    let problem = admit_version(duplicate, 10_000).unwrap_err();
+    assert!(
+        problem.field.starts_with("questions[1]"),
+        "{}",
+        problem.field
+    );
+}
