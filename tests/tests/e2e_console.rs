@@ -286,3 +286,52 @@ fn a_supervisor_sees_a_breached_ticket_highlighted_and_counted() {
     );
     shoot(&mut browser, "queue-breached");
 }
+
+#[test]
+#[ignore = "needs the local stack: scripts/smoke.sh (make test) runs it against make up"]
+fn an_admin_fixes_a_survey_version_at_its_field_and_previews_it() {
+    let stack = Stack::from_env();
+    let before = stack.admin("GET", "/surveys/csat-default", None).json();
+    let version = before["version"].as_u64().unwrap();
+    let outcome = before["definition"]["outcome"]
+        .as_str()
+        .or_else(|| before["outcome"].as_str())
+        .unwrap_or_else(|| panic!("the outcome question of {before}"))
+        .to_string();
+
+    let mut browser = signed_in(&stack, "admin");
+    browser.navigate(&format!("{}/console/surveys/csat-default", stack.api));
+    shoot(&mut browser, "survey");
+    browser.click_and_wait("a.button[href$='/versions/new']");
+    // An outcome question the survey does not have: refused, and said at that field.
+    browser.fill("#f-outcome", "no_such_question");
+    browser.click_and_wait("main form[action$='/versions/new'] button[type=submit]");
+    let error = browser.text_of(".field.invalid[data-field='outcome'] .field-error");
+    assert!(
+        error.contains("no_such_question"),
+        "the error at the outcome field: {}",
+        browser.text()
+    );
+    shoot(&mut browser, "survey-error");
+    let unchanged = stack.admin("GET", "/surveys/csat-default", None).json();
+    assert_eq!(unchanged["version"], version, "nothing saved");
+
+    // Fixed: saved as the next version, then previewed as the customer will see it.
+    browser.fill("#f-outcome", &outcome);
+    browser.click_and_wait("main form[action$='/versions/new'] button[type=submit]");
+    let saved = stack.admin("GET", "/surveys/csat-default", None).json();
+    assert_eq!(saved["version"], version + 1, "{saved}");
+    let preview = format!("a[href*='/versions/{}/preview']", version + 1);
+    assert!(
+        browser.exists(&preview),
+        "the new version listed: {}",
+        browser.text()
+    );
+    browser.click_and_wait(&preview);
+    assert!(
+        browser.exists("fieldset.q"),
+        "the customer's form: {}",
+        browser.text()
+    );
+    shoot(&mut browser, "survey-preview");
+}
