@@ -156,3 +156,117 @@ async fn a_deployed_console_signs_with_the_key_in_its_secret() {
 fn text_of(response: &http::Response<aws_lambda_events::encodings::Body>) -> String {
     text(response)
 }
+
+/// Every console path, as each kind of visitor: whatever the answer (page, fragment, redirect,
+/// refusal, CSV, asset), it carries the CSP; no page's script runs without this response's
+/// nonce; nobody gets a server error; and no page is served without a session.
+#[tokio::test]
+async fn every_response_carries_the_csp_and_no_page_is_served_without_a_session() {
+    let t = ConsoleTest::new("console-csp-sweep").await;
+    closeloop_tests::generate::create_survey(&t.env.deps.store, "csat-default", chrono::Utc::now())
+        .await;
+    let pages = [
+        "/console",
+        "/console/queue",
+        "/console/queue/rows",
+        "/console/queue?department=rd&overdue=true",
+        "/console/supervisor",
+        "/console/tickets/r-nope",
+        "/console/reports",
+        "/console/reports?from=nope",
+        "/console/reports/compare",
+        "/console/reports/export.csv",
+        "/console/surveys",
+        "/console/surveys/csat-default",
+        "/console/surveys/csat-default/versions/new",
+        "/console/surveys/csat-default/versions/1/preview",
+        "/console/settings",
+        "/console/settings/sla_policy",
+        "/console/customers",
+        "/console/customers?find=%2B8613800000000",
+        "/console/customers/C1",
+        "/console/campaigns",
+        "/console/campaigns/new",
+        "/console/campaigns/x",
+        "/console/no-such-page",
+    ];
+    let forms = [
+        "/console/tickets/r-nope",
+        "/console/surveys/csat-default/versions/new",
+        "/console/settings/sla_policy",
+        "/console/campaigns/new",
+        "/console/logout",
+    ];
+    let visitors = [
+        None,
+        Some(t.staff("agent", Some("customer_service"))),
+        Some(t.staff("supervisor", Some("rd"))),
+        Some(t.staff("manager", None)),
+        Some(t.staff("admin", None)),
+    ];
+    let items = t.env.item_count().await;
+    for visitor in &visitors {
+        let who = visitor
+            .as_ref()
+            .map(|s| s.session.sub.clone())
+            .unwrap_or_else(|| "nobody".into());
+        let mut responses = Vec::new();
+        for path in pages {
+            responses.push((format!("GET {path}"), t.get(visitor.as_ref(), path).await));
+        }
+        for path in forms {
+            // Without the form token: refused whoever sends it, and nothing written.
+            responses.push((
+                format!("POST {path}"),
+                t.post(
+                    visitor.as_ref(),
+                    path,
+                    &[("action", "claim"), ("version", "1")],
+                )
+                .await,
+            ));
+        }
+        for (what, response) in responses {
+            let status = response.status();
+            let policy = csp(&response);
+            assert!(
+                policy.starts_with("default-src 'none'; script-src 'nonce-"),
+                "{who} {what}: {status} without the CSP"
+            );
+            assert!(!status.is_server_error(), "{who} {what}: {status}");
+            if visitor.is_none() && !what.contains("/console/login") {
+                assert!(
+                    matches!(status, StatusCode::SEE_OTHER | StatusCode::OK)
+                        && (status == StatusCode::SEE_OTHER
+                            || what.starts_with("POST /console/logout")),
+                    "{who} {what}: {status}: a page without a session"
+                );
+            }
+            if what.starts_with("POST") && visitor.is_some() {
+                assert_eq!(
+                    status,
+                    StatusCode::FORBIDDEN,
+                    "{who} {what} without the form token"
+                );
+            }
+            let body = text(&response);
+            let nonce = policy
+                .split("'nonce-")
+                .nth(1)
+                .and_then(|rest| rest.split('\'').next())
+                .unwrap_or_default()
+                .to_string();
+            for tag in body.split("<script").skip(1) {
+                assert!(
+                    tag.starts_with(&format!(" nonce=\"{nonce}\"")),
+                    "{who} {what}: a script without this response's nonce"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        t.env.item_count().await,
+        items,
+        "no refused request wrote anything"
+    );
+}

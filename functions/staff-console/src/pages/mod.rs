@@ -12,13 +12,13 @@ use crate::routes::Reply;
 
 pub mod reports;
 // Tickets: the queue, one ticket and its actions, the supervisor's deadline board.
-pub mod deadline;
-pub mod queue;
-pub mod ticket;
 pub mod campaigns;
 pub mod customers;
+pub mod deadline;
+pub mod queue;
 pub mod settings;
 pub mod surveys;
+pub mod ticket;
 
 /// Refuses (403) someone the API would refuse in `area`: the API's own rule
 /// (`closeloop::lambda::require`), applied to the signed-in person.
