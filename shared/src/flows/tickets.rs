@@ -66,7 +66,7 @@ pub enum ActRefusal {
     Stale {
         error: Error,
         current: Box<StoredTicket>,
-        calendars: Calendars,
+        calendars: Box<Calendars>,
     },
     Error(Error),
 }
@@ -153,7 +153,7 @@ pub async fn act(
         |current: &StoredTicket, calendars: &Calendars, message: String| ActRefusal::Stale {
             error: Error::Conflict(message),
             current: Box::new(current.clone()),
-            calendars: calendars.clone(),
+            calendars: Box::new(calendars.clone()),
         };
     if version_read != stored.ticket.version {
         return Err(stale(
