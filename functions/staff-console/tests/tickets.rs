@@ -306,6 +306,20 @@ async fn an_old_version_is_a_409_showing_the_newer_change_and_writes_nothing() {
     );
     assert_eq!(stored(&t, &id).await, before, "nothing written");
     assert_eq!(history(&t, &id).await, 2);
+
+    // On the current version, an action the state refuses (the ticket is already someone's)
+    // is said as the rule says it, not as someone else's change.
+    let (status, body, _) = post(
+        &t,
+        &supervisor,
+        &id,
+        &[("action", "claim"), ("version", "2")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(body.contains("class=\"notice refused\""), "{body}");
+    assert!(!body.contains("class=\"notice stale\""));
+    assert_eq!(stored(&t, &id).await, before, "nothing written");
 }
 
 #[tokio::test]
