@@ -18,8 +18,6 @@ use crate::view;
 const DEFAULT_PAGE: i32 = 25;
 /// Largest body of an action (texts are at most 4,000 characters).
 const MAX_ACTION_BYTES: usize = 32 * 1024;
-/// Longest ticket id in a path.
-const MAX_TICKET_ID_CHARS: usize = 200;
 /// The query parameters `GET /tickets` takes.
 const LIST_PARAMETERS: [&str; 9] = [
     "department",
@@ -236,14 +234,7 @@ fn parse_state(text: &str) -> Result<TicketState, Error> {
 /// The `{id}` of a ticket route; anything that cannot be a ticket id is simply not found.
 fn ticket_id(request: &Request) -> Result<String, Error> {
     let id = path_parameter(request, "id").unwrap_or_default();
-    let plausible = (id.starts_with("r-") || id.starts_with("f-"))
-        && id.chars().count() <= MAX_TICKET_ID_CHARS
-        && !id.chars().any(char::is_control);
-    if plausible {
-        Ok(id)
-    } else {
-        Err(Error::not_found(format!("ticket {id:?}")))
-    }
+    flows::path_ticket_id(&id).map(str::to_string)
 }
 
 /// `GET /tickets/{id}`: the ticket, every deadline with its state, the answer or feedback it

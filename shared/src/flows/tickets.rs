@@ -100,6 +100,22 @@ pub fn works_tickets(actor: &Actor) -> Result<(), Error> {
     )))
 }
 
+/// Longest ticket id a path may carry.
+const MAX_TICKET_ID_CHARS: usize = 200;
+
+/// A ticket id from a path: anything that cannot be one (not `r-…` or `f-…`, too long,
+/// control characters) is simply not found, before any read.
+pub fn path_ticket_id(id: &str) -> Result<&str, Error> {
+    let plausible = (id.starts_with("r-") || id.starts_with("f-"))
+        && id.chars().count() <= MAX_TICKET_ID_CHARS
+        && !id.chars().any(char::is_control);
+    if plausible {
+        Ok(id)
+    } else {
+        Err(Error::not_found(format!("ticket {id:?}")))
+    }
+}
+
 /// The ticket `id` with everything staff read beside it, if `actor` may read it.
 pub async fn read(deps: &Deps, actor: &Actor, id: &str) -> Result<TicketRead, Error> {
     let (file, calendars) = tokio::join!(

@@ -27,9 +27,6 @@ use crate::layout::{Ctx, Nav};
 use crate::respond::{self, Form};
 use crate::routes::Reply;
 
-/// Longest ticket id in a path.
-const MAX_TICKET_ID_CHARS: usize = 200;
-
 /// What a page shows beside the ticket: a done action, a stale change, a refused field.
 #[derive(Default)]
 struct Shown<'f> {
@@ -42,16 +39,9 @@ struct Shown<'f> {
     refused_now: Option<String>,
 }
 
-/// The id in the path; anything that cannot be a ticket id is simply not found (as the API).
+/// The id in the path, by the API's rule: anything that cannot be a ticket id is not found.
 fn checked_id(id: &str) -> Result<&str, Error> {
-    let plausible = (id.starts_with("r-") || id.starts_with("f-"))
-        && id.chars().count() <= MAX_TICKET_ID_CHARS
-        && !id.chars().any(char::is_control);
-    if plausible {
-        Ok(id)
-    } else {
-        Err(Error::not_found(format!("ticket {id:?}")))
-    }
+    flows::path_ticket_id(id)
 }
 
 /// `GET /console/tickets/{id}`.
