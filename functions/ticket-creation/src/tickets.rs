@@ -1,9 +1,7 @@
 //! `GET /tickets`, `GET /tickets/{id}`, `PATCH /tickets/{id}`.
 
 use chrono::{DateTime, Utc};
-use closeloop::domain::ticket::{
-    may, Action, Actor, Level, Operation, Role, SourceRef, TicketState,
-};
+use closeloop::domain::ticket::{may, Action, Actor, Operation, Role, SourceRef, TicketState};
 use closeloop::flows::tickets::{self as flows, ActRefusal, SourceItem};
 use closeloop::lambda::{actor, path_parameter};
 use closeloop::store::{QueueCursor, QueueFilter, QueueQuery, MAX_QUEUE_PAGE};
@@ -75,13 +73,13 @@ fn list_query(request: &Request, actor: &Actor, now: DateTime<Utc>) -> Result<Qu
         }
     };
     let department = match get("department")? {
-        Some(department) => department_id(department)?,
+        Some(department) => flows::department_id(department)?,
         None => own_department(actor)?,
     };
     let states = match get("status")? {
         Some(text) => text
             .split(',')
-            .map(|state| parse_state(state.trim()))
+            .map(|state| flows::parse_state("status", state.trim()))
             .collect::<Result<Vec<_>, _>>()?,
         None => Vec::new(),
     };
@@ -92,14 +90,7 @@ fn list_query(request: &Request, actor: &Actor, now: DateTime<Utc>) -> Result<Qu
             "closed tickets are listed on their own (status=closed)",
         ));
     }
-    let level = get("level")?
-        .map(|text| {
-            text.parse::<u8>()
-                .map_err(|_| "use 1, 2 or 3".to_string())
-                .and_then(Level::try_from)
-                .map_err(|reason| Error::invalid("level", reason))
-        })
-        .transpose()?;
+    let level = get("level")?.map(flows::parse_level).transpose()?;
     let owner = get("assignee")?
         .map(|text| match text {
             "me" => Ok(actor.user_id.clone()),
@@ -200,35 +191,6 @@ fn own_department(actor: &Actor) -> Result<String, Error> {
             "name the department whose queue to list (e.g. department=customer_service)",
         )),
     }
-}
-
-fn department_id(text: &str) -> Result<String, Error> {
-    let ok = !text.is_empty()
-        && text.len() <= 64
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
-    if ok {
-        Ok(text.to_string())
-    } else {
-        Err(Error::invalid(
-            "department",
-            "a department id: lower-case letters, digits, '_' or '-' (e.g. customer_service)",
-        ))
-    }
-}
-
-fn parse_state(text: &str) -> Result<TicketState, Error> {
-    TicketState::ALL
-        .into_iter()
-        .find(|state| state.as_str() == text)
-        .ok_or_else(|| {
-            let names: Vec<&str> = TicketState::ALL.iter().map(|s| s.as_str()).collect();
-            Error::invalid(
-                "status",
-                format!("{text:?} is not a state; use {}", names.join(", ")),
-            )
-        })
 }
 
 /// The `{id}` of a ticket route; anything that cannot be a ticket id is simply not found.
