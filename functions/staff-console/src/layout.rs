@@ -251,4 +251,9 @@ dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.3rem .9rem;marg
 table.rows thead{display:none}table.rows tr{display:block;border-bottom:1px solid var(--line);padding:.5rem 0}table.rows td{display:flex;gap:.5rem;border:0;padding:.2rem .6rem}
 table.rows td::before{content:attr(data-label);min-width:6.5rem;color:var(--muted);font-size:.8rem;font-weight:600}}
 @media print{header.bar,.actions,form{display:none}}
+/* tickets */
+.actions form h3{margin-top:0}.actions form button{margin-top:.25rem}
+.notice.refused{border-color:var(--bad);background:var(--bad-bg)}
+td .badge{white-space:normal}h1 .badge{vertical-align:middle;font-size:.85rem}
+#queue-rows td a.mono{font-weight:600}
 "#;

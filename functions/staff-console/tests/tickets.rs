@@ -57,17 +57,26 @@ fn feedback_inserted(feedback: &Feedback) -> EventRecord {
 
 /// A service complaint recorded at `at` and its ticket opened by the consumer; the ticket id.
 async fn open(t: &ConsoleTest, id: &str, at: DateTime<Utc>) -> String {
-    let item = feedback(id, "service", at);
-    assert!(t.env.deps.store.record_feedback(&item).await.unwrap());
+    let ids = open_many(t, &[id], at).await;
+    assert_eq!(stored(t, &ids[0]).await.ticket.department(), CS);
+    ids[0].clone()
+}
+
+/// Service complaints recorded at `at`, their tickets opened in one stream batch.
+async fn open_many(t: &ConsoleTest, ids: &[&str], at: DateTime<Utc>) -> Vec<String> {
     let mut event: Event = serde_json::from_value(serde_json::json!({"Records": []})).unwrap();
-    event.records.push(feedback_inserted(&item));
+    for (n, id) in ids.iter().enumerate() {
+        let item = feedback(id, "service", at);
+        assert!(t.env.deps.store.record_feedback(&item).await.unwrap());
+        let mut record = feedback_inserted(&item);
+        record.change.sequence_number = Some(format!("{:022}", 1000 + n));
+        event.records.push(record);
+    }
     let consumer = TicketCreation::new(t.env.deps_for("ticket-creation"));
     let (summary, reply) = consumer.process_at(&event, at).await;
     assert!(reply.batch_item_failures.is_empty(), "{reply:?}");
-    assert_eq!(summary.opened, 1, "{summary:?}");
-    let ticket_id = format!("f-{id}");
-    assert_eq!(stored(t, &ticket_id).await.ticket.department(), CS);
-    ticket_id
+    assert_eq!(summary.opened, ids.len(), "{summary:?}");
+    ids.iter().map(|id| format!("f-{id}")).collect()
 }
 
 async fn stored(t: &ConsoleTest, id: &str) -> StoredTicket {
@@ -306,6 +315,20 @@ async fn an_old_version_is_a_409_showing_the_newer_change_and_writes_nothing() {
     );
     assert_eq!(stored(&t, &id).await, before, "nothing written");
     assert_eq!(history(&t, &id).await, 2);
+
+    // On the current version, an action the state refuses (the ticket is already someone's)
+    // is said as the rule says it, not as someone else's change.
+    let (status, body, _) = post(
+        &t,
+        &supervisor,
+        &id,
+        &[("action", "claim"), ("version", "2")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(body.contains("class=\"notice refused\""), "{body}");
+    assert!(!body.contains("class=\"notice stale\""));
+    assert_eq!(stored(&t, &id).await, before, "nothing written");
 }
 
 #[tokio::test]
@@ -371,4 +394,55 @@ async fn the_supervisor_sees_a_breached_ticket_counted_and_highlighted() {
         t.get(Some(&agent), "/console/supervisor").await.status(),
         StatusCode::FORBIDDEN
     );
+}
+
+/// The ticket ids a page links to, in order.
+fn linked_tickets(html: &str) -> Vec<String> {
+    html.split("href=\"/console/tickets/")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_queue_pages_with_the_store_cursor_keeping_the_filters() {
+    let t = ConsoleTest::new("console-pages").await;
+    let names: Vec<String> = (0..26).map(|n| format!("p-{n:02}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let opened = open_many(&t, &names, Utc::now()).await;
+    let agent = t.staff("agent", Some(CS));
+
+    let first = text(
+        &t.get(
+            Some(&agent),
+            "/console/queue?department=customer_service&source=feedback&lang=en",
+        )
+        .await,
+    );
+    let first_ids = linked_tickets(&first);
+    assert_eq!(first_ids.len(), 25, "{first}");
+    let next = first
+        .split("rel=\"next\"")
+        .next()
+        .and_then(|before| before.rsplit("href=\"").next())
+        .map(|href| href[..href.find('"').unwrap()].replace("&amp;", "&"))
+        .expect("a next page link");
+    assert!(
+        next.starts_with("/console/queue?department=customer_service"),
+        "{next}"
+    );
+    assert!(
+        next.contains("source=feedback") && next.contains("cursor="),
+        "{next}"
+    );
+
+    let second = text(&t.get(Some(&agent), &next).await);
+    let second_ids = linked_tickets(&second);
+    assert_eq!(second_ids.len(), 1, "{second}");
+    assert!(!second.contains("rel=\"next\""), "the end of the queue");
+    let mut all: Vec<String> = first_ids.into_iter().chain(second_ids).collect();
+    all.sort();
+    let mut expected = opened;
+    expected.sort();
+    assert_eq!(all, expected, "every ticket once, over two pages");
 }

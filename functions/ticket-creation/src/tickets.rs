@@ -1,9 +1,7 @@
 //! `GET /tickets`, `GET /tickets/{id}`, `PATCH /tickets/{id}`.
 
 use chrono::{DateTime, Utc};
-use closeloop::domain::ticket::{
-    may, Action, Actor, Level, Operation, Role, SourceRef, TicketState,
-};
+use closeloop::domain::ticket::{may, Action, Actor, Operation, Role, SourceRef, TicketState};
 use closeloop::flows::tickets::{self as flows, ActRefusal, SourceItem};
 use closeloop::lambda::{actor, path_parameter};
 use closeloop::store::{QueueCursor, QueueFilter, QueueQuery, MAX_QUEUE_PAGE};
@@ -18,8 +16,6 @@ use crate::view;
 const DEFAULT_PAGE: i32 = 25;
 /// Largest body of an action (texts are at most 4,000 characters).
 const MAX_ACTION_BYTES: usize = 32 * 1024;
-/// Longest ticket id in a path.
-const MAX_TICKET_ID_CHARS: usize = 200;
 /// The query parameters `GET /tickets` takes.
 const LIST_PARAMETERS: [&str; 9] = [
     "department",
@@ -77,13 +73,13 @@ fn list_query(request: &Request, actor: &Actor, now: DateTime<Utc>) -> Result<Qu
         }
     };
     let department = match get("department")? {
-        Some(department) => department_id(department)?,
+        Some(department) => flows::department_id(department)?,
         None => own_department(actor)?,
     };
     let states = match get("status")? {
         Some(text) => text
             .split(',')
-            .map(|state| parse_state(state.trim()))
+            .map(|state| flows::parse_state("status", state.trim()))
             .collect::<Result<Vec<_>, _>>()?,
         None => Vec::new(),
     };
@@ -94,14 +90,7 @@ fn list_query(request: &Request, actor: &Actor, now: DateTime<Utc>) -> Result<Qu
             "closed tickets are listed on their own (status=closed)",
         ));
     }
-    let level = get("level")?
-        .map(|text| {
-            text.parse::<u8>()
-                .map_err(|_| "use 1, 2 or 3".to_string())
-                .and_then(Level::try_from)
-                .map_err(|reason| Error::invalid("level", reason))
-        })
-        .transpose()?;
+    let level = get("level")?.map(flows::parse_level).transpose()?;
     let owner = get("assignee")?
         .map(|text| match text {
             "me" => Ok(actor.user_id.clone()),
@@ -204,46 +193,10 @@ fn own_department(actor: &Actor) -> Result<String, Error> {
     }
 }
 
-fn department_id(text: &str) -> Result<String, Error> {
-    let ok = !text.is_empty()
-        && text.len() <= 64
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
-    if ok {
-        Ok(text.to_string())
-    } else {
-        Err(Error::invalid(
-            "department",
-            "a department id: lower-case letters, digits, '_' or '-' (e.g. customer_service)",
-        ))
-    }
-}
-
-fn parse_state(text: &str) -> Result<TicketState, Error> {
-    TicketState::ALL
-        .into_iter()
-        .find(|state| state.as_str() == text)
-        .ok_or_else(|| {
-            let names: Vec<&str> = TicketState::ALL.iter().map(|s| s.as_str()).collect();
-            Error::invalid(
-                "status",
-                format!("{text:?} is not a state; use {}", names.join(", ")),
-            )
-        })
-}
-
 /// The `{id}` of a ticket route; anything that cannot be a ticket id is simply not found.
 fn ticket_id(request: &Request) -> Result<String, Error> {
     let id = path_parameter(request, "id").unwrap_or_default();
-    let plausible = (id.starts_with("r-") || id.starts_with("f-"))
-        && id.chars().count() <= MAX_TICKET_ID_CHARS
-        && !id.chars().any(char::is_control);
-    if plausible {
-        Ok(id)
-    } else {
-        Err(Error::not_found(format!("ticket {id:?}")))
-    }
+    flows::path_ticket_id(&id).map(str::to_string)
 }
 
 /// `GET /tickets/{id}`: the ticket, every deadline with its state, the answer or feedback it

@@ -15,7 +15,7 @@ use crate::domain::invitation::Invitation;
 use crate::domain::response::SurveyResponse;
 use crate::domain::ticket::{
     follow_up, may, may_act, Action, ActionKind, Actor, Command, CustomerUpdate, EntryKind,
-    FollowUpRules, HistoryEntry, Operation, Role, SourceRef,
+    FollowUpRules, HistoryEntry, Level, Operation, Role, SourceRef, TicketState,
 };
 use crate::domain::timekeeping::retention_expiry;
 use crate::store::{StoredTicket, TicketFile};
@@ -66,7 +66,7 @@ pub enum ActRefusal {
     Stale {
         error: Error,
         current: Box<StoredTicket>,
-        calendars: Calendars,
+        calendars: Box<Calendars>,
     },
     Error(Error),
 }
@@ -98,6 +98,61 @@ pub fn works_tickets(actor: &Actor) -> Result<(), Error> {
         "only managers, supervisors and agents work tickets; your roles: {}",
         crate::lambda::describe_roles(actor)
     )))
+}
+
+/// Longest ticket id a path may carry.
+const MAX_TICKET_ID_CHARS: usize = 200;
+
+/// A ticket id from a path: anything that cannot be one (not `r-…` or `f-…`, too long,
+/// control characters) is simply not found, before any read.
+pub fn path_ticket_id(id: &str) -> Result<&str, Error> {
+    let plausible = (id.starts_with("r-") || id.starts_with("f-"))
+        && id.chars().count() <= MAX_TICKET_ID_CHARS
+        && !id.chars().any(char::is_control);
+    if plausible {
+        Ok(id)
+    } else {
+        Err(Error::not_found(format!("ticket {id:?}")))
+    }
+}
+
+/// A department id as a filter names it: lower-case letters, digits, `_` or `-`.
+pub fn department_id(text: &str) -> Result<String, Error> {
+    let ok = !text.is_empty()
+        && text.len() <= 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if ok {
+        Ok(text.to_string())
+    } else {
+        Err(Error::invalid(
+            "department",
+            "a department id: lower-case letters, digits, '_' or '-' (e.g. customer_service)",
+        ))
+    }
+}
+
+/// A ticket state by its name; a refusal names `field` (the API's `status`, a form's `state`).
+pub fn parse_state(field: &str, text: &str) -> Result<TicketState, Error> {
+    TicketState::ALL
+        .into_iter()
+        .find(|state| state.as_str() == text)
+        .ok_or_else(|| {
+            let names: Vec<&str> = TicketState::ALL.iter().map(|s| s.as_str()).collect();
+            Error::invalid(
+                field,
+                format!("{text:?} is not a state; use {}", names.join(", ")),
+            )
+        })
+}
+
+/// A ticket level filter: `1`, `2` or `3`.
+pub fn parse_level(text: &str) -> Result<Level, Error> {
+    text.parse::<u8>()
+        .map_err(|_| "use 1, 2 or 3".to_string())
+        .and_then(Level::try_from)
+        .map_err(|reason| Error::invalid("level", reason))
 }
 
 /// The ticket `id` with everything staff read beside it, if `actor` may read it.
@@ -153,7 +208,7 @@ pub async fn act(
         |current: &StoredTicket, calendars: &Calendars, message: String| ActRefusal::Stale {
             error: Error::Conflict(message),
             current: Box::new(current.clone()),
-            calendars: calendars.clone(),
+            calendars: Box::new(calendars.clone()),
         };
     if version_read != stored.ticket.version {
         return Err(stale(

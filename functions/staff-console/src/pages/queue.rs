@@ -7,6 +7,7 @@
 
 use closeloop::domain::calendar::Calendars;
 use closeloop::domain::ticket::{may, Level, Operation, Role, RoutingSettings, TicketState};
+use closeloop::flows::tickets as flows;
 use closeloop::store::{
     source_kind, QueueCursor, QueueFilter, QueuePage, QueueQuery, StoredTicket, MAX_QUEUE_PAGE,
 };
@@ -141,20 +142,14 @@ fn queue_query(department: &str, filter: QueueFilter, ctx: &Ctx, limit: i32) -> 
 fn parse_filters(ctx: &Ctx) -> Result<Filters, Error> {
     let q = |name: &str| respond::query(ctx.request, name);
     let state = q("state")
-        .map(|text| {
-            TicketState::ALL
-                .into_iter()
-                .find(|s| s.as_str() == text && *s != TicketState::Closed)
-                .ok_or_else(|| Error::invalid("state", "one of the working states"))
+        .map(|text| match flows::parse_state("state", &text)? {
+            // The working queue; closed tickets are listed apart (the API's status=closed).
+            TicketState::Closed => Err(Error::invalid("state", "one of the working states")),
+            state => Ok(state),
         })
         .transpose()?;
     let level = q("level")
-        .map(|text| {
-            text.parse::<u8>()
-                .map_err(|_| "use 1, 2 or 3".to_string())
-                .and_then(Level::try_from)
-                .map_err(|reason| Error::invalid("level", reason))
-        })
+        .map(|text| flows::parse_level(&text))
         .transpose()?;
     let overdue = q("overdue")
         .map(|text| match text.as_str() {
@@ -180,7 +175,10 @@ fn parse_filters(ctx: &Ctx) -> Result<Filters, Error> {
         Some(_) => return Err(Error::invalid("scope", "mine or department")),
     };
     Ok(Filters {
-        department: q("department").unwrap_or_default(),
+        department: q("department")
+            .map(|d| flows::department_id(&d))
+            .transpose()?
+            .unwrap_or_default(),
         scope,
         state,
         level,
@@ -436,7 +434,7 @@ pub async fn supervisor(ctx: &Ctx<'_>) -> Result<Reply, Error> {
     }
     let choices = departments(ctx).await?;
     let department = match respond::query(ctx.request, "department") {
-        Some(d) => d,
+        Some(d) => flows::department_id(&d)?,
         None => default_department(ctx, &choices).await?,
     };
     may(&ctx.actor, Operation::Read, &department)?;

@@ -27,9 +27,6 @@ use crate::layout::{Ctx, Nav};
 use crate::respond::{self, Form};
 use crate::routes::Reply;
 
-/// Longest ticket id in a path.
-const MAX_TICKET_ID_CHARS: usize = 200;
-
 /// What a page shows beside the ticket: a done action, a stale change, a refused field.
 #[derive(Default)]
 struct Shown<'f> {
@@ -38,18 +35,13 @@ struct Shown<'f> {
     stale: Option<(u64, Vec<HistoryEntry>)>,
     /// The action whose form was refused, the field, why, and what was typed.
     invalid: Option<(String, String, String, &'f Form)>,
+    /// The ticket, unchanged since it was read, refused the action in its state.
+    refused_now: Option<String>,
 }
 
-/// The id in the path; anything that cannot be a ticket id is simply not found (as the API).
+/// The id in the path, by the API's rule: anything that cannot be a ticket id is not found.
 fn checked_id(id: &str) -> Result<&str, Error> {
-    let plausible = (id.starts_with("r-") || id.starts_with("f-"))
-        && id.chars().count() <= MAX_TICKET_ID_CHARS
-        && !id.chars().any(char::is_control);
-    if plausible {
-        Ok(id)
-    } else {
-        Err(Error::not_found(format!("ticket {id:?}")))
-    }
+    flows::path_ticket_id(id)
 }
 
 /// `GET /console/tickets/{id}`.
@@ -89,7 +81,7 @@ pub async fn act(ctx: &Ctx<'_>, id: &str, form: &Form) -> Result<Reply, Error> {
             "/console/tickets/{id}?done={}",
             done.as_str()
         ))),
-        Err(ActRefusal::Stale { .. }) => {
+        Err(ActRefusal::Stale { error, .. }) => {
             let now = flows::read(&ctx.console.deps, &ctx.actor, id).await?;
             let since: Vec<HistoryEntry> = now
                 .file
@@ -98,9 +90,18 @@ pub async fn act(ctx: &Ctx<'_>, id: &str, form: &Form) -> Result<Reply, Error> {
                 .filter(|entry| entry.ticket_version > version)
                 .cloned()
                 .collect();
-            let shown = Shown {
-                stale: Some((version, since)),
-                ..Shown::default()
+            // Nothing newer than the version read: the ticket's state refused the action (it
+            // is already someone's, it is not waiting), said as the rule says it.
+            let shown = if since.is_empty() {
+                Shown {
+                    refused_now: Some(error.to_string()),
+                    ..Shown::default()
+                }
+            } else {
+                Shown {
+                    stale: Some((version, since)),
+                    ..Shown::default()
+                }
             };
             whole(ctx, &now, shown, StatusCode::CONFLICT).await
         }
@@ -226,6 +227,9 @@ async fn whole(
                 }
                 p { (ctx.t("The ticket below is as it is now; act again if still needed.", "下方为工单当前状态；如仍需要，请重新操作。")) }
             }
+        }
+        @if let Some(refused) = &shown.refused_now {
+            div.notice.refused role="alert" { strong { (ctx.t("Not possible now", "当前无法执行")) } p { (refused) } }
         }
         @if let Some(done) = &shown.done {
             div.notice role="status" { (ctx.t("Saved:", "已保存：")) " " (done.replace('_', " ")) }

@@ -142,3 +142,23 @@ fn a_working_hours_deadline_counts_working_time_and_shows_its_warning() {
     assert_eq!(late.state, DeadlineState::Breached);
     assert_eq!(late.overdue_by.as_deref(), Some("1h 30m"));
 }
+
+#[test]
+fn the_next_standing_is_the_earliest_unmet_deadline() {
+    let mut ticket = crate::domain::ticket::tests::open_ticket(
+        &crate::domain::ticket::tests::response("R9", &[("service_response", 1.7)]),
+        crate::domain::ticket::tests::sh("2026-11-23 10:00"),
+    );
+    let calendar = Calendar::always(chrono_tz::Tz::Asia__Shanghai);
+    let earliest = ticket.deadlines.values().map(|d| d.due).min().unwrap();
+    let view = next_standing(&ticket, earliest - Duration::hours(1), &calendar).unwrap();
+    assert_eq!(view.due, earliest);
+    assert_eq!(view.state.badge(), "on_track");
+    let late = next_standing(&ticket, earliest + Duration::hours(1), &calendar).unwrap();
+    assert_eq!(late.state.badge(), "breached");
+    assert_eq!(late.overdue_by.as_deref(), Some("1h"));
+    for deadline in ticket.deadlines.values_mut() {
+        deadline.met_at = Some(deadline.due);
+    }
+    assert_eq!(next_standing(&ticket, earliest, &calendar), None);
+}
