@@ -6,6 +6,9 @@
 //! - `console.queue_p50_ms_100`, `console.queue_p50_ms_10k`: the median handler time of
 //!   `GET /console/queue?department=…` for a supervisor of that department.
 //! - `console.queue_p50_ratio_10k_vs_100`: their ratio (goal ≤ 1.5).
+//! - `console.store_query_p50_ratio_10k_vs_100`: the same for the page's one Query alone
+//!   (`Store::ticket_queue`, 25 rows), side by side: what of the page's time is the table's.
+//!   DynamoDB reads only the page; the emulator still touches every item of the partition.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -16,7 +19,7 @@ use chrono::{Duration, Utc};
 use closeloop::domain::ticket::{Classification, SourceRef, Ticket};
 use closeloop::keys;
 use closeloop::lambda::Function;
-use closeloop::store::{StoredTicket, TicketSettings};
+use closeloop::store::{QueueFilter, QueueQuery, StoredTicket, TicketSettings};
 use closeloop_tests::TestEnv;
 use serde_json::json;
 use staff_console::oidc::Oidc;
@@ -151,12 +154,45 @@ async fn main() {
     let (_, large_page) = time(&large_cookie, "planning").await;
     let rows = |page: &str| page.matches("href=\"/console/tickets/").count();
     assert!(rows(&small_page) > 0 && rows(&small_page) == rows(&large_page));
+    let query = |department: &str| QueueQuery {
+        department: department.to_string(),
+        closed: false,
+        overdue: None,
+        due_within: None,
+        now: Utc::now(),
+        filter: QueueFilter::default(),
+        limit: 25,
+        cursor: None,
+    };
+    let store_time = |department: &'static str| {
+        let store = &env.deps.store;
+        let query = query(department);
+        async move {
+            let start = Instant::now();
+            let page = store.ticket_queue(&query).await.expect("the queue");
+            assert_eq!(page.tickets.len(), 25);
+            start.elapsed().as_secs_f64() * 1000.0
+        }
+    };
     let (mut small, mut large) = (Vec::new(), Vec::new());
+    let (mut small_query, mut large_query) = (Vec::new(), Vec::new());
     for _ in 0..RUNS {
         small.push(time(&small_cookie, "rd").await.0);
         large.push(time(&large_cookie, "planning").await.0);
+        small_query.push(store_time("rd").await);
+        large_query.push(store_time("planning").await);
     }
     let (small, large) = (p50(small), p50(large));
+    let (small_query, large_query) = (p50(small_query), p50(large_query));
+    println!(
+        "# console: the page's one Query alone: p50 {small_query:.1} ms with {SMALL}, {large_query:.1} ms with {LARGE}; the rest of the page: {:.1} ms and {:.1} ms",
+        small - small_query,
+        large - large_query
+    );
+    println!(
+        "BENCH console.store_query_p50_ratio_10k_vs_100 {:.2}",
+        large_query / small_query
+    );
     println!(
         "# console: the queue page lists {} rows of each; p50 {small:.1} ms with {SMALL} open tickets, {large:.1} ms with {LARGE}",
         rows(&large_page)
