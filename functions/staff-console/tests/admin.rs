@@ -372,7 +372,7 @@ async fn with_customer(t: &ConsoleTest, id: &str) {
 }
 
 #[tokio::test]
-async fn a_customer_is_found_exactly_by_id_and_an_unknown_one_is_said_so() {
+async fn a_customer_is_found_exactly_by_id_phone_or_email_and_an_unknown_one_is_said_so() {
     let t = ConsoleTest::new("console-admin-customers").await;
     with_customer(&t, "C202405001").await;
     let admin = t.staff("admin", None);
