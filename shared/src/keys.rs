@@ -123,6 +123,21 @@ pub mod customer {
         }
     }
 
+    /// The partition of everyone holding a phone number or email (as the domain normalises
+    /// it): the staff console finds a customer by it with one Query, never a Scan.
+    pub fn by_address_partition(address: &str) -> String {
+        format!("CONTACT#{address}")
+    }
+
+    /// A customer's phone or email: `CONTACT#<address>` / `CUSTOMER#<id>`, one item per
+    /// customer holding it (two customers may share a phone).
+    pub fn by_address(address: &str, id: &str) -> Key {
+        Key {
+            pk: by_address_partition(address),
+            sk: partition(id),
+        }
+    }
+
     /// `gsi1pk` of a profile: customers of a segment, for campaign audiences.
     pub fn by_segment(segment: &str) -> String {
         format!("CUSTOMERS#{segment}")

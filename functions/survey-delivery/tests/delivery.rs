@@ -1388,9 +1388,17 @@ async fn an_import_reports_every_bad_row_and_writes_only_the_good_ones() {
             assert!(row["reason"].as_str().unwrap().len() > 10, "{row}");
         }
     }
-    // Exactly the two good profiles were written, whole.
+    // Exactly the two good profiles were written, whole, each with the item that finds it by
+    // its phone or email.
     let items = env.items().await;
-    assert_eq!(items.len(), before + 2);
+    assert_eq!(items.len(), before + 2 + 2);
+    let mut found_by: Vec<String> = items
+        .iter()
+        .filter(|i| i["entity"].as_s().unwrap() == "customer_address")
+        .map(|i| i["customer_id"].as_s().unwrap().clone())
+        .collect();
+    found_by.sort();
+    assert_eq!(found_by, ["C8001", "C8003"]);
     let mut ids: Vec<String> = items
         .iter()
         .filter(|i| i["entity"].as_s().unwrap() == "customer")
@@ -1422,7 +1430,7 @@ async fn an_import_reports_every_bad_row_and_writes_only_the_good_ones() {
         .await;
         assert_eq!(status, expected, "{reply}");
     }
-    assert_eq!(env.items().await.len(), before + 2);
+    assert_eq!(env.items().await.len(), before + 2 + 2);
 
     // Bad single customers: 400 naming the field, nothing written.
     let (status, reply) = call(
@@ -1452,7 +1460,7 @@ async fn an_import_reports_every_bad_row_and_writes_only_the_good_ones() {
     .await;
     assert_eq!(status, 400);
     assert_eq!(reply["field"], "time");
-    assert_eq!(env.items().await.len(), before + 2);
+    assert_eq!(env.items().await.len(), before + 2 + 2);
 }
 
 /// An invitation item and a contact item, as stored, for comparing two paths.

@@ -7,7 +7,11 @@
 //! - a purchase: UpdateItem `CUSTOMER#id / PROFILE` SET `last_purchase` and `gsi1sk`, only
 //!   forward (if the profile has no later purchase);
 //! - opt out: UpdateItem `CUSTOMER#id / CONTACT` SET `opted_out_at` (if not already);
-//! - suppress an address (SMS STOP): PutItem `SUPPRESS#<address> / SUPPRESS`.
+//! - suppress an address (SMS STOP): PutItem `SUPPRESS#<address> / SUPPRESS`;
+//! - find by phone or email (staff console): Query `pk = CONTACT#<address>` (keys
+//!   `CONTACT#<address> / CUSTOMER#<id>`, written with the profile, before it), then the
+//!   profiles, keeping those that still hold the address (an item left by an earlier address
+//!   finds nobody). The address items are on the `customer` index, so erasure finds them.
 //!
 //! The profile is replaced whole by imports; consent decisions the customer made (opt-out)
 //! and the fatigue record live on the CONTACT item, which imports never touch.
@@ -16,6 +20,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::batch::pair;
+use super::by_customer::ByCustomer;
 use super::write::{s, t, Change, Condition, Guard, NewItem};
 use super::{from_item, to_item, Item, Store};
 use crate::domain::customer::{Customer, Segment};
@@ -32,6 +37,17 @@ struct ProfileRecord {
     updated_at: DateTime<Utc>,
     #[serde(flatten)]
     customer: Customer,
+}
+
+/// `CONTACT#<address> / CUSTOMER#<id>`: a customer holds this phone or email.
+#[derive(Serialize, Deserialize)]
+struct AddressRecord {
+    pk: String,
+    sk: String,
+    entity: String,
+    customer_id: String,
+    #[serde(flatten)]
+    by_customer: ByCustomer,
 }
 
 /// The CONTACT item: what the customer decided and when they were last invited.
@@ -126,11 +142,75 @@ impl Store {
         })
     }
 
-    /// Creates or replaces a customer's profile; consent state is kept.
+    /// The items that find a customer by phone and by email.
+    fn address_items(&self, customer: &Customer, now: DateTime<Utc>) -> Result<Vec<Item>> {
+        let id = customer.id.as_str();
+        let addresses = [
+            customer.phone.as_ref().map(|p| p.as_str()),
+            customer.email.as_ref().map(|e| e.as_str()),
+        ];
+        addresses
+            .into_iter()
+            .flatten()
+            .map(|address| {
+                let key = keys::by_address(address, id);
+                to_item(&AddressRecord {
+                    by_customer: ByCustomer::of(Some(id), "customer_address", now, &key.pk),
+                    pk: key.pk,
+                    sk: key.sk,
+                    entity: "customer_address".into(),
+                    customer_id: id.into(),
+                })
+            })
+            .collect()
+    }
+
+    /// Creates or replaces a customer's profile; consent state is kept. The address items
+    /// go first: one without its profile finds nobody, a profile without them could not be
+    /// found by phone or email.
     pub async fn put_customer(&self, customer: &Customer, now: DateTime<Utc>) -> Result<()> {
+        let left = self.batch_put(self.address_items(customer, now)?).await?;
+        if !left.is_empty() {
+            return Err(Error::Upstream(format!(
+                "customer {}: its phone and email could not be stored; try again",
+                customer.id.as_str()
+            )));
+        }
         self.put_if(NewItem::put(self.customer_item(customer, now)?))
             .await?;
         Ok(())
+    }
+
+    /// The customers who hold `address` now (a phone or email as the domain normalises it):
+    /// one Query of its address items, then their profiles.
+    pub async fn customers_with_address(&self, address: &str) -> Result<Vec<CustomerView>> {
+        let items = self
+            .query_all(
+                None,
+                "#pk = :pk",
+                std::collections::HashMap::from([("#pk".to_string(), "pk".to_string())]),
+                std::collections::HashMap::from([(
+                    ":pk".to_string(),
+                    aws_sdk_dynamodb::types::AttributeValue::S(keys::by_address_partition(address)),
+                )]),
+                false,
+            )
+            .await?;
+        let ids: Vec<String> = items
+            .iter()
+            .filter_map(|item| item.get("customer_id").and_then(|v| v.as_s().ok()).cloned())
+            .collect();
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        Ok(self
+            .customer_views(&refs)
+            .await?
+            .into_iter()
+            .flatten()
+            .filter(|view| {
+                view.customer.phone.as_ref().map(|p| p.as_str()) == Some(address)
+                    || view.customer.email.as_ref().map(|e| e.as_str()) == Some(address)
+            })
+            .collect())
     }
 
     /// Writes many profiles; returns the ids that could not be written (after retries).
@@ -139,11 +219,26 @@ impl Store {
         customers: &[Customer],
         now: DateTime<Utc>,
     ) -> Result<Vec<String>> {
+        let mut addresses = Vec::new();
+        for customer in customers {
+            addresses.extend(self.address_items(customer, now)?);
+        }
+        // A customer whose address items were not written is reported, and not written.
+        let mut unwritten: Vec<String> = self
+            .batch_put(addresses)
+            .await?
+            .into_iter()
+            .filter_map(|item| item.get("customer_id").and_then(|v| v.as_s().ok()).cloned())
+            .collect();
+        unwritten.sort();
+        unwritten.dedup();
         let items = customers
             .iter()
+            .filter(|c| unwritten.binary_search(&c.id.as_str().to_string()).is_err())
             .map(|c| self.customer_item(c, now))
             .collect::<Result<Vec<_>>>()?;
-        self.batch_put_ids(items).await
+        unwritten.extend(self.batch_put_ids(items).await?);
+        Ok(unwritten)
     }
 
     /// Many customers with their consent state, in a few BatchGetItem calls.

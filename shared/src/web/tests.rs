@@ -130,3 +130,22 @@ fn url_query(query: &str) -> Vec<(String, String)> {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
 }
+
+#[test]
+fn the_customer_style_within_a_scope_reaches_nothing_outside_it() {
+    let scoped = customer_style_within(".preview-frame");
+    for rule in scoped.split_inclusive('}') {
+        let (selectors, _) = rule.split_once('{').unwrap();
+        for selector in selectors.split(',') {
+            assert!(
+                selector.starts_with(".preview-frame"),
+                "{selector} escapes the scope"
+            );
+        }
+    }
+    // The page's frame becomes the scope; every element rule is kept.
+    assert!(scoped.contains(".preview-frame{font:17px"));
+    assert!(scoped.contains(".preview-frame .scale label{"));
+    assert!(scoped.contains(".preview-frame [hidden]{display:none!important}"));
+    assert_eq!(scoped.matches('}').count(), STYLE.matches('}').count());
+}

@@ -2,9 +2,8 @@
 //! suppressions, and what Closeloop holds about them (invitations, responses, tickets).
 //!
 //! Finding goes through keys only, never a Scan: a customer id is the profile's key
-//! (`CUSTOMER#<id>`). The store keeps no key by phone or email, so those are normalised as the
-//! domain does (to say clearly what was looked for) and refused with that reason rather than
-//! searched for item by item.
+//! (`CUSTOMER#<id>`); a phone or email is normalised as the domain does (`Phone::parse`,
+//! `Email::parse`) and looked up by its address items (`CONTACT#<address>`).
 
 use closeloop::domain::customer::{CustomerId, Email, Phone};
 use closeloop::domain::ticket::Area;
@@ -22,7 +21,7 @@ fn find_form(ctx: &Ctx, value: &str, problem: Option<&str>) -> Markup {
     html! {
         form.filters method="get" action="/console/customers" role="search" {
             div.field.invalid[problem.is_some()] data-field="find" {
-                label for="f-find" { (ctx.t("Customer id", "客户 ID")) }
+                label for="f-find" { (ctx.t("Customer id, phone (+86…) or email", "客户 ID、手机号（+86…）或邮箱")) }
                 input #f-find type="search" name="find" value=(value) required;
                 @if let Some(problem) = problem { p.field-error role="alert" { (problem) } }
             }
@@ -53,18 +52,44 @@ pub async fn find(ctx: &Ctx<'_>) -> Result<Reply, Error> {
                 id.as_str()
             ),
         }
-    } else if let Ok(phone) = Phone::parse(&wanted) {
-        format!(
-            "{} {}",
-            ctx.t("Customers cannot be found by phone number here (the store keeps no key by phone); search by customer id. Looked for:", "此处无法按手机号查找客户（存储中没有按手机号的索引）；请按客户 ID 查找。查找的号码："),
-            phone.as_str()
-        )
-    } else if let Ok(email) = Email::parse(&wanted) {
-        format!(
-            "{} {}",
-            ctx.t("Customers cannot be found by email here (the store keeps no key by email); search by customer id. Looked for:", "此处无法按邮箱查找客户（存储中没有按邮箱的索引）；请按客户 ID 查找。查找的邮箱："),
-            email.as_str()
-        )
+    } else if let Ok(address) = Phone::parse(&wanted)
+        .map(|p| p.as_str().to_string())
+        .or_else(|_| Email::parse(&wanted).map(|e| e.as_str().to_string()))
+    {
+        let found = ctx
+            .console
+            .deps
+            .store
+            .customers_with_address(&address)
+            .await?;
+        match found.as_slice() {
+            [one] => {
+                return Ok(Reply::Redirect(format!(
+                    "/console/customers/{}",
+                    one.customer.id.as_str()
+                )))
+            }
+            [] => format!(
+                "{} {address}",
+                ctx.t(
+                    "No customer has the phone or email",
+                    "没有客户使用该手机号或邮箱："
+                )
+            ),
+            several => {
+                let body = html! {
+                    h1 { (title) }
+                    section.card { (find_form(ctx, &wanted, None)) }
+                    section.card {
+                        h2 { (ctx.t("Customers with this phone or email", "使用该手机号或邮箱的客户")) }
+                        ul { @for view in several {
+                            li { a href={ "/console/customers/" (view.customer.id.as_str()) } { (view.customer.name) " · " (view.customer.id.as_str()) } }
+                        } }
+                    }
+                };
+                return Ok(Reply::page(title, Nav::Customers, body));
+            }
+        }
     } else {
         ctx.t("This is not a customer id.", "这不是有效的客户 ID。")
             .to_string()
