@@ -2,6 +2,7 @@
 //! configuration chain (`AWS_ENDPOINT_URL` points it at the local emulator): no local switches.
 
 use crate::config::Config;
+use crate::error::Error;
 use crate::messaging::Messenger;
 use crate::store::Store;
 
@@ -36,5 +37,21 @@ impl Deps {
             messenger,
             secrets: aws_sdk_secretsmanager::Client::new(sdk),
         }
+    }
+
+    /// The text of a secret the deployment generated (a signing key), by ARN or name; `what`
+    /// names it in errors. Callers read it once per cold start.
+    pub async fn secret_text(&self, secret_id: &str, what: &str) -> Result<String, Error> {
+        let secret = self
+            .secrets
+            .get_secret_value()
+            .secret_id(secret_id)
+            .send()
+            .await
+            .map_err(Error::upstream)?;
+        secret
+            .secret_string()
+            .map(str::to_string)
+            .ok_or_else(|| Error::Internal(format!("{what} holds no string value")))
     }
 }

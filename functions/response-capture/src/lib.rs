@@ -129,18 +129,11 @@ impl ResponseCapture {
                     .config
                     .qr_nonce_secret()
                     .map_err(|e| Error::Internal(e.to_string()))?;
-                let secret = self
+                let text = self
                     .deps
-                    .secrets
-                    .get_secret_value()
-                    .secret_id(secret_id)
-                    .send()
-                    .await
-                    .map_err(Error::upstream)?;
-                let text = secret.secret_string().ok_or_else(|| {
-                    Error::Internal("the QR nonce secret holds no string value".into())
-                })?;
-                NonceKey::from_secret(text).map_err(Error::Internal)
+                    .secret_text(secret_id, "the QR nonce secret")
+                    .await?;
+                NonceKey::from_secret(&text).map_err(Error::Internal)
             })
             .await
     }

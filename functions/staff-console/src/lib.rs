@@ -70,18 +70,11 @@ impl Console {
                 let secret_id = self.secret_id.as_deref().ok_or_else(|| {
                     Error::Internal("CONSOLE_SESSION_SECRET_ID is not set".into())
                 })?;
-                let secret = self
+                let text = self
                     .deps
-                    .secrets
-                    .get_secret_value()
-                    .secret_id(secret_id)
-                    .send()
-                    .await
-                    .map_err(Error::upstream)?;
-                let text = secret.secret_string().ok_or_else(|| {
-                    Error::Internal("the console session secret holds no string value".into())
-                })?;
-                SessionKey::from_secret(text)
+                    .secret_text(secret_id, "the console session secret")
+                    .await?;
+                SessionKey::from_secret(&text)
             })
             .await
     }

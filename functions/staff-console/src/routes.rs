@@ -189,7 +189,9 @@ async fn signed_in(
         actor,
         nonce: nonce.to_string(),
     };
-    let reply = pages::route(&ctx, method, path, &form).await;
+    // Boxed: the pages' futures nest deeply (the ticket flow, the store), and boxing keeps
+    // them off the caller's stack.
+    let reply = Box::pin(pages::route(&ctx, method, path, &form)).await;
     let mut response = render(&ctx, reply);
     if let Some(renewed) = renewed {
         if let Ok(key) = console.key().await {

@@ -37,30 +37,36 @@ pub async fn route(
     match (method.as_str(), segments.as_slice()) {
         ("GET", []) => Ok(Reply::Redirect("/console/queue".into())),
         // Reports (managers)
-        ("GET", ["reports"]) => reports::report(ctx).await,
-        ("GET", ["reports", "compare"]) => reports::compare(ctx).await,
-        ("GET", ["reports", "export.csv"]) => reports::csv(ctx).await,
+        ("GET", ["reports"]) => Box::pin(reports::report(ctx)).await,
+        ("GET", ["reports", "compare"]) => Box::pin(reports::compare(ctx)).await,
+        ("GET", ["reports", "export.csv"]) => Box::pin(reports::csv(ctx)).await,
         // Tickets.
-        ("GET", ["queue"]) => queue::page(ctx).await,
-        ("GET", ["queue", "rows"]) => queue::rows_fragment(ctx).await,
-        ("GET", ["supervisor"]) => queue::supervisor(ctx).await,
-        ("GET", ["tickets", id]) => ticket::page(ctx, id).await,
-        ("POST", ["tickets", id]) => ticket::act(ctx, id, form).await,
+        ("GET", ["queue"]) => Box::pin(queue::page(ctx)).await,
+        ("GET", ["queue", "rows"]) => Box::pin(queue::rows_fragment(ctx)).await,
+        ("GET", ["supervisor"]) => Box::pin(queue::supervisor(ctx)).await,
+        ("GET", ["tickets", id]) => Box::pin(ticket::page(ctx, id)).await,
+        ("POST", ["tickets", id]) => Box::pin(ticket::act(ctx, id, form)).await,
         // Admin pages: surveys, settings, customers, campaigns.
-        ("GET", ["surveys"]) => surveys::list(ctx).await,
-        ("GET", ["surveys", id]) => surveys::show(ctx, id).await,
-        ("GET", ["surveys", id, "versions", "new"]) => surveys::new_version(ctx, id).await,
-        ("POST", ["surveys", id, "versions", "new"]) => surveys::save_version(ctx, id, form).await,
-        ("GET", ["surveys", id, "versions", n, "preview"]) => surveys::preview(ctx, id, n).await,
-        ("GET", ["settings"]) => settings::list(ctx).await,
-        ("GET", ["settings", name]) => settings::show(ctx, name).await,
-        ("POST", ["settings", name]) => settings::save(ctx, name, form).await,
-        ("GET", ["customers"]) => customers::find(ctx).await,
-        ("GET", ["customers", id]) => customers::profile(ctx, id).await,
-        ("GET", ["campaigns"]) => campaigns::list(ctx).await,
-        ("GET", ["campaigns", "new"]) => campaigns::new(ctx).await,
-        ("POST", ["campaigns", "new"]) => campaigns::save(ctx, form).await,
-        ("GET", ["campaigns", id]) => campaigns::show(ctx, id).await,
+        ("GET", ["surveys"]) => Box::pin(surveys::list(ctx)).await,
+        ("GET", ["surveys", id]) => Box::pin(surveys::show(ctx, id)).await,
+        ("GET", ["surveys", id, "versions", "new"]) => {
+            Box::pin(surveys::new_version(ctx, id)).await
+        }
+        ("POST", ["surveys", id, "versions", "new"]) => {
+            Box::pin(surveys::save_version(ctx, id, form)).await
+        }
+        ("GET", ["surveys", id, "versions", n, "preview"]) => {
+            Box::pin(surveys::preview(ctx, id, n)).await
+        }
+        ("GET", ["settings"]) => Box::pin(settings::list(ctx)).await,
+        ("GET", ["settings", name]) => Box::pin(settings::show(ctx, name)).await,
+        ("POST", ["settings", name]) => Box::pin(settings::save(ctx, name, form)).await,
+        ("GET", ["customers"]) => Box::pin(customers::find(ctx)).await,
+        ("GET", ["customers", id]) => Box::pin(customers::profile(ctx, id)).await,
+        ("GET", ["campaigns"]) => Box::pin(campaigns::list(ctx)).await,
+        ("GET", ["campaigns", "new"]) => Box::pin(campaigns::new(ctx)).await,
+        ("POST", ["campaigns", "new"]) => Box::pin(campaigns::save(ctx, form)).await,
+        ("GET", ["campaigns", id]) => Box::pin(campaigns::show(ctx, id)).await,
         _ => Err(Error::not_found(format!("page /console/{path}"))),
     }
 }

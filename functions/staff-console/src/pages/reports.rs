@@ -40,6 +40,17 @@ impl Picked {
         }
     }
 
+    /// The days asked for (defaults: the last 30 up to today).
+    fn days(&self, ctx: &Ctx) -> Result<(NaiveDate, NaiveDate), Error> {
+        range::days(
+            ("from", "to"),
+            range::day("from", self.from.as_deref())?,
+            range::day("to", self.to.as_deref())?,
+            today(ctx),
+            MAX_REPORT_DAYS,
+        )
+    }
+
     /// The query string that asks for the same report.
     fn query(&self, first: NaiveDate, last: NaiveDate) -> String {
         let mut out = form_urlencoded::Serializer::new(String::new());
@@ -72,13 +83,7 @@ pub async fn report(ctx: &Ctx<'_>) -> Result<Reply, Error> {
     let surveys = ctx.console.deps.store.list_surveys().await?;
     let title = ctx.t("Reports", "报表").to_string();
     let built = async {
-        let days = range::days(
-            ("from", "to"),
-            range::day("from", picked.from.as_deref())?,
-            range::day("to", picked.to.as_deref())?,
-            today(ctx),
-            MAX_REPORT_DAYS,
-        )?;
+        let days = picked.days(ctx)?;
         let group_by = range::group_by(picked.group_by.as_deref())?;
         let granularity = range::granularity(picked.granularity.as_deref())?;
         let survey = survey(ctx, &picked.survey).await?;
@@ -292,13 +297,7 @@ pub async fn compare(ctx: &Ctx<'_>) -> Result<Reply, Error> {
 pub async fn csv(ctx: &Ctx<'_>) -> Result<Reply, Error> {
     may_access(&ctx.actor, Area::Reports)?;
     let picked = Picked::read(ctx);
-    let days = range::days(
-        ("from", "to"),
-        range::day("from", picked.from.as_deref())?,
-        range::day("to", picked.to.as_deref())?,
-        today(ctx),
-        MAX_REPORT_DAYS,
-    )?;
+    let days = picked.days(ctx)?;
     let survey = survey(ctx, &picked.survey).await?;
     let report = reports::build_report(
         &ctx.console.deps,
