@@ -303,7 +303,8 @@ fn source_card(ctx: &Ctx, read: &TicketRead, labels: &[(String, String)]) -> Mar
                             }
                         }
                     }
-                    @for (question, text) in &response.open_text {
+                    // Open text kept apart from the answers (e.g. an "other" box), not again.
+                    @for (question, text) in response.open_text.iter().filter(|(q, _)| !response.answers.iter().any(|(a, _)| a == *q)) {
                         div.answer { strong { (label(question.as_str())) } ": " q { (text) } }
                     }
                     h3 { (ctx.t("Scores", "得分")) }
