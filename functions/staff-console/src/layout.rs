@@ -247,7 +247,7 @@ dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.3rem .9rem;marg
 .pager{display:flex;gap:.75rem;align-items:center;margin-top:.75rem}
 .answer{border-bottom:1px solid var(--line);padding:.4rem 0}.answer:last-child{border:0}.score{font-weight:700}
 .preview-frame{border:1px solid var(--line);border-radius:12px;background:#f6f7f9;max-width:26rem}
-@media (max-width:720px){main{padding:.75rem}form.filters .field{flex:1 1 100%;min-width:0}form.filters select,form.filters input{width:100%}.cols{grid-template-columns:1fr}.me{margin-left:0;width:100%;justify-content:space-between}
+@media (max-width:720px){main{padding:.75rem}form.filters{gap:.5rem}form.filters .field{flex:1 1 calc(50% - .5rem);min-width:0;margin:0}table.rows caption{text-align:left}form.filters select,form.filters input{width:100%}.cols{grid-template-columns:1fr}.me{margin-left:0;width:100%;justify-content:space-between}
 table.rows thead{display:none}table.rows tr{display:block;border-bottom:1px solid var(--line);padding:.5rem 0}table.rows td{display:flex;gap:.5rem;border:0;padding:.2rem .6rem}
 table.rows td::before{content:attr(data-label);min-width:6.5rem;color:var(--muted);font-size:.8rem;font-weight:600}}
 @media print{header.bar,.actions,form{display:none}}
