@@ -102,6 +102,25 @@ fn a_manager_reads_the_report_and_the_comparison() {
     assert!(browser.exists(".report-doc table"), "{}", browser.text());
     assert!(browser.text().contains("CSAT"));
     shoot(&mut browser, "compare");
+
+    // 中文: chosen once from the bar, remembered on the next page.
+    browser.click_and_wait("header a.lang");
+    assert_eq!(
+        browser.eval("document.documentElement.lang"),
+        json!("zh-CN")
+    );
+    assert!(browser.text().contains("前后对比"), "{}", browser.text());
+    browser.navigate(&format!(
+        "{}/console/reports?survey=csat-default",
+        stack.api
+    ));
+    assert_eq!(
+        browser.eval("document.documentElement.lang"),
+        json!("zh-CN"),
+        "the language is remembered"
+    );
+    assert!(browser.text().contains("查看报表"), "{}", browser.text());
+    shoot(&mut browser, "report-zh-CN");
 }
 
 /// The stack's table, for what a test reads or plants beside the stack.

@@ -270,3 +270,43 @@ async fn every_response_carries_the_csp_and_no_page_is_served_without_a_session(
         "no refused request wrote anything"
     );
 }
+
+#[tokio::test]
+async fn the_chosen_language_is_remembered() {
+    let t = ConsoleTest::new("console-language").await;
+    let manager = t.staff("manager", None);
+    let chosen = t.get(Some(&manager), "/console/queue?lang=zh-CN").await;
+    assert!(text(&chosen).contains("<html lang=\"zh-CN\">"));
+    let remembered = chosen
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|v| v.starts_with("cl_lang=zh-CN;"))
+        .expect("the choice is kept in a cookie");
+    assert!(remembered.contains("Max-Age=31536000"));
+    let cookie = format!("{}; cl_lang=zh-CN", manager.cookie);
+    let next = t
+        .send(
+            "GET",
+            Some(&cookie),
+            "/console/queue",
+            None,
+            &[("accept-language", "en")],
+        )
+        .await;
+    assert!(
+        text(&next).contains("<html lang=\"zh-CN\">"),
+        "the cookie wins over the browser"
+    );
+    let english = t
+        .send(
+            "GET",
+            Some(&manager.cookie),
+            "/console/queue",
+            None,
+            &[("accept-language", "en")],
+        )
+        .await;
+    assert!(text(&english).contains("<html lang=\"en\">"));
+}
