@@ -239,15 +239,7 @@ pub async fn page(ctx: &Ctx<'_>) -> Result<Reply, Error> {
         div.scroll {
             table.rows {
                 caption.muted.small { (ctx.t("Sorted by next deadline; refreshed every 30 seconds.", "按下一个时限排序；每 30 秒刷新。")) }
-                thead { tr {
-                    th scope="col" { (ctx.t("Ticket", "工单")) }
-                    th scope="col" { (ctx.t("Level", "级别")) }
-                    th scope="col" { (ctx.t("Topic", "类别")) }
-                    th scope="col" { (ctx.t("About", "摘要")) }
-                    th scope="col" { (ctx.t("State", "状态")) }
-                    th scope="col" { (ctx.t("Owner", "负责人")) }
-                    th scope="col" { (ctx.t("Next deadline", "下一个时限")) }
-                } }
+                (table_head(ctx))
                 (rows(ctx, &filters, &page.tickets, &calendars))
             }
         }
@@ -261,6 +253,21 @@ pub async fn page(ctx: &Ctx<'_>) -> Result<Reply, Error> {
         }
     };
     Ok(Reply::page(title, Nav::Queue, body))
+}
+
+/// The columns of a queue's rows, the same wherever tickets are listed.
+fn table_head(ctx: &Ctx) -> Markup {
+    html! {
+        thead { tr {
+            th scope="col" { (ctx.t("Ticket", "工单")) }
+            th scope="col" { (ctx.t("Level", "级别")) }
+            th scope="col" { (ctx.t("Topic", "类别")) }
+            th scope="col" { (ctx.t("About", "摘要")) }
+            th scope="col" { (ctx.t("State", "状态")) }
+            th scope="col" { (ctx.t("Owner", "负责人")) }
+            th scope="col" { (ctx.t("Next deadline", "下一个时限")) }
+        } }
+    }
 }
 
 /// `GET /console/queue/rows`: the rows alone, for htmx to swap in (or to open plainly).
@@ -493,15 +500,7 @@ pub async fn supervisor(ctx: &Ctx<'_>) -> Result<Reply, Error> {
             h2 { (ctx.t("Breached tickets", "已超时工单")) }
             div.scroll {
                 table.rows {
-                    thead { tr {
-                        th scope="col" { (ctx.t("Ticket", "工单")) }
-                        th scope="col" { (ctx.t("Level", "级别")) }
-                        th scope="col" { (ctx.t("Topic", "类别")) }
-                        th scope="col" { (ctx.t("About", "摘要")) }
-                        th scope="col" { (ctx.t("State", "状态")) }
-                        th scope="col" { (ctx.t("Owner", "负责人")) }
-                        th scope="col" { (ctx.t("Next deadline", "下一个时限")) }
-                    } }
+                    (table_head(ctx))
                     tbody #breached-rows {
                         @if breached_tickets.is_empty() {
                             tr { td colspan="7" data-label="" { (ctx.t("Nothing is overdue.", "没有超时工单。")) } }

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use closeloop::domain::report::range::{self, MAX_REPORT_DAYS};
 use closeloop::domain::report::slots::Breakdown;
 use closeloop::domain::survey::{Survey, SurveyId};
-use closeloop::domain::ticket::{may_access, Area};
+use closeloop::domain::ticket::Area;
 use closeloop::domain::totals::local_date;
 use closeloop::flows::reports;
 use closeloop::store::SurveySummary;
@@ -78,7 +78,7 @@ async fn survey(ctx: &Ctx<'_>, id: &str) -> Result<Survey, Error> {
 
 /// `GET /console/reports`.
 pub async fn report(ctx: &Ctx<'_>) -> Result<Reply, Error> {
-    may_access(&ctx.actor, Area::Reports)?;
+    super::require(ctx, Area::Reports)?;
     let picked = Picked::read(ctx);
     let surveys = ctx.console.deps.store.list_surveys().await?;
     let title = ctx.t("Reports", "报表").to_string();
@@ -213,7 +213,7 @@ fn pickers(
 
 /// `GET /console/reports/compare`: two ranges side by side.
 pub async fn compare(ctx: &Ctx<'_>) -> Result<Reply, Error> {
-    may_access(&ctx.actor, Area::Reports)?;
+    super::require(ctx, Area::Reports)?;
     let surveys = ctx.console.deps.store.list_surveys().await?;
     let chosen = query(ctx.request, "survey")
         .unwrap_or_else(|| ctx.console.deps.config.delivery.default_survey_id.clone());
@@ -295,7 +295,7 @@ pub async fn compare(ctx: &Ctx<'_>) -> Result<Reply, Error> {
 
 /// `GET /console/reports/export.csv`: the report as CSV, for a spreadsheet.
 pub async fn csv(ctx: &Ctx<'_>) -> Result<Reply, Error> {
-    may_access(&ctx.actor, Area::Reports)?;
+    super::require(ctx, Area::Reports)?;
     let picked = Picked::read(ctx);
     let days = picked.days(ctx)?;
     let survey = survey(ctx, &picked.survey).await?;
